@@ -1,0 +1,39 @@
+"""The web side of the bot: the application factory."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+from flask import Flask
+
+from config import PROJECT_ROOT, Settings, load_settings
+
+_SETTING_NAMES = {f.name for f in fields(Settings)}
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask app; overrides may hold settings (by name) and plain Flask config."""
+    overrides = dict(overrides or {})
+    flask_extra = {k: overrides.pop(k) for k in list(overrides) if k not in _SETTING_NAMES}
+    settings = load_settings(overrides=overrides)
+
+    app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"))
+    app.config.update(settings.as_flask_config())
+    app.config.update(flask_extra)
+    app.extensions["settings"] = settings
+
+    from bot import logs, redisdb
+
+    logs.init_app(app)
+    redisdb.init_app(app)
+
+    from tasks import make_celery
+
+    make_celery(app)
+
+    from bot import health
+
+    app.register_blueprint(health.bp)
+    # Blueprints of later parts are registered here, one line each.
+    return app

@@ -1,0 +1,45 @@
+"""Logging set-up: one line per event, plain text or JSON lines (LOG_FORMAT)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from flask import Flask
+
+# Extra fields that log calls may pass (extra={...}) and that JSON lines carry.
+CONTEXT_FIELDS = ("issue", "push", "openid", "msg_id", "step", "errcode")
+
+
+class JsonLines(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        for name in CONTEXT_FIELDS:
+            if hasattr(record, name):
+                line[name] = getattr(record, name)
+        return json.dumps(line, ensure_ascii=False)
+
+
+def configure(log_format: str = "text", level: int = logging.INFO) -> None:
+    """Install one handler on the root logger; idempotent."""
+    root = logging.getLogger()
+    handler = next((h for h in root.handlers if getattr(h, "_mmsp", False)), None)
+    if handler is None:
+        handler = logging.StreamHandler()
+        handler._mmsp = True
+        root.addHandler(handler)
+    if log_format == "json":
+        handler.setFormatter(JsonLines())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.setLevel(level)
+
+
+def init_app(app: Flask) -> None:
+    configure(app.config["LOG_FORMAT"])

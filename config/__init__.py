@@ -1,0 +1,160 @@
+"""Every setting of the bot, read once from the environment (and an optional .env file)."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+OFFICIAL_API_BASE = "https://api.weixin.qq.com/cgi-bin/"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = Path(__file__).resolve().parent
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message is one line naming the variable."""
+
+
+def _text(value: str) -> str:
+    return value.strip()
+
+
+def _int(name: str):
+    def parse(value: str) -> int:
+        try:
+            return int(value)
+        except ValueError:
+            raise SettingsError(f"{name} must be an integer, got {value!r}") from None
+
+    return parse
+
+
+def _bool(name: str):
+    def parse(value: str) -> bool:
+        lowered = value.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off", ""}:
+            return False
+        raise SettingsError(f"{name} must be true or false, got {value!r}")
+
+    return parse
+
+
+def _list(value: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The bot's configuration; build it with load_settings()."""
+
+    WECHAT_APPID: str = ""
+    WECHAT_SECRET: str = ""
+    WECHAT_TOKEN: str = ""
+    # EncodingAESKey: when set, safe and compatible modes are available.
+    WECHAT_AES_KEY: str = ""
+    WECHAT_API_BASE: str = OFFICIAL_API_BASE
+    REDIS_URL: str = "redis://127.0.0.1:6379/0"
+    TIMEZONE: str = "Asia/Shanghai"
+    SECRET_KEY: str = ""
+    # Seconds a signed webhook timestamp may differ from now before the call is refused as a replay.
+    REPLAY_WINDOW: int = 300
+    # Webhook bodies above this many bytes are refused with 413 before they are read.
+    MAX_BODY_BYTES: int = 1024 * 1024
+    STAFF_OPENIDS: tuple[str, ...] = field(default_factory=tuple)
+    # Where followers can read the issue's PDF or web page ("read original" link of each article).
+    ISSUE_SOURCE_URL: str = ""
+    CONSOLE_ENABLED: bool = True
+    LOG_FORMAT: str = "text"
+    # The account type decides the mass-send quota: "subscription" (1 a day) or "service" (4 a month).
+    WECHAT_ACCOUNT_TYPE: str = "subscription"
+    SANDBOX_URL: str = ""
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.TIMEZONE)
+
+    @property
+    def safe_mode_available(self) -> bool:
+        return bool(self.WECHAT_AES_KEY)
+
+    @property
+    def wechat_configured(self) -> bool:
+        return bool(self.WECHAT_APPID and self.WECHAT_SECRET and self.WECHAT_TOKEN)
+
+    def require(self, *names: str) -> None:
+        """Stop with one line naming the first of these settings that is empty."""
+        for name in names:
+            if not getattr(self, name):
+                raise SettingsError(f"{name} is not set")
+
+    def as_flask_config(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+_PARSERS = {
+    "REPLAY_WINDOW": _int("REPLAY_WINDOW"),
+    "MAX_BODY_BYTES": _int("MAX_BODY_BYTES"),
+    "STAFF_OPENIDS": _list,
+    "CONSOLE_ENABLED": _bool("CONSOLE_ENABLED"),
+}
+
+_AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
+
+
+def _validate(settings: Settings) -> None:
+    if settings.WECHAT_AES_KEY and not _AES_KEY.match(settings.WECHAT_AES_KEY):
+        raise SettingsError("WECHAT_AES_KEY must be 43 letters and digits (the EncodingAESKey)")
+    if not settings.WECHAT_API_BASE.startswith(("http://", "https://")):
+        raise SettingsError("WECHAT_API_BASE must be an http(s) URL")
+    if not settings.WECHAT_API_BASE.endswith("/"):
+        raise SettingsError("WECHAT_API_BASE must end with '/' (e.g. .../cgi-bin/)")
+    if not settings.REDIS_URL.startswith(("redis://", "rediss://", "unix://", "sentinel://")):
+        raise SettingsError("REDIS_URL must be a redis://, rediss://, unix:// or sentinel:// URL")
+    try:
+        ZoneInfo(settings.TIMEZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"TIMEZONE is not a known time zone: {settings.TIMEZONE!r}") from None
+    if settings.REPLAY_WINDOW <= 0:
+        raise SettingsError("REPLAY_WINDOW must be a positive number of seconds")
+    if settings.MAX_BODY_BYTES <= 0:
+        raise SettingsError("MAX_BODY_BYTES must be a positive number of bytes")
+    if settings.LOG_FORMAT not in {"text", "json"}:
+        raise SettingsError("LOG_FORMAT must be 'text' or 'json'")
+    if settings.WECHAT_ACCOUNT_TYPE not in {"subscription", "service"}:
+        raise SettingsError("WECHAT_ACCOUNT_TYPE must be 'subscription' or 'service'")
+
+
+def _read_dotenv(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    from dotenv import dotenv_values
+
+    return {k: v for k, v in dotenv_values(path).items() if v is not None}
+
+
+def load_settings(
+    environ: dict[str, str] | None = None,
+    overrides: dict[str, Any] | None = None,
+    dotenv: Path | None = None,
+) -> Settings:
+    """Layer defaults, then .env, then the environment, then overrides; validate the result."""
+    env = dict(_read_dotenv(dotenv or PROJECT_ROOT / ".env"))
+    env.update(os.environ if environ is None else environ)
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        if f.name in env:
+            parse = _PARSERS.get(f.name, _text)
+            values[f.name] = parse(env[f.name])
+    settings = replace(Settings(), **values)
+    if overrides:
+        unknown = set(overrides) - {f.name for f in fields(Settings)}
+        if unknown:
+            raise SettingsError(f"unknown setting {sorted(unknown)[0]}")
+        settings = replace(settings, **overrides)
+    _validate(settings)
+    return settings

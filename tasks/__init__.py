@@ -1,0 +1,42 @@
+"""The Celery app, made from the Flask app so that every task runs in an app context.
+
+create_app() calls make_celery(); the worker and beat entry point is tasks.worker
+(`celery -A tasks.worker worker`). The web side enqueues by task name through bot.jobs.enqueue,
+so it never imports task modules.
+"""
+
+from __future__ import annotations
+
+from celery import Celery, Task
+from flask import Flask
+
+# Task modules, imported by the worker; each later part adds its module here.
+TASK_MODULES: list[str] = []
+
+
+def make_celery(app: Flask) -> Celery:
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery = Celery(app.name, task_cls=FlaskTask, include=TASK_MODULES)
+    celery.conf.update(
+        broker_url=app.config["REDIS_URL"],
+        result_backend=app.config["REDIS_URL"],
+        # Tasks are idempotent steps: acknowledge after they finish, so a killed worker's task
+        # is delivered again, and take one at a time so nothing waits behind a slow job.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        accept_content=["json"],
+        result_expires=3600,
+        timezone=app.config["TIMEZONE"],
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+    )
+    celery.set_default()
+    app.extensions["celery"] = celery
+    return celery
+

@@ -1,0 +1,56 @@
+"""Shared fixtures: a real Redis (fail loudly when none answers), settings, the Flask app."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import redis
+
+from bot import create_app
+
+# Each test run uses its own Redis database, so parallel runs on one machine do not meet.
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+TEST_WECHAT = {
+    "WECHAT_APPID": "wx5d3f0a1b2c4e6f70",
+    "WECHAT_SECRET": "0123456789abcdef0123456789abcdef",
+    "WECHAT_TOKEN": "mmspTestToken",
+    "WECHAT_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+}
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    client = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.exit(f"no Redis answers at {TEST_REDIS_URL}: {exc} (start redis-server)", 3)
+    return TEST_REDIS_URL
+
+
+@pytest.fixture
+def redis_client(redis_url):
+    """A clean database for each test."""
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    client.flushdb()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def settings_env(redis_url) -> dict[str, str]:
+    """The environment a process of the bot gets in tests (the settings as variables)."""
+    return {**TEST_WECHAT, "REDIS_URL": redis_url, "SECRET_KEY": "test-secret-key"}
+
+
+@pytest.fixture
+def app(settings_env, redis_client):
+    app = create_app({**settings_env, "TESTING": True})
+    yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
