@@ -70,7 +70,7 @@ class Settings:
     ISSUE_SOURCE_URL: str = ""
     CONSOLE_ENABLED: bool = True
     LOG_FORMAT: str = "text"
-    # The account type decides the mass-send quota: "subscription" (1 a day) or "service" (4 a month).
+    # Decides the mass-send quota: "subscription" (1 a day) or "service" (4 a month).
     WECHAT_ACCOUNT_TYPE: str = "subscription"
     SANDBOX_URL: str = ""
 

@@ -39,4 +39,3 @@ def make_celery(app: Flask) -> Celery:
     celery.set_default()
     app.extensions["celery"] = celery
     return celery
-

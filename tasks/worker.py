@@ -1,4 +1,4 @@
-"""Entry point of `celery -A tasks.worker worker|beat`: the Celery app of a freshly made Flask app."""
+"""Entry point of `celery -A tasks.worker worker|beat`: the Celery app of a fresh Flask app."""
 
 from bot import create_app
 

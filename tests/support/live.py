@@ -105,8 +105,14 @@ def start_celery_worker(env: dict[str, str], name: str = "worker", concurrency: 
     """A real Celery worker on the project's app, ready when it answers a ping."""
     proc = Process(
         python_module(
-            "celery", "-A", "tasks.worker", "worker", "--loglevel=INFO",
-            f"--concurrency={concurrency}", f"--hostname={name}@%h", "--without-gossip",
+            "celery",
+            "-A",
+            "tasks.worker",
+            "worker",
+            "--loglevel=INFO",
+            f"--concurrency={concurrency}",
+            f"--hostname={name}@%h",
+            "--without-gossip",
             "--without-mingle",
         ),
         env,
@@ -118,7 +124,9 @@ def start_celery_worker(env: dict[str, str], name: str = "worker", concurrency: 
     try:
         wait_until(
             lambda: proc.popen.poll() is not None or probe.control.ping(timeout=0.5),
-            timeout=60, interval=0.2, what=f"celery worker {name}",
+            timeout=60,
+            interval=0.2,
+            what=f"celery worker {name}",
         )
     finally:
         probe.close()
