@@ -142,9 +142,16 @@ def load_settings(
     overrides: dict[str, Any] | None = None,
     dotenv: Path | None = None,
 ) -> Settings:
-    """Layer defaults, then .env, then the environment, then overrides; validate the result."""
+    """Layer defaults, var/ (see local_state), .env, the environment, overrides; validate."""
     env = dict(_read_dotenv(dotenv or PROJECT_ROOT / ".env"))
     env.update(os.environ if environ is None else environ)
+    if environ is None:
+        # Below all of these: what `mmsp-bot run` recorded under var/ (the sandbox account and
+        # address, the embedded Redis), so commands in another terminal reach the running bot.
+        from config.local_state import recorded_settings
+
+        given = {name for name, value in env.items() if value.strip()} | set(overrides or {})
+        env = {**recorded_settings(given, env), **env}
     values: dict[str, Any] = {}
     for f in fields(Settings):
         if f.name in env:
