@@ -1,0 +1,98 @@
+"""API groups wechatpy lacks or sends incompletely, as BaseWeChatAPI subclasses on our client."""
+
+from __future__ import annotations
+
+from wechatpy.client.api import WeChatDraft
+from wechatpy.client.api.base import BaseWeChatAPI
+
+# Every field draft/add accepts for an article, and which of them are 0/1 flags.
+DRAFT_FIELDS = (
+    "article_type",
+    "title",
+    "author",
+    "digest",
+    "content",
+    "content_source_url",
+    "thumb_media_id",
+    "need_open_comment",
+    "only_fans_can_comment",
+    "pic_crop_235_1",
+    "pic_crop_1_1",
+)
+_FLAGS = ("need_open_comment", "only_fans_can_comment")
+
+
+class DraftAPI(WeChatDraft):
+    """The draft box, sending every article field (wechatpy drops article_type and the crops)."""
+
+    def add(self, articles: list[dict]) -> dict:
+        """Add a draft; returns {media_id}. https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Add_draft.html"""
+        payload = []
+        for article in articles:
+            item = {k: article[k] for k in DRAFT_FIELDS if article.get(k) not in (None, "")}
+            for flag in _FLAGS:
+                item[flag] = int(bool(article.get(flag, 0)))
+            payload.append(item)
+        return self._post("draft/add", data={"articles": payload})
+
+
+class MassAPI(BaseWeChatAPI):
+    """Mass sends (群发) of a draft: to everyone or a tag, previews, status, deletion."""
+
+    def sendall(
+        self,
+        media_id: str,
+        tag_id: int | None = None,
+        clientmsgid: str | None = None,
+        send_ignore_reprint: int = 0,
+    ) -> dict:
+        """Send the draft `media_id` to all followers (tag_id None) or to one tag."""
+        data: dict = {
+            "filter": {"is_to_all": tag_id is None},
+            "mpnews": {"media_id": media_id},
+            "msgtype": "mpnews",
+            "send_ignore_reprint": send_ignore_reprint,
+        }
+        if tag_id is not None:
+            data["filter"]["tag_id"] = tag_id
+        if clientmsgid:
+            data["clientmsgid"] = clientmsgid
+        return self._post("message/mass/sendall", data=data)
+
+    def preview(self, openid: str, media_id: str) -> dict:
+        """Send the draft to one follower's phone as a preview (no mass-send quota used)."""
+        data = {"touser": openid, "mpnews": {"media_id": media_id}, "msgtype": "mpnews"}
+        return self._post("message/mass/preview", data=data)
+
+    def get(self, msg_id: int | str) -> dict:
+        """The status of a mass send: msg_status SEND_SUCCESS | SENDING | SEND_FAIL | DELETE."""
+        return self._post("message/mass/get", data={"msg_id": msg_id})
+
+    def delete(self, msg_id: int | str, article_idx: int = 0) -> dict:
+        """Delete a sent mass message (article_idx 0: all its articles)."""
+        return self._post(
+            "message/mass/delete", data={"msg_id": msg_id, "article_idx": article_idx}
+        )
+
+
+class CustomAPI(BaseWeChatAPI):
+    """Customer-service messages (within 48 h of the follower's last interaction)."""
+
+    def send(self, openid: str, msgtype: str, body: dict) -> dict:
+        """Send one message of `msgtype` whose body is `body`."""
+        return self._post(
+            "message/custom/send", data={"touser": openid, "msgtype": msgtype, msgtype: body}
+        )
+
+    def send_text(self, openid: str, content: str) -> dict:
+        """A text message."""
+        return self.send(openid, "text", {"content": content})
+
+    def send_news(self, openid: str, title: str, description: str, url: str, picurl: str) -> dict:
+        """A link card (one article)."""
+        article = {"title": title, "description": description, "url": url, "picurl": picurl}
+        return self.send(openid, "news", {"articles": [article]})
+
+    def send_mpnewsarticle(self, openid: str, article_id: str) -> dict:
+        """A published article, by the article_id freepublish gave it."""
+        return self.send(openid, "mpnewsarticle", {"article_id": article_id})

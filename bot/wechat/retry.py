@@ -1,0 +1,39 @@
+"""Retry only what is retryable, with exponential backoff, full jitter and a cap."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from bot.wechat.errors import WeChatAPIError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def backoff_delay(attempt: int, base: float = 0.5, cap: float = 30.0) -> float:
+    """Seconds before retry number `attempt` (1, 2, ...): uniform in [0, min(cap, base*2^n)]."""
+    return random.uniform(0, min(cap, base * 2 ** (attempt - 1)))
+
+
+def with_retries(
+    call: Callable[[], T],
+    attempts: int = 5,
+    base: float = 0.5,
+    cap: float = 30.0,
+    what: str = "WeChat call",
+) -> T:
+    """Run `call`; repeat it after retryable WeChatAPIErrors, at most `attempts` times in all."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return call()
+        except WeChatAPIError as exc:
+            if not exc.retryable or attempt == attempts:
+                raise
+            delay = backoff_delay(attempt, base, cap)
+            log.warning("%s failed (%s), retry %d in %.2fs", what, exc.errcode, attempt, delay)
+            time.sleep(delay)
+    raise AssertionError("unreachable")

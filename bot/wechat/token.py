@@ -1,0 +1,123 @@
+"""The access token shared in Redis by every process, fetched with stable_token one at a time."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import redis
+
+log = logging.getLogger(__name__)
+
+# Refresh this many seconds before expiry: stable_token in normal mode hands out the next token
+# during the last 5 minutes of the current one, and both work in that window.
+REFRESH_AHEAD = 300
+# force_refresh is limited to 20 a day and must be 30 s apart.
+FORCE_MIN_INTERVAL = 30
+LOCK_TIMEOUT = 30
+LOCK_WAIT = 40
+
+
+@dataclass(frozen=True)
+class Token:
+    """One access token and when to renew it (epoch seconds)."""
+
+    value: str
+    expires_at: float
+    refresh_at: float
+
+    def fresh(self, now: float) -> bool:
+        return now < self.refresh_at
+
+
+class SharedToken:
+    """Reads, refreshes and invalidates the token under `wx:token:<appid>`, with a Redis lock."""
+
+    def __init__(self, r: redis.Redis, appid: str, fetch: Callable[[bool], dict]):
+        self.redis = r
+        self.appid = appid
+        self.fetch = fetch  # fetch(force_refresh) -> {"access_token", "expires_in"}
+        self.key = f"wx:token:{appid}"
+        self.lock_key = f"wx:token:{appid}:lock"
+        self.forced_key = f"wx:token:{appid}:forced_at"
+        self.fetches_key = f"wx:token:{appid}:fetches"
+
+    def read(self) -> Token | None:
+        data = {_text(k): _text(v) for k, v in self.redis.hgetall(self.key).items()}
+        if not data or "value" not in data:
+            return None
+        return Token(data["value"], float(data["expires_at"]), float(data["refresh_at"]))
+
+    def get(self) -> str:
+        """A token valid for a while yet; fetches one (once across all processes) when needed."""
+        token = self.read()
+        if token and token.fresh(time.time()):
+            return token.value
+        return self._refresh(failed=None)
+
+    def replace_failed(self, failed: str) -> str:
+        """After WeChat refused `failed`: the token another process renewed, else a new one."""
+        token = self.read()
+        if token and token.value != failed and token.fresh(time.time()):
+            return token.value
+        return self._refresh(failed=failed)
+
+    def fetch_count(self) -> int:
+        """How many times this Redis has fetched a token (for status pages and benchmarks)."""
+        return int(self.redis.get(self.fetches_key) or 0)
+
+    def _refresh(self, failed: str | None) -> str:
+        lock = self.redis.lock(self.lock_key, timeout=LOCK_TIMEOUT, blocking_timeout=LOCK_WAIT)
+        if not lock.acquire():
+            raise TimeoutError(f"no access token: the refresh lock of {self.appid} stayed taken")
+        try:
+            # Another process may have refreshed while this one waited for the lock.
+            now = time.time()
+            token = self.read()
+            if token and token.fresh(now) and token.value != failed:
+                return token.value
+            result = self.fetch(False)
+            if failed and result["access_token"] == failed and self._may_force(now):
+                # Normal mode handed back the very token WeChat refused: it was revoked.
+                log.warning(
+                    "access token of %s refused and unchanged; forcing a new one", self.appid
+                )
+                result = self.fetch(True)
+            return self._store(result, previous=token, now=time.time())
+        finally:
+            try:
+                lock.release()
+            except redis.exceptions.LockError:
+                log.warning("token lock of %s expired before release", self.appid)
+
+    def _may_force(self, now: float) -> bool:
+        last = float(self.redis.get(self.forced_key) or 0)
+        if now - last < FORCE_MIN_INTERVAL:
+            return False
+        self.redis.set(self.forced_key, now, ex=86400)
+        return True
+
+    def _store(self, result: dict, previous: Token | None, now: float) -> str:
+        value = result["access_token"]
+        expires_in = int(result.get("expires_in") or 7200)
+        expires_at = now + expires_in
+        refresh_at = expires_at - REFRESH_AHEAD
+        if previous and previous.value == value or refresh_at <= now:
+            # The platform gave back the token we had (or one about to be renewed): use it until
+            # it expires instead of asking again on every call.
+            refresh_at = expires_at - 1
+        pipe = self.redis.pipeline()
+        pipe.hset(
+            self.key, mapping={"value": value, "expires_at": expires_at, "refresh_at": refresh_at}
+        )
+        pipe.expireat(self.key, int(expires_at) + 1)
+        pipe.incr(self.fetches_key)
+        pipe.execute()
+        log.info("access token of %s fetched, valid %ss", self.appid, expires_in)
+        return value
+
+
+def _text(value) -> str:
+    return value.decode() if isinstance(value, bytes) else value
