@@ -1,0 +1,1 @@
+"""The newsletter itself: issue model, importers, Redis store, rendering, covers."""

@@ -1,0 +1,289 @@
+"""Issues in Redis (keys under `issue:`), versioned, with indexes that searches read directly.
+
+Keys (n = issue number, k = version):
+  issue:numbers                      zset of numbers that have a current version (score = number)
+  issue:summaries                    hash n -> JSON {number, month, title} of the current version
+  issue:{n}:meta                     hash: versions (count), current, previous, pending,
+                                     v{k}:saved_at, v{k}:source
+  issue:{n}:v:{k}                    the issue's JSON, version k (every version is kept)
+  issue:{n}:upcoming                 JSON list of the current version's COMING SOON items
+  issue:{n}:indexed                  JSON list of [key, member] index entries of the current version
+  issue:idx:events:month:{YYYY-MM}   zset of event JSON (with "issue"), score = start as YYYYMMDD
+  issue:idx:events:word:{token}      same members, by keyword token
+  issue:idx:stories:word:{token}     zset of {issue, section, story, title, section_title}, score=n
+  issue:idx:policies:word:{token}    zset of {issue, index, title, date, url}, score = n
+Every write happens in one MULTI/EXEC guarded by WATCH on the meta hash, so an import stores a
+whole issue or nothing, and a concurrent writer makes the other retry instead of interleaving.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from datetime import date
+
+import redis
+
+from bot.newsletter.model import Issue
+from bot.newsletter.tokens import tokenize
+
+log = logging.getLogger(__name__)
+
+NUMBERS = "issue:numbers"
+SUMMARIES = "issue:summaries"
+_MAX_EVENT_MONTHS = 24
+
+
+class StoreError(ValueError):
+    """A store operation cannot be done as asked; the message is one line."""
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What save_issue did: the version written and whether it is current or pending."""
+
+    number: int
+    version: int
+    status: str  # "current" or "pending"
+
+
+def _text(value) -> str | None:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _meta_key(number: int) -> str:
+    return f"issue:{number}:meta"
+
+
+def _version_key(number: int, version: int) -> str:
+    return f"issue:{number}:v:{version}"
+
+
+def _member(data: dict) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _months(start: str, end: str) -> list[str]:
+    """The YYYY-MM months an event spans (capped, so a typo cannot write thousands of keys)."""
+    first = date.fromisoformat(start)
+    last = date.fromisoformat(end or start)
+    year, month = first.year, first.month
+    months: list[str] = []
+    while (year, month) <= (last.year, last.month) and len(months) < _MAX_EVENT_MONTHS:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def index_entries(issue: Issue) -> list[tuple[str, str, float]]:
+    """The (key, member, score) index entries of an issue."""
+    n = issue.number
+    entries: list[tuple[str, str, float]] = []
+    for event in issue.events:
+        member = _member({"issue": n, **event.to_dict()})
+        score = float(event.start.replace("-", "") or 0)
+        for month in _months(event.start, event.end) if event.start else []:
+            entries.append((f"issue:idx:events:month:{month}", member, score))
+        words = f"{event.title} {event.place} {event.story} {event.format}"
+        for token in tokenize(words):
+            entries.append((f"issue:idx:events:word:{token}", member, score))
+    for s_index, section in enumerate(issue.sections):
+        for t_index, story in enumerate(section.stories):
+            member = _member(
+                {
+                    "issue": n,
+                    "section": s_index,
+                    "story": t_index,
+                    "title": story.title,
+                    "section_title": section.title,
+                }
+            )
+            words = " ".join([story.title, *story.paragraphs, *(q.text for q in story.quotes)])
+            for token in tokenize(words):
+                entries.append((f"issue:idx:stories:word:{token}", member, float(n)))
+    for p_index, policy in enumerate(issue.policies):
+        member = _member(
+            {
+                "issue": n,
+                "index": p_index,
+                "title": policy.title,
+                "date": policy.date,
+                "url": policy.url,
+            }
+        )
+        words = " ".join([policy.title, *policy.bullets, *policy.paragraphs])
+        for token in tokenize(words):
+            entries.append((f"issue:idx:policies:word:{token}", member, float(n)))
+    return entries
+
+
+def _make_current(pipe, issue: Issue, old_entries: list) -> None:
+    """Queue the writes that make this issue's version the one indexes and lists show."""
+    n = issue.number
+    for key, member in old_entries:
+        pipe.zrem(key, member)
+    entries = index_entries(issue)
+    for key, member, score in entries:
+        pipe.zadd(key, {member: score})
+    pipe.set(f"issue:{n}:indexed", json.dumps([[k, m] for k, m, _ in entries], ensure_ascii=False))
+    pipe.set(
+        f"issue:{n}:upcoming",
+        json.dumps([u.to_dict() for u in issue.upcoming], ensure_ascii=False),
+    )
+    pipe.hset(SUMMARIES, str(n), _member({"number": n, "month": issue.month, "title": issue.title}))
+    pipe.zadd(NUMBERS, {str(n): n})
+
+
+def _old_entries(pipe, number: int) -> list:
+    raw = _text(pipe.get(f"issue:{number}:indexed"))
+    return json.loads(raw) if raw else []
+
+
+def save_issue(r: redis.Redis, issue: Issue, source: str = "") -> SaveResult:
+    """Store an issue whole or not at all: current if its number is new, else a pending version."""
+    n = issue.number
+    payload = json.dumps(issue.to_dict(), ensure_ascii=False)
+    with r.pipeline() as pipe:
+        while True:
+            try:
+                pipe.watch(_meta_key(n))
+                meta = {_text(k): _text(v) for k, v in pipe.hgetall(_meta_key(n)).items()}
+                version = int(meta.get("versions", 0)) + 1
+                is_new = "current" not in meta
+                old = [] if is_new else None
+                pipe.multi()
+                pipe.set(_version_key(n, version), payload)
+                pipe.hset(
+                    _meta_key(n),
+                    mapping={
+                        "versions": version,
+                        f"v{version}:saved_at": int(time.time()),
+                        f"v{version}:source": source,
+                    },
+                )
+                if is_new:
+                    _make_current(pipe, issue, old)
+                    pipe.hset(_meta_key(n), "current", version)
+                else:
+                    pipe.hset(_meta_key(n), "pending", version)
+                pipe.execute()
+                break
+            except redis.WatchError:
+                continue
+    status = "current" if is_new else "pending"
+    log.info("issue %s stored as version %s (%s)", n, version, status)
+    return SaveResult(n, version, status)
+
+
+def confirm_issue(r: redis.Redis, number: int) -> int:
+    """Make the pending version of an issue current (the old one becomes previous); return it."""
+    with r.pipeline() as pipe:
+        while True:
+            try:
+                pipe.watch(_meta_key(number))
+                meta = {_text(k): _text(v) for k, v in pipe.hgetall(_meta_key(number)).items()}
+                if "pending" not in meta:
+                    raise StoreError(f"issue {number} has no pending version to confirm")
+                pending = int(meta["pending"])
+                raw = _text(pipe.get(_version_key(number, pending)))
+                issue = Issue.from_dict(json.loads(raw))
+                old = _old_entries(pipe, number)
+                pipe.multi()
+                _make_current(pipe, issue, old)
+                pipe.hset(
+                    _meta_key(number),
+                    mapping={"current": pending, "previous": meta.get("current", "")},
+                )
+                pipe.hdel(_meta_key(number), "pending")
+                pipe.execute()
+                break
+            except redis.WatchError:
+                continue
+    log.info("issue %s version %s confirmed as current", number, pending)
+    return pending
+
+
+def discard_pending(r: redis.Redis, number: int) -> bool:
+    """Drop the pending mark of an issue (its version stays stored); True if there was one."""
+    return bool(r.hdel(_meta_key(number), "pending"))
+
+
+def issue_meta(r: redis.Redis, number: int) -> dict[str, str]:
+    """The version bookkeeping of an issue (versions, current, previous, pending, saved_at...)."""
+    return {_text(k): _text(v) for k, v in r.hgetall(_meta_key(number)).items()}
+
+
+def get_issue(r: redis.Redis, number: int, version: int | str | None = None) -> Issue | None:
+    """An issue by number: the current version, or "pending", "previous" or a version number."""
+    if version is None or isinstance(version, str):
+        field = version or "current"
+        chosen = _text(r.hget(_meta_key(number), field))
+        if not chosen:
+            return None
+        version = int(chosen)
+    raw = _text(r.get(_version_key(number, version)))
+    return Issue.from_dict(json.loads(raw)) if raw else None
+
+
+def latest_number(r: redis.Redis) -> int | None:
+    """The highest issue number that has a current version, or None when none is stored."""
+    top = r.zrevrange(NUMBERS, 0, 0)
+    return int(_text(top[0])) if top else None
+
+
+def list_issues(r: redis.Redis) -> list[dict]:
+    """Every stored issue's number, month and title (current versions), newest number first."""
+    summaries = [json.loads(_text(v)) for v in r.hvals(SUMMARIES)]
+    return sorted(summaries, key=lambda s: s["number"], reverse=True)
+
+
+def upcoming_items(r: redis.Redis, number: int) -> list[dict]:
+    """The COMING SOON items of an issue's current version as dicts (title, start, end, period)."""
+    raw = _text(r.get(f"issue:{number}:upcoming"))
+    return json.loads(raw) if raw else []
+
+
+def events_in_month(r: redis.Redis, month: str) -> list[dict]:
+    """Events (each with its issue number) taking place in a YYYY-MM month, by start date."""
+    return [json.loads(_text(m)) for m in r.zrange(f"issue:idx:events:month:{month}", 0, -1)]
+
+
+def events_in_period(r: redis.Redis, first_month: str, last_month: str) -> list[dict]:
+    """Events touching any month from first_month to last_month (YYYY-MM), by start date."""
+    found: dict[str, float] = {}
+    for month in _months(f"{first_month}-01", f"{last_month}-01"):
+        for member, score in r.zrange(f"issue:idx:events:month:{month}", 0, -1, withscores=True):
+            found[_text(member)] = score
+    return [json.loads(m) for m, _ in sorted(found.items(), key=lambda kv: kv[1])]
+
+
+def _search(r: redis.Redis, kind: str, query: str, newest_first: bool) -> list[dict]:
+    tokens = tokenize(query)
+    if not tokens:
+        return []
+    scored: dict[str, float] | None = None
+    for token in tokens:
+        rows = r.zrange(f"issue:idx:{kind}:word:{token}", 0, -1, withscores=True)
+        hits = {_text(m): s for m, s in rows}
+        scored = hits if scored is None else {m: s for m, s in scored.items() if m in hits}
+        if not scored:
+            return []
+    ordered = sorted(scored.items(), key=lambda kv: kv[1], reverse=newest_first)
+    return [json.loads(m) for m, _ in ordered]
+
+
+def find_events(r: redis.Redis, query: str) -> list[dict]:
+    """Events whose title, place, story or format has every keyword of the query, by date."""
+    return _search(r, "events", query, newest_first=False)
+
+
+def find_stories(r: redis.Redis, query: str) -> list[dict]:
+    """Stories (issue, section, story index, titles) with every keyword, newest issue first."""
+    return _search(r, "stories", query, newest_first=True)
+
+
+def find_policies(r: redis.Redis, query: str) -> list[dict]:
+    """Policy items (issue, index, title, date, url) with every keyword, newest issue first."""
+    return _search(r, "policies", query, newest_first=True)
