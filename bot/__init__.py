@@ -36,4 +36,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(health.bp)
     # Blueprints of later parts are registered here, one line each.
+    from bot.console import init_app as init_console
+
+    init_console(app)
     return app

@@ -1,0 +1,70 @@
+"""The staff console: a blueprint under /console where staff import, preview and push issues."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from flask import Blueprint, Flask, current_app, g, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from bot.console import security
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint(
+    "console",
+    __name__,
+    url_prefix="/console",
+    static_folder="static",
+    static_url_path="/static",
+)
+bp.before_request(security.guard)
+
+
+@bp.app_template_filter("when")
+def format_when(ts: float | str | None) -> str:
+    """A Unix time (or ISO text) as 'YYYY-MM-DD HH:MM' in the bot's time zone."""
+    if ts in (None, ""):
+        return "–"
+    tz = current_app.extensions["settings"].tz
+    try:
+        moment = datetime.fromtimestamp(float(ts), tz)
+    except (TypeError, ValueError):
+        try:
+            moment = datetime.fromisoformat(str(ts)).astimezone(tz)
+        except ValueError:
+            return str(ts)
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+@bp.context_processor
+def console_globals() -> dict:
+    settings = current_app.extensions["settings"]
+    return {
+        "csrf_token": security.csrf_token,
+        "staff": g.get("staff"),
+        "timezone": settings.TIMEZONE,
+    }
+
+
+@bp.errorhandler(HTTPException)
+def http_error(exc: HTTPException):
+    """Refusals and errors as a short console page (JSON for the status poller), never a trace."""
+    if request.accept_mimetypes.best == "application/json":
+        return {"error": exc.description}, exc.code
+    return render_template("console/error.html", error=exc), exc.code
+
+
+def init_app(app: Flask) -> None:
+    """Serve the console under /console unless CONSOLE_ENABLED is off."""
+    if not app.config.get("CONSOLE_ENABLED", True):
+        log.info("staff console is switched off (CONSOLE_ENABLED=false)")
+        return
+    if not app.secret_key:
+        log.warning("staff console: SECRET_KEY is not set, so every console page answers 503")
+    # Importing the view modules registers their routes on bp.
+    from bot.console import auth_views, follower_views, issue_views, push_views  # noqa: F401
+
+    security.init_app(app)
+    app.register_blueprint(bp)

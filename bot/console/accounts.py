@@ -1,0 +1,194 @@
+"""Staff accounts, their sessions and sign-in rate limits, kept in Redis under `staff:` keys."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import time
+from dataclasses import dataclass
+
+import redis
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+log = logging.getLogger(__name__)
+
+ROLES = ("editor", "publisher")
+# Rank of each role: a route open to a rank is open to every higher one.
+RANK = {"anonymous": 0, "editor": 1, "publisher": 2}
+
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
+MIN_PASSWORD = 10
+SESSION_TTL = 8 * 3600  # seconds of inactivity before a session ends
+
+# Sign-in failures allowed per window, per account and per client address.
+FAILURE_WINDOW = 15 * 60
+MAX_FAILURES_ACCOUNT = 5
+MAX_FAILURES_IP = 20
+
+_hasher = PasswordHasher()
+# Verified against when the account does not exist, so that the answer takes as long.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+class AccountError(ValueError):
+    """A staff account cannot be created or changed; the message says why in one line."""
+
+
+@dataclass(frozen=True)
+class Staff:
+    name: str
+    role: str
+    openid: str = ""
+
+    def can(self, role: str) -> bool:
+        return RANK[self.role] >= RANK[role]
+
+
+def _account_key(name: str) -> str:
+    return f"staff:account:{name}"
+
+
+def create_staff(r: redis.Redis, name: str, password: str, role: str = "editor") -> Staff:
+    """Create an account, or replace the password and role of an existing one."""
+    if not NAME_PATTERN.match(name):
+        raise AccountError(
+            "name must be 2-40 characters: lower-case letters, digits, '.', '_' or '-'"
+        )
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"password must have at least {MIN_PASSWORD} characters")
+    r.hset(
+        _account_key(name),
+        mapping={
+            "name": name,
+            "role": role,
+            "password_hash": _hasher.hash(password),
+            "created": str(int(time.time())),
+        },
+    )
+    r.sadd("staff:accounts", name)
+    end_sessions(r, name)
+    return get_staff(r, name)
+
+
+def get_staff(r: redis.Redis, name: str) -> Staff | None:
+    data = r.hgetall(_account_key(name))
+    if not data or data.get("role") not in ROLES:
+        return None
+    return Staff(name=data["name"], role=data["role"], openid=data.get("openid", ""))
+
+
+def list_staff(r: redis.Redis) -> list[Staff]:
+    found = (get_staff(r, name) for name in sorted(r.smembers("staff:accounts")))
+    return [s for s in found if s]
+
+
+def set_openid(r: redis.Redis, name: str, openid: str) -> None:
+    """Store the WeChat openid that receives this staff member's previews."""
+    openid = openid.strip()
+    if openid and not re.fullmatch(r"[A-Za-z0-9_-]{10,64}", openid):
+        raise AccountError("an openid is 10-64 letters, digits, '_' or '-'")
+    r.hset(_account_key(name), "openid", openid)
+
+
+def change_password(r: redis.Redis, name: str, password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"password must have at least {MIN_PASSWORD} characters")
+    r.hset(_account_key(name), "password_hash", _hasher.hash(password))
+
+
+def remove_staff(r: redis.Redis, name: str) -> bool:
+    end_sessions(r, name)
+    r.srem("staff:accounts", name)
+    return bool(r.delete(_account_key(name)))
+
+
+def check_password(r: redis.Redis, name: str, password: str) -> Staff | None:
+    """The account when the password is right, else None (same cost whether or not it exists)."""
+    stored = r.hget(_account_key(name), "password_hash") if NAME_PATTERN.match(name) else None
+    try:
+        _hasher.verify(stored or _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if stored is None:
+        return None
+    if _hasher.check_needs_rehash(stored):
+        r.hset(_account_key(name), "password_hash", _hasher.hash(password))
+    return get_staff(r, name)
+
+
+# --- sign-in rate limits ------------------------------------------------------------------
+
+
+def _failure_keys(name: str, ip: str) -> list[tuple[str, int]]:
+    return [
+        (f"staff:failures:account:{name.lower()[:40]}", MAX_FAILURES_ACCOUNT),
+        (f"staff:failures:ip:{ip}", MAX_FAILURES_IP),
+    ]
+
+
+def locked_for(r: redis.Redis, name: str, ip: str) -> int:
+    """Seconds until this account or address may try again; 0 when it may now."""
+    wait = 0
+    for key, limit in _failure_keys(name, ip):
+        if int(r.get(key) or 0) >= limit:
+            wait = max(wait, r.ttl(key), 1)
+    return wait
+
+
+def record_failure(r: redis.Redis, name: str, ip: str) -> None:
+    for key, _limit in _failure_keys(name, ip):
+        pipe = r.pipeline()
+        pipe.incr(key)
+        # The window starts at the first failure and is not extended by later ones.
+        pipe.expire(key, FAILURE_WINDOW, nx=True)
+        pipe.execute()
+
+
+def clear_failures(r: redis.Redis, name: str) -> None:
+    r.delete(_failure_keys(name, "-")[0][0])
+
+
+# --- server-side sessions (the cookie carries only a random id) ---------------------------
+
+
+def start_session(r: redis.Redis, name: str) -> str:
+    sid = secrets.token_urlsafe(32)
+    pipe = r.pipeline()
+    pipe.set(f"staff:session:{sid}", name, ex=SESSION_TTL)
+    pipe.sadd(f"staff:sessions:{name}", sid)
+    pipe.execute()
+    return sid
+
+
+def session_staff(r: redis.Redis, sid: str) -> Staff | None:
+    """The signed-in staff member of a session id, extending the session while it is used."""
+    if not sid:
+        return None
+    key = f"staff:session:{sid}"
+    name = r.get(key)
+    if not name:
+        return None
+    staff = get_staff(r, name)
+    if staff is None:
+        r.delete(key)
+        return None
+    r.expire(key, SESSION_TTL)
+    return staff
+
+
+def end_session(r: redis.Redis, sid: str) -> None:
+    name = r.getdel(f"staff:session:{sid}")
+    if name:
+        r.srem(f"staff:sessions:{name}", sid)
+
+
+def end_sessions(r: redis.Redis, name: str) -> None:
+    """Sign a staff member out everywhere (on a new password, a new role or removal)."""
+    sids = r.smembers(f"staff:sessions:{name}")
+    if sids:
+        r.delete(*(f"staff:session:{sid}" for sid in sids))
+    r.delete(f"staff:sessions:{name}")

@@ -1,0 +1,98 @@
+"""Sign-in, sign-out, the staff member's own account and the audit log page."""
+
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, request, session, url_for
+
+from bot.console import accounts, audit, bp
+from bot.console.security import access, safe_next
+from bot.redisdb import get_redis
+
+
+def client_ip() -> str:
+    # Behind a proxy, the deployment's ProxyFix (if any) has already set remote_addr.
+    return request.remote_addr or "unknown"
+
+
+def note(action: str, detail: str = "") -> None:
+    """Record an action of the signed-in staff member in the audit log."""
+    who = g.staff.name if g.get("staff") else "anonymous"
+    audit.record(get_redis(), who, action, detail, client_ip())
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@access("anonymous")
+def login():
+    r = get_redis()
+    if request.method == "GET":
+        if g.staff:
+            return redirect(safe_next(request.args.get("next")))
+        return render_template("console/login.html", next=request.args.get("next", ""))
+    name = request.form.get("name", "").strip().lower()
+    password = request.form.get("password", "")
+    ip = client_ip()
+    wait = accounts.locked_for(r, name, ip)
+    if wait:
+        audit.record(r, name or "?", "sign-in refused", "too many failures", ip)
+        minutes = max(1, round(wait / 60))
+        flash(f"Too many failed sign-ins. Try again in {minutes} minute(s).", "error")
+        return render_template("console/login.html", next=request.form.get("next", "")), 429
+    staff = accounts.check_password(r, name, password)
+    if staff is None:
+        accounts.record_failure(r, name, ip)
+        audit.record(r, name or "?", "sign-in failed", "", ip)
+        flash("Wrong name or password.", "error")
+        return render_template("console/login.html", next=request.form.get("next", ""))
+    accounts.clear_failures(r, name)
+    old_sid = session.get("sid")
+    if old_sid:
+        accounts.end_session(r, old_sid)
+    # A fresh session and CSRF token at sign-in, so nothing set before it carries over.
+    session.clear()
+    session["sid"] = accounts.start_session(r, staff.name)
+    g.staff = staff
+    note("signed in", f"role {staff.role}")
+    return redirect(safe_next(request.form.get("next")))
+
+
+@bp.post("/logout")
+@access("editor")
+def logout():
+    note("signed out")
+    accounts.end_session(get_redis(), session.get("sid", ""))
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("console.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@access("editor")
+def account():
+    r = get_redis()
+    if request.method == "POST":
+        try:
+            if "openid" in request.form:
+                accounts.set_openid(r, g.staff.name, request.form["openid"])
+                note("set preview openid")
+                flash("Your WeChat openid for previews is saved.", "info")
+            if request.form.get("new_password"):
+                if not accounts.check_password(r, g.staff.name, request.form.get("password", "")):
+                    flash("Your current password is wrong.", "error")
+                    return render_template("console/account.html"), 400
+                accounts.change_password(r, g.staff.name, request.form["new_password"])
+                note("changed password")
+                flash("Your password is changed.", "info")
+        except accounts.AccountError as exc:
+            flash(str(exc), "error")
+            return render_template("console/account.html"), 400
+        return redirect(url_for("console.account"))
+    g.staff = accounts.get_staff(r, g.staff.name)
+    return render_template("console/account.html")
+
+
+@bp.get("/audit")
+@access("editor")
+def audit_log():
+    page = max(0, request.args.get("page", 0, type=int))
+    entries = audit.recent(get_redis(), limit=100, offset=page * 100)
+    return render_template("console/audit.html", entries=entries, page=page)

@@ -1,0 +1,121 @@
+"""The console's guards: who may reach each route, CSRF tokens, cookies and security headers."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
+
+from bot.console import accounts
+from bot.redisdb import get_redis
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+# Console pages load only their own script and stylesheet; nothing may frame them.
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "
+    "object-src 'none'"
+)
+# A rendered article carries inline styles (WeChat needs them) and is framed by the preview page.
+ARTICLE_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data: https:; "
+    "font-src 'self' data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+)
+
+
+def access(role: str) -> Callable:
+    """Declare the least role a console view needs ("anonymous", "editor" or "publisher")."""
+    if role not in accounts.RANK:
+        raise ValueError(f"unknown role {role!r}")
+
+    def mark(view: Callable) -> Callable:
+        view.console_access = role
+        return view
+
+    return mark
+
+
+def required_role(endpoint: str | None) -> str | None:
+    """The role a console endpoint declares; None (refused to all) when it declares none."""
+    if endpoint == "console.static":
+        return "anonymous"
+    view = current_app.view_functions.get(endpoint or "")
+    return getattr(view, "console_access", None)
+
+
+def csrf_token() -> str:
+    """This session's CSRF token, created on first use."""
+    token = session.get("csrf")
+    if not token:
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def _csrf_ok() -> bool:
+    expected = session.get("csrf", "")
+    sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token", "")
+    return bool(expected) and hmac.compare_digest(expected.encode(), sent.encode())
+
+
+def safe_next(target: str | None) -> str:
+    """A local console path to return to after sign-in; anything else goes to the start page."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and parts.path.startswith("/console/"):
+            return target
+    return url_for("console.issues")
+
+
+def guard():
+    """Before every console request: a session, then the role, then the CSRF token."""
+    if not current_app.secret_key:
+        abort(503, "The console is off: SECRET_KEY is not set.")
+    needed = required_role(request.endpoint)
+    if needed is None:
+        abort(403, "This page declares no access rule, so it is closed.")
+    g.staff = accounts.session_staff(get_redis(), session.get("sid", ""))
+    if needed != "anonymous":
+        if g.staff is None:
+            if request.method in UNSAFE_METHODS:
+                abort(401, "Your session has ended; sign in again.")
+            return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+        if not g.staff.can(needed):
+            abort(403, f"Only a {needed} may do this.")
+    if request.method in UNSAFE_METHODS and not _csrf_ok():
+        abort(400, "The form has expired or did not come from this console; reload and retry.")
+    return None
+
+
+def add_headers(response):
+    """Security headers on every response under /console (errors and unknown pages too)."""
+    if not request.path.startswith("/console"):
+        return response
+    framed = request.endpoint == "console.article_frame"
+    response.headers.setdefault("Content-Security-Policy", ARTICLE_CSP if framed else PAGE_CSP)
+    response.headers["X-Frame-Options"] = "SAMEORIGIN" if framed else "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    if request.endpoint != "console.static":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+class ConsoleSessionInterface(SecureCookieSessionInterface):
+    """Signed cookie sessions whose cookie is Secure whenever the request came over https."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+
+
+def init_app(app: Flask) -> None:
+    app.config["SESSION_COOKIE_NAME"] = "mmsp_console"
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_PATH"] = "/console"
+    app.session_interface = ConsoleSessionInterface()
+    app.after_request(add_headers)

@@ -1,0 +1,79 @@
+// Small helpers for the console: local time beside Beijing time, and a push's live status.
+(function () {
+  "use strict";
+  // Beijing time has no daylight saving: always UTC+8.
+  var BEIJING_OFFSET_MIN = 8 * 60;
+
+  function localFromBeijing(value) {
+    // value is "YYYY-MM-DDTHH:MM" (datetime-local) or "YYYY-MM-DD HH:MM[:SS]" in Beijing time.
+    var m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?/.exec(value || "");
+    if (!m) return null;
+    var utcMs = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0)) -
+      BEIJING_OFFSET_MIN * 60000;
+    return new Date(utcMs);
+  }
+
+  function describe(date) {
+    return date.toLocaleString(undefined, {
+      weekday: "short", year: "numeric", month: "short", day: "numeric",
+      hour: "2-digit", minute: "2-digit", timeZoneName: "short"
+    });
+  }
+
+  function sameAsBeijing() {
+    return new Date().getTimezoneOffset() === -BEIJING_OFFSET_MIN;
+  }
+
+  function showLocal(el, value) {
+    var target = el.nextElementSibling;
+    if (!target || !target.classList.contains("local-time")) {
+      target = document.createElement("span");
+      target.className = "local-time";
+      el.insertAdjacentElement("afterend", target);
+    }
+    var date = localFromBeijing(value);
+    if (!date) { target.textContent = ""; return; }
+    target.textContent = sameAsBeijing() ? "(your time is Beijing time)"
+                                         : "(your local time: " + describe(date) + ")";
+  }
+
+  function wireTimes(root) {
+    root.querySelectorAll("[data-beijing-time]").forEach(function (el) {
+      if (el.tagName === "INPUT") {
+        showLocal(el, el.value);
+        el.addEventListener("input", function () { showLocal(el, el.value); });
+      } else {
+        showLocal(el, el.getAttribute("data-beijing-time"));
+      }
+    });
+  }
+
+  function pollStatus(box) {
+    // While a push runs, fetch its status fragment and swap it in, until it stops running.
+    var url = box.getAttribute("data-refresh-url");
+    var timer = setInterval(function () {
+      fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+        .then(function (resp) { return resp.ok ? resp.text() : Promise.reject(resp.status); })
+        .then(function (html) {
+          box.innerHTML = html;
+          wireTimes(box);
+          var inner = box.querySelector("[data-running]");
+          if (!inner || inner.getAttribute("data-running") !== "true") clearInterval(timer);
+        })
+        .catch(function () { /* keep trying: the next tick may succeed */ });
+    }, 2000);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    wireTimes(document);
+    document.querySelectorAll("[data-refresh-url]").forEach(function (box) {
+      var inner = box.querySelector("[data-running]");
+      if (inner && inner.getAttribute("data-running") === "true") pollStatus(box);
+    });
+    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (ev) {
+        if (!window.confirm(form.getAttribute("data-confirm"))) ev.preventDefault();
+      });
+    });
+  });
+})();

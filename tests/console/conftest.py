@@ -1,0 +1,57 @@
+"""Fixtures of the console tests: staff accounts and signed-in test clients."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.console import accounts
+
+EDITOR_PASSWORD = "editor-pass-123"
+PUBLISHER_PASSWORD = "publisher-pass-456"
+
+
+@pytest.fixture
+def staff(redis_client):
+    """An editor and a publisher."""
+    accounts.create_staff(redis_client, "erin", EDITOR_PASSWORD, "editor")
+    accounts.create_staff(redis_client, "paul", PUBLISHER_PASSWORD, "publisher")
+    return {"editor": "erin", "publisher": "paul"}
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the page has no form with a CSRF token"
+    return match.group(1)
+
+
+def sign_in(client, name: str, password: str):
+    """Sign in through the real form; returns the response to the form post."""
+    token = csrf_of(client.get("/console/login").get_data(as_text=True))
+    return client.post(
+        "/console/login", data={"name": name, "password": password, "csrf_token": token}
+    )
+
+
+def session_for(client, redis_client, name: str) -> str:
+    """Give the client a session of `name` without the slow password check; returns its token."""
+    sid = accounts.start_session(redis_client, name)
+    with client.session_transaction() as session:
+        session["sid"] = sid
+        session["csrf"] = token = f"token-{name}"
+    return token
+
+
+@pytest.fixture
+def editor_client(app, redis_client, staff):
+    client = app.test_client()
+    client.csrf = session_for(client, redis_client, "erin")
+    return client
+
+
+@pytest.fixture
+def publisher_client(app, redis_client, staff):
+    client = app.test_client()
+    client.csrf = session_for(client, redis_client, "paul")
+    return client

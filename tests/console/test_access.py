@@ -1,0 +1,91 @@
+"""Who may reach each console route: every route of the blueprint × anonymous/editor/publisher."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.console.conftest import session_for
+
+# The least role each console endpoint needs. A route missing here fails the test, so a new
+# route cannot be added without deciding who may use it.
+EXPECTED_ACCESS = {
+    "console.static": "anonymous",
+    "console.login": "anonymous",
+    "console.logout": "editor",
+    "console.account": "editor",
+    "console.audit_log": "editor",
+    "console.issues": "editor",
+    "console.pushes": "editor",
+    "console.followers": "editor",
+    "console.menu": "editor",
+}
+
+# Values for the variable parts of console URLs.
+SAMPLE_ARGS = {
+    "filename": "console.css",
+    "number": 9,
+    "push_id": "nosuchpush",
+    "import_id": "nosuchimport",
+    "index": 0,
+    "version": 1,
+}
+RANK = {"anonymous": 0, "editor": 1, "publisher": 2}
+
+
+def console_requests(app):
+    """(endpoint, method, url) for every method of every console rule in the app's url_map."""
+    found = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if not rule.endpoint.startswith("console."):
+                continue
+            url = rule.build({name: SAMPLE_ARGS[name] for name in rule.arguments})[1]
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                found.append((rule.endpoint, method, url))
+    return found
+
+
+def test_every_console_route_has_an_expected_access_rule(app):
+    endpoints = {endpoint for endpoint, _, _ in console_requests(app)}
+    assert endpoints - set(EXPECTED_ACCESS) == set(), "new console routes need an access rule"
+    assert set(EXPECTED_ACCESS) - endpoints == set(), "stale entries in EXPECTED_ACCESS"
+
+
+def refused(response) -> str | None:
+    """How a response refuses access, or None when it let the request through."""
+    location = response.headers.get("Location", "")
+    # The guard sends anonymous visitors to sign in and back (sign-out's redirect has no next).
+    if response.status_code == 302 and "/console/login?next=" in location:
+        return "sign-in"
+    if response.status_code in (401, 403):
+        return str(response.status_code)
+    return None
+
+
+@pytest.mark.parametrize("identity", ["anonymous", "editor", "publisher"])
+def test_access_rules_hold_for_every_route(app, redis_client, staff, identity):
+    failures = []
+    for endpoint, method, url in console_requests(app):
+        client = app.test_client()
+        token = "no-session"
+        if identity != "anonymous":
+            token = session_for(client, redis_client, staff[identity])
+        data = {"csrf_token": token}
+        if method == "GET":
+            response = client.get(url)
+        else:
+            response = client.open(url, method=method, data=data)
+        needed = EXPECTED_ACCESS[endpoint]
+        outcome = refused(response)
+        if RANK[identity] >= RANK[needed]:
+            if outcome:
+                failures.append(f"{identity} {method} {url}: refused ({outcome})")
+            if response.status_code >= 500:
+                failures.append(f"{identity} {method} {url}: server error")
+        elif identity == "anonymous":
+            expected = "sign-in" if method == "GET" else "401"
+            if outcome != expected:
+                failures.append(f"anonymous {method} {url}: {response.status_code}, not refused")
+        elif outcome != "403":
+            failures.append(f"{identity} {method} {url}: {response.status_code}, not 403")
+    assert failures == []
