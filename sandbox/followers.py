@@ -1,0 +1,143 @@
+"""What followers do (follow, unfollow, say, click, view), each delivered to the webhook."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from sandbox import delivery
+from sandbox.inbox import add_to_inbox, inbox
+from sandbox.state import SandboxState
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = ("zh_CN", "zh_TW", "en")
+_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,32}$")
+
+
+class FollowerError(ValueError):
+    """An action the follower cannot take (not following, no such button); one line for people."""
+
+
+def check_name(name: str) -> str:
+    """A follower's name as used in commands and URLs (letters, digits, `_.-`, at most 32)."""
+    if not _NAME.match(name or ""):
+        raise FollowerError(f"follower name {name!r} must be 1-32 letters, digits, '_', '.' or '-'")
+    return name
+
+
+def resolve(state: SandboxState, name: str) -> str:
+    """The openid of a follower's name (stable: derived from the appid and the name)."""
+    return state.openid_for(check_name(name))
+
+
+def require_follower(state: SandboxState, name: str) -> dict[str, Any]:
+    follower = state.follower(resolve(state, name))
+    if not follower or not follower["subscribe"]:
+        raise FollowerError(f"{name} does not follow the account (mmsp-bot sandbox follow {name})")
+    return follower
+
+
+def follow(
+    state: SandboxState, name: str, language: str = "zh_CN", scene: str = ""
+) -> dict[str, Any]:
+    """Subscribe, optionally through a parametric QR code, and deliver the subscribe event."""
+    if language not in LANGUAGES:
+        raise FollowerError(f"language must be one of {', '.join(LANGUAGES)}")
+    openid = resolve(state, name)
+    before = state.follower(openid)
+    if before and before["subscribe"]:
+        raise FollowerError(f"{name} already follows the account")
+    follower = state.follow(openid, nickname=name, language=language)
+    fields: dict[str, Any] = {"Event": "subscribe", "EventKey": ""}
+    if scene:
+        fields.update(EventKey=f"qrscene_{scene}", Ticket=f"sandbox-ticket-{scene}")
+    sent = add_to_inbox(state, openid, _event_entry(fields, "followed"), sender="follower")
+    outcome = delivery.deliver_event(state, openid, fields)
+    return _result(state, openid, follower, sent, outcome)
+
+
+def unfollow(state: SandboxState, name: str) -> dict[str, Any]:
+    """Unsubscribe and deliver the event; WeChat shows no reply to it, so none is recorded."""
+    follower = require_follower(state, name)
+    openid = follower["openid"]
+    fields = {"Event": "unsubscribe", "EventKey": ""}
+    sent = add_to_inbox(state, openid, _event_entry(fields, "unfollowed"), sender="follower")
+    state.unfollow(openid)
+    outcome = delivery.deliver_event(state, openid, fields, record_reply=False)
+    return _result(state, openid, state.follower(openid), sent, outcome)
+
+
+def say(state: SandboxState, name: str, text: str) -> dict[str, Any]:
+    """Send a text message to the account."""
+    if not text or not text.strip():
+        raise FollowerError("the message is empty")
+    follower = require_follower(state, name)
+    openid = follower["openid"]
+    state.touch(openid)
+    sent = add_to_inbox(state, openid, {"type": "text", "content": text}, sender="follower")
+    outcome = delivery.deliver_message(state, openid, text)
+    return _result(state, openid, follower, sent, outcome)
+
+
+def click(state: SandboxState, name: str, menu_key: str) -> dict[str, Any]:
+    """Tap a `click` button of the account's menu: a CLICK event with the button's key."""
+    follower = require_follower(state, name)
+    button = find_button(state, "click", "key", menu_key)
+    openid = follower["openid"]
+    state.touch(openid)
+    fields = {"Event": "CLICK", "EventKey": menu_key}
+    entry = _event_entry(fields, f"tapped {button['name']}")
+    sent = add_to_inbox(state, openid, entry, sender="follower")
+    outcome = delivery.deliver_event(state, openid, fields)
+    return _result(state, openid, follower, sent, outcome)
+
+
+def view(state: SandboxState, name: str, url: str) -> dict[str, Any]:
+    """Tap a `view` button: the page opens and a VIEW event goes out; no reply is shown."""
+    follower = require_follower(state, name)
+    button = find_button(state, "view", "url", url)
+    openid = follower["openid"]
+    state.touch(openid)
+    fields = {"Event": "VIEW", "EventKey": url}
+    entry = {**_event_entry(fields, f"opened {button['name']}"), "url": url}
+    sent = add_to_inbox(state, openid, entry, sender="follower")
+    outcome = delivery.deliver_event(state, openid, fields, record_reply=False)
+    return _result(state, openid, follower, sent, outcome)
+
+
+def menu_buttons(state: SandboxState) -> list[dict[str, Any]]:
+    """The account's menu as menu/get gives it (top buttons with their sub_button lists)."""
+    menu = state.get("menu", "current") or {}
+    return list(menu.get("button") or [])
+
+
+def find_button(state: SandboxState, kind: str, field: str, value: str) -> dict[str, Any]:
+    """The menu button of this type whose key (or url) is value; FollowerError when none."""
+    buttons = menu_buttons(state)
+    if not buttons:
+        raise FollowerError("the account has no menu (create one with menu/create)")
+    for top in buttons:
+        for button in [top, *(top.get("sub_button") or [])]:
+            if button.get("type") == kind and button.get(field) == value:
+                return button
+    raise FollowerError(f"the menu has no {kind} button with {field} {value!r}")
+
+
+def _event_entry(fields: dict[str, Any], label: str) -> dict[str, Any]:
+    return {"type": "event", "event": fields["Event"], "key": fields["EventKey"], "label": label}
+
+
+def _result(state, openid, follower, sent, outcome) -> dict[str, Any]:
+    return {
+        "openid": openid,
+        "follower": follower,
+        "sent": sent,
+        "delivery": {
+            "status": outcome.status,
+            "attempts": outcome.attempts,
+            "error": outcome.error,
+        },
+        "replies": inbox(state, openid, after=sent["id"]),
+    }
