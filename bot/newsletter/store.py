@@ -9,6 +9,7 @@ Keys (n = issue number, k = version):
   issue:{n}:upcoming                 JSON list of the current version's COMING SOON items
   issue:{n}:indexed                  JSON list of [key, member] index entries of the current version
   issue:idx:events:month:{YYYY-MM}   zset of event JSON (with "issue"), score = start as YYYYMMDD
+  issue:idx:events:all               the same members, every event of every current issue
   issue:idx:events:word:{token}      same members, by keyword token
   issue:idx:stories:word:{token}     zset of {issue, section, story, title, section_title}, score=n
   issue:idx:policies:word:{token}    zset of {issue, index, title, date, url}, score = n
@@ -77,6 +78,15 @@ def _months(start: str, end: str) -> list[str]:
     return months
 
 
+def _lead(paragraphs: list[str], limit: int = 110) -> str:
+    """The story's opening words (a line of context for search answers), cut at a word."""
+    text = " ".join(paragraphs[:1]).strip()
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut.rstrip(",;:") + "…"
+
+
 def index_entries(issue: Issue) -> list[tuple[str, str, float]]:
     """The (key, member, score) index entries of an issue."""
     n = issue.number
@@ -84,6 +94,7 @@ def index_entries(issue: Issue) -> list[tuple[str, str, float]]:
     for event in issue.events:
         member = _member({"issue": n, **event.to_dict()})
         score = float(event.start.replace("-", "") or 0)
+        entries.append(("issue:idx:events:all", member, score))
         for month in _months(event.start, event.end) if event.start else []:
             entries.append((f"issue:idx:events:month:{month}", member, score))
         words = f"{event.title} {event.place} {event.story} {event.format}"
@@ -98,6 +109,7 @@ def index_entries(issue: Issue) -> list[tuple[str, str, float]]:
                     "story": t_index,
                     "title": story.title,
                     "section_title": section.title,
+                    "lead": _lead(story.paragraphs),
                 }
             )
             words = " ".join([story.title, *story.paragraphs, *(q.text for q in story.quotes)])
@@ -287,3 +299,28 @@ def find_stories(r: redis.Redis, query: str) -> list[dict]:
 def find_policies(r: redis.Redis, query: str) -> list[dict]:
     """Policy items (issue, index, title, date, url) with every keyword, newest issue first."""
     return _search(r, "policies", query, newest_first=True)
+
+
+def all_events(r: redis.Redis, newest_first: bool = True) -> list[dict]:
+    """Every event of every current issue, by start date (newest first unless asked otherwise)."""
+    rows = r.zrange("issue:idx:events:all", 0, -1, desc=newest_first)
+    return [json.loads(_text(m)) for m in rows]
+
+
+def match_counts(r: redis.Redis, kind: str, query: str) -> list[tuple[dict, int, int]]:
+    """Items of `kind` (stories, events, policies) with any keyword of the query, for ranking.
+
+    Returns (item, keywords matched, keywords in the query), best matched first.
+    """
+    tokens = sorted(tokenize(query))
+    if not tokens:
+        return []
+    pipe = r.pipeline(transaction=False)
+    for token in tokens:
+        pipe.zrange(f"issue:idx:{kind}:word:{token}", 0, -1)
+    counts: dict[str, int] = {}
+    for members in pipe.execute():
+        for member in members:
+            counts[_text(member)] = counts.get(_text(member), 0) + 1
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    return [(json.loads(m), n, len(tokens)) for m, n in ranked]
