@@ -54,3 +54,22 @@ def app(settings_env, redis_client):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def _sandbox_server(redis_url):
+    """One sandbox process for the test session (tests reset its state, not the process)."""
+    from tests.support.sandbox import SandboxServer
+
+    server = SandboxServer({**TEST_WECHAT, "REDIS_URL": redis_url}).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sandbox(_sandbox_server, redis_client):
+    """The WeChat sandbox on a free port, its state empty: `.url`, `.api_base`, control helpers."""
+    if _sandbox_server.process is None or _sandbox_server.process.popen.poll() is not None:
+        _sandbox_server.start()
+    _sandbox_server.reset()
+    yield _sandbox_server

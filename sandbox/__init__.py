@@ -1,0 +1,1 @@
+"""A local WeChat platform (API, followers, webhook delivery), not imported by the bot."""

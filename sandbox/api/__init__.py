@@ -1,0 +1,147 @@
+"""The platform API under /cgi-bin/: one module per API group; shared checks here."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, request
+
+from sandbox import faults
+from sandbox.state import SandboxState
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("sandbox_api", __name__, url_prefix="/cgi-bin")
+
+# Paths that are called without an access_token.
+TOKENLESS = {"token", "stable_token"}
+
+
+class ApiError(Exception):
+    """A WeChat error answer: HTTP 200 with {errcode, errmsg}, as the platform sends them."""
+
+    def __init__(self, errcode: int, errmsg: str, **extra: Any):
+        super().__init__(f"{errcode} {errmsg}")
+        self.errcode = errcode
+        self.errmsg = errmsg
+        self.extra = extra
+
+
+def state() -> SandboxState:
+    return current_app.extensions["sandbox"]
+
+
+def api_path() -> str:
+    """The API's name as WeChat spells it after /cgi-bin/ (e.g. `draft/add`)."""
+    return request.path[len(bp.url_prefix) :].strip("/")
+
+
+def reply(payload: dict[str, Any] | None = None, **fields: Any) -> Response:
+    """A JSON answer in UTF-8 (not \\u escapes), with errcode recorded for the call log."""
+    body = {**(payload or {}), **fields}
+    g.errcode = int(body.get("errcode", 0))
+    return Response(json.dumps(body, ensure_ascii=False), mimetype="application/json")
+
+
+def ok(**fields: Any) -> Response:
+    return reply({"errcode": 0, "errmsg": "ok", **fields})
+
+
+def error_reply(exc: ApiError) -> Response:
+    # WeChat appends a request id to every error message; clients log it.
+    rid = "-".join(secrets.token_hex(4) for _ in range(3))
+    return reply({"errcode": exc.errcode, "errmsg": f"{exc.errmsg} rid: {rid}", **exc.extra})
+
+
+def body() -> dict[str, Any]:
+    """The request's JSON object (WeChat reads it whatever the content type says)."""
+    raw = request.get_data(cache=True)
+    try:
+        data = json.loads(raw.decode("utf-8")) if raw.strip() else {}
+    except (UnicodeDecodeError, ValueError):
+        raise ApiError(47001, "data format error") from None
+    if not isinstance(data, dict):
+        raise ApiError(47001, "data format error")
+    return data
+
+
+def require(data: dict[str, Any], name: str, kind: type | tuple[type, ...] = str) -> Any:
+    """A required field of the body, or 44002/47001 as WeChat answers a missing or bad one."""
+    if name not in data or data[name] in (None, ""):
+        raise ApiError(47001, f"data format error, missing {name}")
+    value = data[name]
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        raise ApiError(40097, f"invalid args, {name} has the wrong type")
+    return value
+
+
+@bp.before_request
+def _gate() -> Response | None:
+    g.started = time.monotonic()
+    g.errcode = None
+    path = api_path()
+    st = state()
+    try:
+        if path not in TOKENLESS:
+            from sandbox.api.token import check_access_token
+
+            check_access_token(st, request.args.get("access_token", ""))
+        faults.apply(st, path, request.environ)
+    except ApiError as exc:
+        return error_reply(exc)
+    return None
+
+
+@bp.after_request
+def _record(response: Response) -> Response:
+    st = state()
+    path = api_path()
+    entry = {
+        "at": round(st.now(), 3),
+        "method": request.method,
+        "path": path,
+        "errcode": g.get("errcode"),
+        "ms": round((time.monotonic() - g.get("started", time.monotonic())) * 1000, 1),
+        "status": response.status_code,
+    }
+    if g.get("fault"):
+        entry["fault"] = g.fault
+    st.log_call(entry)
+    st.count(f"calls:{path}")
+    return response
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError) -> Response:
+    return error_reply(exc)
+
+
+@bp.errorhandler(404)
+@bp.errorhandler(405)
+def _unknown_api(exc) -> Response:
+    return error_reply(ApiError(40066, "invalid url"))
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc: Exception) -> Response:
+    log.exception("sandbox API %s failed", request.path)
+    return error_reply(ApiError(-1, "system error"))
+
+
+# The API groups attach their routes to bp.
+from sandbox.api import (  # noqa: E402, F401
+    custom,
+    draft,
+    freepublish,
+    mass,
+    material,
+    media,
+    menu,
+    tags,
+    token,
+    user,
+)

@@ -1,0 +1,1 @@
+"""custom API group (being written)."""

@@ -1,0 +1,1 @@
+"""freepublish API group (being written)."""

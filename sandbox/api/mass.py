@@ -1,0 +1,1 @@
+"""mass API group (being written)."""

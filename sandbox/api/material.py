@@ -1,0 +1,1 @@
+"""material API group (being written)."""

@@ -1,0 +1,1 @@
+"""media API group (being written)."""

@@ -1,0 +1,1 @@
+"""tags API group (being written)."""

@@ -1,0 +1,1 @@
+"""user API group (being written)."""

@@ -1,0 +1,81 @@
+"""The sandbox's Flask app: the platform API, its control endpoints, files and article pages."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+from collections.abc import Mapping
+
+import redis
+from flask import Flask, Response, request
+
+from config import Settings, load_settings
+from sandbox.state import Account, SandboxState, key
+
+log = logging.getLogger(__name__)
+
+
+def _settings(settings_or_env: Settings | Mapping[str, str] | None) -> Settings:
+    if isinstance(settings_or_env, Settings):
+        return settings_or_env
+    environ = None if settings_or_env is None else dict(settings_or_env)
+    return load_settings(environ=environ)
+
+
+def resolve_account(settings: Settings, redis_url: str) -> tuple[Account, bool]:
+    """The settings' account; missing values come from the last generated account, or a new one."""
+    given = {
+        "appid": settings.WECHAT_APPID,
+        "secret": settings.WECHAT_SECRET,
+        "token": settings.WECHAT_TOKEN,
+        "aes_key": settings.WECHAT_AES_KEY,
+    }
+    if all(given.values()):
+        return Account(**given), False
+    r = redis.Redis.from_url(redis_url, decode_responses=True, socket_timeout=5)
+    try:
+        stored = r.hgetall(key("account"))
+        fallback = Account(**stored) if stored else Account.generate()
+        account = Account(**{k: v or getattr(fallback, k) for k, v in given.items()})
+        r.hset(key("account"), mapping={k: getattr(fallback, k) for k in given})
+    finally:
+        r.close()
+    return account, True
+
+
+def create_sandbox_app(settings_or_env: Settings | Mapping[str, str] | None = None) -> Flask:
+    """Build the sandbox for the account in the settings (or in this environment mapping)."""
+    settings = _settings(settings_or_env)
+    account, generated = resolve_account(settings, settings.REDIS_URL)
+    app = Flask(__name__)
+    app.config.update(
+        SANDBOX_ACCOUNT_GENERATED=generated,
+        JSON_AS_ASCII=False,
+        MAX_CONTENT_LENGTH=32 * 1024 * 1024,
+    )
+    app.extensions["sandbox"] = SandboxState(settings.REDIS_URL, account)
+
+    from sandbox import control, pages
+    from sandbox.api import bp as api_bp
+
+    app.register_blueprint(api_bp)
+    app.register_blueprint(control.bp)
+    app.register_blueprint(pages.bp)
+    # The follower side (chat page, platform view) registers itself when it is there.
+    if importlib.util.find_spec("sandbox.web") is not None:
+        from sandbox import web
+
+        if hasattr(web, "bp"):
+            app.register_blueprint(web.bp)
+
+    @app.errorhandler(404)
+    @app.errorhandler(405)
+    def _not_found(exc):
+        # Unknown WeChat APIs answer like WeChat; other pages get a plain 404.
+        if request.path.startswith("/cgi-bin/"):
+            body = {"errcode": 40066, "errmsg": "invalid url"}
+            return Response(json.dumps(body), mimetype="application/json")
+        return Response("not found\n", status=exc.code, mimetype="text/plain")
+
+    return app

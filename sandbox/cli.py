@@ -1,0 +1,67 @@
+"""`mmsp-bot sandbox ...`: serve the local WeChat platform (follower commands join it)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+
+import click
+
+DEFAULT_PORT = 8090
+
+
+@click.group("sandbox")
+def sandbox() -> None:
+    """A local WeChat platform: the official API and followers who message the bot."""
+
+
+@sandbox.command("serve")
+@click.option("--port", type=int, default=DEFAULT_PORT, show_default=True, help="0 = any free port")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--webhook", default=None, help="URL the followers' messages are delivered to.")
+def serve(port: int, host: str, webhook: str | None) -> None:
+    """Serve the sandbox until stopped (Ctrl-C)."""
+    from werkzeug.serving import make_server
+
+    from config import load_settings
+    from sandbox import jobs
+    from sandbox.app import create_sandbox_app
+    from sandbox.state import key
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app = create_sandbox_app(load_settings())
+    st = app.extensions["sandbox"]
+    if webhook is not None:
+        st.update_config({"webhook_url": webhook})
+    try:
+        server = make_server(host, port, app, threaded=True)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    url = f"http://{host}:{server.server_port}"
+    app.config["SANDBOX_PUBLIC_URL"] = url
+    st.r.set(key("public_url"), url)
+    if app.config["SANDBOX_ACCOUNT_GENERATED"]:
+        account = st.account
+        click.echo("sandbox: no WeChat account in the settings; using this generated one:")
+        click.echo(f"  WECHAT_APPID={account.appid}")
+        click.echo(f"  WECHAT_SECRET={account.secret}")
+        click.echo(f"  WECHAT_TOKEN={account.token}")
+        click.echo(f"  WECHAT_AES_KEY={account.aes_key}")
+    click.echo(f"sandbox: WECHAT_API_BASE={url}/cgi-bin/ (control: {url}/sandbox/control/)")
+    webhook_url = st.config()["webhook_url"]
+    click.echo(f"sandbox: webhook {webhook_url or '(none yet)'}")
+    # SIGTERM ends serve_forever like Ctrl-C, so the job thread stops cleanly.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    ticker = jobs.start_ticker(st)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        ticker.stop()
+        server.server_close()
+
+
+if __name__ == "__main__":
+    sandbox()
