@@ -32,9 +32,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     make_celery(app)
 
-    from bot import health
+    from bot import health, webhook
 
     app.register_blueprint(health.bp)
+    app.register_blueprint(webhook.bp)
     # Blueprints of later parts are registered here, one line each.
     from bot.console import init_app as init_console
 

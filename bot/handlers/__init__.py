@@ -1,0 +1,15 @@
+"""Handlers that answer followers; each module registers its entries on bot.webhook.router.
+
+Adding a module here is enough: load_all() imports every module of this package once.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+
+def load_all() -> None:
+    """Import every handler module, so that their registrations are in the routing table."""
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")

@@ -1,0 +1,155 @@
+"""The routing table: keywords, prefixes, menu keys, event and message types to handlers.
+
+Handler modules in bot/handlers/ register on the one `router` below:
+
+    @router.keyword("help", "帮助", "?")
+    def help(message, ctx): return TextReply(...)
+
+A handler is `handler(message, ctx) -> Reply | None`. Keywords are compared after Unicode NFKC
+normalisation (full-width letters and punctuation become their ASCII forms) and case folding.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.webhook.messages import ClickEvent, Event, Message, TextMessage
+from bot.webhook.replies import Reply
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Message, "Context"], Reply | None]
+ContextStep = Callable[[Message, "Context"], None]
+
+
+@dataclass
+class Context:
+    """What a handler gets besides the message; context steps may fill in more (lang)."""
+
+    redis: Any
+    settings: Any
+    openid: str
+    lang: str = "en"
+    # For a prefix match, the rest of the text after the prefix ("remind 3" -> "3").
+    argument: str = ""
+
+
+def normalize(text: str) -> str:
+    """The form keywords are compared in: NFKC (full-width → ASCII), trimmed, case-folded."""
+    return unicodedata.normalize("NFKC", text).strip().casefold()
+
+
+class Router:
+    """A table of handlers; each registration decorator adds one entry and refuses a clash."""
+
+    def __init__(self) -> None:
+        self._keywords: dict[str, Handler] = {}
+        self._prefixes: list[tuple[str, Handler]] = []
+        self._clicks: dict[str, Handler] = {}
+        self._events: dict[str, Handler] = {}
+        self._types: dict[str, Handler] = {}
+        self._fallback: Handler | None = None
+        self._context_steps: list[ContextStep] = []
+
+    @staticmethod
+    def _add(table: dict[str, Handler], keys: tuple[str, ...], what: str):
+        if not keys:
+            raise ValueError(f"{what}: give at least one")
+
+        def register(handler: Handler) -> Handler:
+            for key in keys:
+                if key in table and table[key] is not handler:
+                    raise ValueError(f"{what} {key!r} already has a handler")
+                table[key] = handler
+            return handler
+
+        return register
+
+    def keyword(self, *words: str):
+        """Handle a text message equal to one of these words (any case, half or full width)."""
+        return self._add(self._keywords, tuple(normalize(w) for w in words), "keyword")
+
+    def prefix(self, *words: str):
+        """Handle a text message starting with one of these; ctx.argument gets the rest."""
+        normalized = tuple(normalize(w) for w in words)
+        if not normalized or not all(normalized):
+            raise ValueError("prefix: give non-empty prefixes")
+
+        def register(handler: Handler) -> Handler:
+            for word in normalized:
+                if any(p == word and h is not handler for p, h in self._prefixes):
+                    raise ValueError(f"prefix {word!r} already has a handler")
+                self._prefixes.append((word, handler))
+            # Longest first, so "remind me" wins over "remind".
+            self._prefixes.sort(key=lambda entry: -len(entry[0]))
+            return handler
+
+        return register
+
+    def click(self, *keys: str):
+        """Handle a menu button click (CLICK event) with one of these keys (exact)."""
+        return self._add(self._clicks, keys, "menu key")
+
+    def event(self, *names: str):
+        """Handle events of these types (subscribe, SCAN, ...; any case)."""
+        return self._add(self._events, tuple(n.lower() for n in names), "event")
+
+    def message_type(self, *types: str):
+        """Handle messages of these MsgTypes (image, voice, ...) that no keyword matched."""
+        return self._add(self._types, tuple(t.lower() for t in types), "message type")
+
+    def fallback(self, handler: Handler) -> Handler:
+        """Handle a follower's message that nothing else matched (events never fall back)."""
+        if self._fallback is not None and self._fallback is not handler:
+            raise ValueError("the fallback already has a handler")
+        self._fallback = handler
+        return handler
+
+    def context_step(self, step: ContextStep) -> ContextStep:
+        """Run step(message, ctx) before every handler, e.g. to set ctx.lang from the follower."""
+        self._context_steps.append(step)
+        return step
+
+    def build_context(self, message: Message, redis: Any, settings: Any) -> Context:
+        ctx = Context(redis=redis, settings=settings, openid=message.from_user)
+        for step in self._context_steps:
+            step(message, ctx)
+        return ctx
+
+    def resolve(self, message: Message) -> tuple[Handler | None, str]:
+        """The handler for this message and the argument a prefix match leaves (else "")."""
+        if isinstance(message, TextMessage):
+            text = unicodedata.normalize("NFKC", message.content).strip()
+            folded = text.casefold()
+            handler = self._keywords.get(folded)
+            if handler is not None:
+                return handler, ""
+            for word, handler in self._prefixes:
+                if folded.startswith(word):
+                    rest = text if len(text) == len(folded) else folded
+                    return handler, rest[len(word) :].strip()
+        if isinstance(message, ClickEvent):
+            handler = self._clicks.get(message.event_key)
+            if handler is not None:
+                return handler, ""
+        if isinstance(message, Event) or message.is_event:
+            return self._events.get(getattr(message, "event", "").lower()), ""
+        handler = self._types.get(message.msg_type.lower())
+        return (handler or self._fallback), ""
+
+    def dispatch(self, message: Message, ctx: Context) -> Reply | None:
+        """Run the matching handler; None when there is none (the webhook answers `success`)."""
+        handler, argument = self.resolve(message)
+        if handler is None:
+            log.info("no handler for %s %s", message.msg_type, message.log_id)
+            return None
+        ctx.argument = argument
+        return handler(message, ctx)
+
+
+# The one routing table of the bot; bot/handlers/* register on it.
+router = Router()
