@@ -115,6 +115,8 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("WECHAT_API_BASE must end with '/' (e.g. .../cgi-bin/)")
     if not settings.REDIS_URL.startswith(("redis://", "rediss://", "unix://", "sentinel://")):
         raise SettingsError("REDIS_URL must be a redis://, rediss://, unix:// or sentinel:// URL")
+    if settings.REDIS_URL.startswith("sentinel://") and "master_name=" not in settings.REDIS_URL:
+        raise SettingsError("REDIS_URL: a sentinel:// URL needs ?master_name=NAME (see README)")
     try:
         ZoneInfo(settings.TIMEZONE)
     except (ZoneInfoNotFoundError, ValueError):

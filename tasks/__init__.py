@@ -10,6 +10,8 @@ from __future__ import annotations
 from celery import Celery, Task
 from flask import Flask
 
+from bot.redisdb import celery_connection
+
 # Task modules, imported by the worker; each later part adds its module here.
 TASK_MODULES: list[str] = []
 
@@ -22,8 +24,8 @@ def make_celery(app: Flask) -> Celery:
 
     celery = Celery(app.name, task_cls=FlaskTask, include=TASK_MODULES)
     celery.conf.update(
-        broker_url=app.config["REDIS_URL"],
-        result_backend=app.config["REDIS_URL"],
+        # REDIS_URL as Celery spells it (a sentinel:// URL becomes its list of sentinels).
+        **celery_connection(app.config["REDIS_URL"]),
         # Tasks are idempotent steps: acknowledge after they finish, so a killed worker's task
         # is delivered again, and take one at a time so nothing waits behind a slow job.
         task_acks_late=True,
@@ -35,6 +37,9 @@ def make_celery(app: Flask) -> Celery:
         timezone=app.config["TIMEZONE"],
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
+        # Beat fires only while it holds a Redis lock, so a second beat cannot double-fire.
+        beat_scheduler="tasks.beat:LockedScheduler",
+        mmsp_redis_url=app.config["REDIS_URL"],
     )
     celery.set_default()
     app.extensions["celery"] = celery

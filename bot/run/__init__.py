@@ -1,0 +1,1 @@
+"""`mmsp-bot run`: one command that starts the whole bot and supervises its processes."""

@@ -1,0 +1,155 @@
+"""`mmsp-bot run`: the whole bot in one command, with nothing configured or against real WeChat."""
+
+from __future__ import annotations
+
+import secrets
+import signal
+import sys
+import time
+
+import click
+
+from bot.run.plan import Plan, RunError, decide, hide_password
+from bot.run.stack import Stack
+from config import PROJECT_ROOT
+
+SAMPLE_ISSUE = PROJECT_ROOT / "bot" / "newsletter" / "samples" / "issue-09.txt"
+DEMO_STAFF = "demo"
+
+
+class _Stop(Exception):
+    """Raised by the signal handlers: Ctrl-C, SIGTERM or a closed terminal."""
+
+
+def _on_signal(signum, frame):
+    raise _Stop(signal.Signals(signum).name)
+
+
+def _say(line: str = "") -> None:
+    click.echo(line)
+
+
+def _relative(path) -> str:
+    try:
+        return str(path.relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _announce(plan: Plan) -> None:
+    if plan.redis_url:
+        _say(f"Redis: {hide_password(plan.redis_url)} (REDIS_URL)")
+    else:
+        data = _relative(plan.var / "redis")
+        _say(f"Redis: embedded, data in {data} (set REDIS_URL to use your own)")
+    if plan.sandbox:
+        _say(
+            f"WeChat: the sandbox on port {plan.sandbox_port}, a local account kept in "
+            f"{_relative(plan.var / 'wechat.json')} (set WECHAT_APPID, WECHAT_SECRET and "
+            "WECHAT_TOKEN to use WeChat itself)"
+        )
+    else:
+        _say("WeChat: the real platform (WECHAT_APPID is set); no sandbox")
+
+
+def _has_command(name: str) -> bool:
+    from bot.cli import cli
+
+    return name in cli.commands
+
+
+def _prepare_demo(stack: Stack) -> list[str]:
+    """Sample issue, menu, a staff login: what a newcomer needs to try it; notes to print."""
+    notes = []
+    if _has_command("ingest") and SAMPLE_ISSUE.exists() and not _any_issue(stack.redis_url):
+        stack.run_command("ingest", str(SAMPLE_ISSUE))
+        notes.append(f"sample issue: ingested {_relative(SAMPLE_ISSUE)}")
+    if _has_command("menu") and stack.plan.sandbox:
+        stack.run_command("menu", "sync", "--yes")
+        notes.append("menu: synced to the sandbox")
+    return notes
+
+
+def _any_issue(redis_url: str) -> bool:
+    from bot.newsletter import store
+    from bot.redisdb import connect
+
+    client = connect(redis_url)
+    try:
+        return store.latest_number(client) is not None
+    finally:
+        client.close()
+
+
+def _staff_login(stack: Stack) -> tuple[str, str] | None:
+    """A fresh password for the demo staff account (sandbox runs only)."""
+    if not (stack.plan.sandbox and _has_command("staff")):
+        return None
+    password = secrets.token_urlsafe(9)
+    stack.run_command(
+        "staff", "add", DEMO_STAFF, "--role", "publisher", "--password-stdin", stdin=password + "\n"
+    )
+    return DEMO_STAFF, password
+
+
+def _print_ready(stack: Stack, seconds: float, notes: list[str], login) -> None:
+    plan = stack.plan
+    for note in notes:
+        _say(note)
+    _say(f"ready in {seconds:.1f} s")
+    if plan.sandbox:
+        _say(f"  chat page      {plan.sandbox_url}/")
+    console = f"  staff console  {plan.web_url}/console/"
+    if login:
+        console += f"  (login {login[0]}, password {login[1]})"
+    _say(console)
+    _say(f"  webhook        {plan.web_url}/wechat")
+    _say(f"  logs           {_relative(stack.logs)}/")
+    if plan.sandbox:
+        _say("try this, in another terminal of the project (source .venv/bin/activate):")
+        _say("  mmsp-bot sandbox follow alice")
+        _say("  mmsp-bot sandbox say help --as alice")
+        _say("  mmsp-bot sandbox say latest --as alice")
+    _say("Ctrl-C stops everything.")
+
+
+@click.command("run")
+@click.option("--port", type=int, default=8000, show_default=True, help="Web app port.")
+@click.option(
+    "--host", default=None, help="Web app address [127.0.0.1 with the sandbox, else 0.0.0.0]."
+)
+def run(port: int, host: str | None) -> None:
+    """Run the bot: web app on PORT, the sandbox on PORT+1, a worker, beat (and Redis if none)."""
+    started = time.monotonic()
+    try:
+        plan = decide(port, host)
+    except RunError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    _announce(plan)
+    stack = Stack(plan)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _on_signal)
+    code = 0
+    try:
+        stack.start()
+        notes = _prepare_demo(stack)
+        login = _staff_login(stack)
+        stack.wait_background_ready()
+        _print_ready(stack, time.monotonic() - started, notes, login)
+        while (dead := stack.exited()) is None:
+            time.sleep(0.2)
+        click.echo(f"error: {stack.death_line(dead)}; stopping everything", err=True)
+        code = 1
+    except RunError as exc:
+        click.echo(f"error: {exc}", err=True)
+        code = 1
+    except _Stop as stop:
+        _say(f"{stop}: stopping")
+    finally:
+        # A second Ctrl-C must not cut the shutdown short and leave children behind.
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)
+        stack.stop()
+    _say("stopped")
+    sys.exit(code)

@@ -1,0 +1,162 @@
+"""The processes of one `mmsp-bot run`: Redis, the sandbox, the Procfile's web, worker and beat."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from bot.run import embedded_redis
+from bot.run.plan import Plan, RunError, child_environment
+from bot.run.supervisor import Child, first_exited, stop_all
+from config import PROJECT_ROOT, local_state
+
+log = logging.getLogger(__name__)
+
+START_TIMEOUT = 90.0
+
+
+def procfile_commands(path: Path = PROJECT_ROOT / "Procfile") -> dict[str, str]:
+    """The Procfile's processes by name, so that run starts exactly what production starts."""
+    from honcho.environ import parse_procfile
+
+    return dict(parse_procfile(path.read_text()).processes)
+
+
+def mmsp_bot(*args: str) -> list[str]:
+    """The command line of `mmsp-bot ARGS` with this interpreter."""
+    script = Path(sys.executable).parent / "mmsp-bot"
+    if script.exists():
+        return [str(script), *args]
+    return [sys.executable, "-c", "from bot.cli import main; main()", *args]
+
+
+class Stack:
+    """Starts the children in order, waits until each is ready, watches and stops them."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.logs = plan.var / "logs"
+        self.redis: Child | None = None
+        self.children: list[Child] = []
+        self.env: dict[str, str] = {}
+        self.redis_url = plan.redis_url
+
+    # start-up -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if not self.redis_url:
+            try:
+                self.redis, self.redis_url = embedded_redis.start(
+                    self.plan.var / "redis", self.logs
+                )
+            except RuntimeError as exc:
+                raise RunError(str(exc)) from None
+            local_state.write_json(self.plan.var / local_state.REDIS_FILE, {"url": self.redis_url})
+        else:
+            (self.plan.var / local_state.REDIS_FILE).unlink(missing_ok=True)
+        self.env = child_environment(self.plan, self.redis_url)
+        commands = procfile_commands()
+        if self.plan.sandbox:
+            webhook = f"http://127.0.0.1:{self.plan.port}/wechat"
+            args = mmsp_bot("sandbox", "serve", "--port", str(self.plan.sandbox_port))
+            self._spawn("sandbox", [*args, "--webhook", webhook])
+        for name in ("web", "worker", "beat"):
+            # `exec` so that the program itself is the child we signal, not a shell around it.
+            self._spawn(name, ["/bin/sh", "-c", f"exec {commands[name]}"])
+        if self.plan.sandbox:
+            self._wait_http(self.plan.sandbox_url + "/cgi-bin/", "sandbox", ok=lambda s: s < 500)
+            local_state.write_json(
+                self.plan.var / local_state.SANDBOX_FILE, {"url": self.plan.sandbox_url}
+            )
+        self._wait_http(self.plan.web_url + "/healthz", "web", ok=lambda s: s == 200)
+
+    def wait_background_ready(self) -> None:
+        """The worker answers once it logs `ready`; beat once it logs its start."""
+        self._wait_log("worker", " ready.")
+        self._wait_log("beat", "beat: Starting")
+
+    def _spawn(self, name: str, args: list[str]) -> Child:
+        child = Child(name, args, self.env, self.logs, cwd=PROJECT_ROOT)
+        self._truncate(child.log_path)
+        child.start()
+        self.children.append(child)
+        return child
+
+    @staticmethod
+    def _truncate(path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"")
+
+    def child(self, name: str) -> Child:
+        return next(c for c in self.children if c.name == name)
+
+    def _wait(self, name: str, ready, what: str) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not ready():
+            self._raise_if_one_exited()
+            if time.monotonic() > deadline:
+                raise RunError(f"{name} did not {what} within {START_TIMEOUT:.0f} s ({self.logs})")
+            time.sleep(0.1)
+
+    def _wait_http(self, url: str, name: str, ok) -> None:
+        def answers() -> bool:
+            try:
+                return ok(requests.get(url, timeout=2).status_code)
+            except requests.RequestException:
+                return False
+
+        self._wait(name, answers, f"answer at {url}")
+
+    def _wait_log(self, name: str, marker: str) -> None:
+        child = self.child(name)
+        self._wait(name, lambda: marker in child.log_text(), "start")
+
+    def _raise_if_one_exited(self) -> None:
+        dead = self.exited()
+        if dead is not None:
+            raise RunError(self.death_line(dead))
+
+    # running ------------------------------------------------------------------------------
+
+    def exited(self) -> Child | None:
+        return first_exited(([self.redis] if self.redis else []) + self.children)
+
+    def death_line(self, child: Child) -> str:
+        return (
+            f"{child.name} exited with code {child.returncode()}: {child.last_line()} "
+            f"(log: {child.log_path})"
+        )
+
+    def run_command(self, *args: str, stdin: str | None = None, timeout: float = 60) -> str:
+        """Run `mmsp-bot ARGS` against this stack; its output, or RunError with its last line."""
+        try:
+            done = subprocess.run(
+                mmsp_bot(*args),
+                env=self.env,
+                cwd=PROJECT_ROOT,
+                input=stdin,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
+        except subprocess.TimeoutExpired:
+            raise RunError(f"mmsp-bot {args[0]} did not finish within {timeout:.0f} s") from None
+        if done.returncode != 0:
+            lines = (done.stderr or done.stdout).strip().splitlines() or ["no output"]
+            raise RunError(f"mmsp-bot {' '.join(args[:2])} failed: {lines[-1]}")
+        return done.stdout
+
+    # shutdown -----------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Stop the programs first and Redis last, so that they shut down against a live Redis."""
+        stop_all(self.children)
+        if self.redis is not None:
+            stop_all([self.redis])
+        # The addresses recorded under var/ stay: commands then fail against a stopped bot
+        # (connection refused) instead of quietly falling back to another Redis or to WeChat.

@@ -1,0 +1,27 @@
+"""Gunicorn settings of the `web` process (Procfile, `mmsp-bot run`): sized for WeChat's 5-second rule.
+
+WeChat drops a webhook call that gets no answer within 5 s and retries it (three retries in
+total). The handlers answer from Redis in milliseconds and hand slow work to Celery, so what
+matters here is that a call never waits behind others: threads per worker, several workers, and
+a stuck worker replaced quickly. Every value can be changed from the environment.
+"""
+
+import os
+
+bind = [f"{os.environ.get('WEB_HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"]
+# Processes per machine (gunicorn's own variable); each serves `threads` calls at once.
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS", "4"))
+# A worker silent this long is killed and replaced; well below WeChat's three retries (15 s).
+timeout = int(os.environ.get("WEB_TIMEOUT", "10"))
+graceful_timeout = 10
+# Behind a reverse proxy, keep its connections open a little longer than its own idle timeout.
+keepalive = 5
+# WeChat's calls are small; refuse absurd request lines and headers early.
+limit_request_line = 8190
+accesslog = os.environ.get("WEB_ACCESS_LOG", "-")
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+# Gunicorn 27's control socket sits at one path per user: several web processes on a machine
+# would fight over it, and nothing here uses it.
+control_socket_disable = True
