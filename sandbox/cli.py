@@ -8,6 +8,8 @@ import sys
 
 import click
 
+from sandbox.follower_cli import FOLLOWER_COMMANDS
+
 DEFAULT_PORT = 8090
 
 
@@ -61,6 +63,11 @@ def serve(port: int, host: str, webhook: str | None) -> None:
     finally:
         ticker.stop()
         server.server_close()
+
+
+# The follower side: say, click, view, follow, unfollow, inbox (sandbox/follower_cli.py).
+for _command in FOLLOWER_COMMANDS:
+    sandbox.add_command(_command)
 
 
 if __name__ == "__main__":
