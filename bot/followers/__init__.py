@@ -1,0 +1,1 @@
+"""Followers of the account: records, language, keywords, the menu and reminders."""

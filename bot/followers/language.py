@@ -1,0 +1,39 @@
+"""The two languages of every reply, and how a follower's language is guessed."""
+
+from __future__ import annotations
+
+import re
+
+ENGLISH = "en"
+CHINESE = "zh"
+LANGUAGES = (ENGLISH, CHINESE)
+DEFAULT = ENGLISH
+
+# CJK unified ideographs (and extension A): a message with any of them was typed in Chinese.
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def from_wechat(code: str | None) -> str | None:
+    """Our language for WeChat's user-info `language` (zh_CN, zh_TW, en, ...), None if unknown."""
+    if not code:
+        return None
+    code = code.strip().lower()
+    if code.startswith("zh"):
+        return CHINESE
+    if code.startswith("en"):
+        return ENGLISH
+    return None
+
+
+def from_script(text: str) -> str:
+    """Chinese when the text holds Han characters, else English."""
+    return CHINESE if _HAN.search(text or "") else ENGLISH
+
+
+def valid(lang: str | None) -> str:
+    """The language itself when we have replies in it, else the default."""
+    return lang if lang in LANGUAGES else DEFAULT
+
+
+def other(lang: str) -> str:
+    return ENGLISH if lang == CHINESE else CHINESE

@@ -1,0 +1,84 @@
+"""Reply texts from `templates/replies/<name>.<lang>.txt`, and long texts cut into pages.
+
+The official docs give no length limit for a text reply; developers report that WeChat shows
+"service unavailable" past about 2048 bytes (628 Chinese characters), so we stay at 1800 bytes.
+A longer answer is cut at line ends; the rest waits in Redis for the follower to reply MORE.
+"""
+
+from __future__ import annotations
+
+import redis
+
+from bot.followers import language
+from bot.webhook.texts import render_text
+from config import PROJECT_ROOT
+
+TEMPLATE_DIR = PROJECT_ROOT / "templates" / "replies"
+MAX_TEXT_BYTES = 1800
+# Leave room on each page for the "reply MORE" line.
+_PAGE_BYTES = MAX_TEXT_BYTES - 160
+MORE_TTL = 24 * 3600
+
+
+def more_key(openid: str) -> str:
+    return f"follower:{openid}:more"
+
+
+def say(name: str, lang: str, **values) -> str:
+    """The reply `name` in `lang` (English when the follower's language is unknown)."""
+    return render_text(name, language.valid(lang), **values)
+
+
+def template_names() -> set[tuple[str, str]]:
+    """Every (name, language) pair that exists, for the test that each reply has both."""
+    pairs = set()
+    for path in TEMPLATE_DIR.glob("*.txt"):
+        name, _, lang = path.stem.rpartition(".")
+        pairs.add((name, lang))
+    return pairs
+
+
+def _cut(text: str, limit: int) -> list[str]:
+    """Pages of at most `limit` UTF-8 bytes, cut at line ends (or inside an overlong line)."""
+    pages: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate.encode()) <= limit:
+            current = candidate
+            continue
+        if current:
+            pages.append(current)
+        while len(line.encode()) > limit:
+            head = line.encode()[:limit].decode("utf-8", "ignore")
+            pages.append(head)
+            line = line[len(head) :]
+        current = line
+    if current:
+        pages.append(current)
+    return pages or [""]
+
+
+def paged(r: redis.Redis, openid: str, text: str, lang: str) -> str:
+    """The first page of `text`; the rest is kept for MORE (a new long answer replaces it)."""
+    if len(text.encode()) <= MAX_TEXT_BYTES:
+        r.delete(more_key(openid))
+        return text
+    pages = _cut(text, _PAGE_BYTES)
+    pipe = r.pipeline()
+    pipe.delete(more_key(openid))
+    pipe.rpush(more_key(openid), *pages[1:])
+    pipe.expire(more_key(openid), MORE_TTL)
+    pipe.execute()
+    return pages[0] + "\n\n" + say("more_hint", lang, page=1, pages=len(pages))
+
+
+def next_page(r: redis.Redis, openid: str, lang: str) -> str | None:
+    """The next kept page with its own MORE hint, or None when nothing is left."""
+    page = r.lpop(more_key(openid))
+    if page is None:
+        return None
+    left = r.llen(more_key(openid))
+    if left:
+        return page + "\n\n" + say("more_hint_next", lang, left=left)
+    return page
