@@ -19,7 +19,8 @@ def _vectors() -> dict:
 
 def test_follower_signature_matches_the_official_examples():
     for case in _vectors()["plain_get_signature"]:
-        assert crypto.signature(case["token"], case["timestamp"], case["nonce"]) == case["signature"]
+        expected = case["signature"]
+        assert crypto.signature(case["token"], case["timestamp"], case["nonce"]) == expected
 
 
 def test_follower_encryption_with_fixed_random_matches_the_java_sample():
