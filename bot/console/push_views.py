@@ -1,14 +1,229 @@
-"""Pushes: schedule a publish or broadcast, follow its status, cancel or reschedule it."""
+"""Previews and pushes: the phone-width preview, scheduling, status, cancel and reschedule."""
 
 from __future__ import annotations
 
-from flask import render_template
+import logging
+from datetime import datetime, timedelta
 
-from bot.console import bp
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from bot.console import bp, pushing, rendering
+from bot.console.auth_views import note
 from bot.console.security import access
+from bot.newsletter import store
+from bot.redisdb import get_redis
+
+log = logging.getLogger(__name__)
+
+
+def _tz():
+    return current_app.extensions["settings"].tz
+
+
+def _issue_or_404(number: int):
+    issue = store.get_issue(get_redis(), number)
+    if issue is None:
+        abort(404, f"There is no issue {number}.")
+    return issue
+
+
+@bp.get("/issues/<int:number>/preview")
+@access("editor")
+def preview(number: int):
+    issue = _issue_or_404(number)
+    rendered = rendering.render(issue)
+    return render_template(
+        "console/preview.html",
+        issue=issue,
+        rendered=rendered,
+        openid=g.staff.openid,
+    )
+
+
+@bp.get("/issues/<int:number>/articles/<int:index>")
+@access("editor")
+def article_frame(number: int, index: int):
+    """One rendered article on its own, framed by the preview page at phone width."""
+    rendered = rendering.render(_issue_or_404(number))
+    if not 0 <= index < len(rendered.articles):
+        abort(404, "No such article.")
+    return rendering.article_page(rendered.articles[index])
+
+
+@bp.get("/issues/<int:number>/covers/<int:index>")
+@access("editor")
+def cover(number: int, index: int):
+    rendered = rendering.render(_issue_or_404(number))
+    if not 0 <= index < len(rendered.articles):
+        abort(404, "No such cover.")
+    data, mimetype = rendering.cover_image(rendered, index)
+    return Response(data, mimetype=mimetype, headers={"Cache-Control": "private, max-age=60"})
+
+
+@bp.post("/issues/<int:number>/preview/send")
+@access("editor")
+def send_preview(number: int):
+    _issue_or_404(number)
+    if not g.staff.openid:
+        flash("Add your WeChat openid on your account page first.", "error")
+        return redirect(url_for("console.account"))
+    try:
+        push_id = pushing.send_preview(get_redis(), number, g.staff.openid, g.staff.name)
+    except pushing.PushRefused as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("console.preview", number=number))
+    note("sent preview", f"issue {number} to own WeChat (push {push_id})")
+    flash("The preview is on its way to your WeChat.", "info")
+    return redirect(url_for("console.push_status", push_id=push_id))
+
+
+def parse_beijing_time(text: str) -> datetime | None:
+    """A time typed in the form (Beijing time), or None for "now"."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace(" ", "T"))
+    except ValueError:
+        raise pushing.PushRefused(f"{text!r} is not a time like 2021-06-30 09:00") from None
+    return moment.replace(tzinfo=_tz()) if moment.tzinfo is None else moment
+
+
+def _push_form(number: int, form: dict | None = None, status: int = 200):
+    issue = _issue_or_404(number)
+    r = get_redis()
+    default_at = (datetime.now(_tz()) + timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M")
+    return render_template(
+        "console/push_form.html",
+        issue=issue,
+        quota=pushing.quota(r),
+        tags=pushing.tags(),
+        form=form or {"at": default_at, "publish": "1", "broadcast": "1", "audience": "all"},
+        findings=rendering.render(issue).findings,
+    ), status
+
+
+@bp.get("/issues/<int:number>/push")
+@access("editor")
+def new_push(number: int):
+    return _push_form(number)
+
+
+def _choices(number: int) -> dict:
+    form = request.form
+    choice = {
+        "number": number,
+        "publish": form.get("publish") == "1",
+        "broadcast": form.get("broadcast") == "1",
+        "tag": form.get("tag", "").strip() if form.get("audience") == "tag" else "",
+        "at": parse_beijing_time(form.get("at", "")) if form.get("when") != "now" else None,
+    }
+    if not choice["publish"] and not choice["broadcast"]:
+        raise pushing.PushRefused("Choose publish, broadcast or both.")
+    if form.get("audience") == "tag" and not choice["tag"]:
+        raise pushing.PushRefused("Choose the tag to broadcast to.")
+    if choice["at"] and choice["at"] < datetime.now(_tz()) - timedelta(minutes=1):
+        raise pushing.PushRefused("That time has passed; choose a later one or 'now'.")
+    return choice
+
+
+@bp.post("/issues/<int:number>/push")
+@access("publisher")
+def confirm_push(number: int):
+    """Show what will happen, with the quota, before anything is scheduled."""
+    try:
+        choice = _choices(number)
+    except pushing.PushRefused as exc:
+        flash(str(exc), "error")
+        return _push_form(number, dict(request.form), 400)
+    return render_template(
+        "console/push_confirm.html",
+        issue=_issue_or_404(number),
+        choice=choice,
+        form=dict(request.form),
+        quota=pushing.quota(get_redis()),
+    )
+
+
+@bp.post("/issues/<int:number>/push/confirmed")
+@access("publisher")
+def create_push(number: int):
+    _issue_or_404(number)
+    try:
+        choice = _choices(number)
+        push_id = pushing.schedule(get_redis(), by=g.staff.name, **choice)
+    except pushing.PushRefused as exc:
+        flash(str(exc), "error")
+        return _push_form(number, dict(request.form), 400)
+    what = " and ".join(k for k in ("publish", "broadcast") if choice[k])
+    when = choice["at"].strftime("%Y-%m-%d %H:%M") if choice["at"] else "now"
+    note("scheduled push", f"issue {number}: {what} to {choice['tag'] or 'all'} at {when}")
+    flash(f"Push of issue {number} scheduled ({what}, {when}).", "info")
+    return redirect(url_for("console.push_status", push_id=push_id))
 
 
 @bp.get("/pushes")
 @access("editor")
 def pushes():
-    return render_template("console/pushes.html", pushes=[])
+    return render_template("console/pushes.html", pushes=pushing.list_pushes(get_redis()))
+
+
+def _status_or_404(push_id: str):
+    status = pushing.status(get_redis(), push_id)
+    if status is None:
+        abort(404, "There is no such push.")
+    return status
+
+
+@bp.get("/pushes/<push_id>")
+@access("editor")
+def push_status(push_id: str):
+    return render_template("console/push_status.html", push=_status_or_404(push_id))
+
+
+@bp.get("/pushes/<push_id>/fragment")
+@access("editor")
+def push_fragment(push_id: str):
+    """The status box alone, fetched every few seconds by the page while the push runs."""
+    return render_template("console/_push_box.html", push=_status_or_404(push_id))
+
+
+@bp.post("/pushes/<push_id>/cancel")
+@access("publisher")
+def cancel_push(push_id: str):
+    _status_or_404(push_id)
+    try:
+        pushing.cancel(get_redis(), push_id)
+    except pushing.PushRefused as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("console.push_status", push_id=push_id))
+    note("cancelled push", push_id)
+    flash("The push is cancelled; nothing was sent.", "info")
+    return redirect(url_for("console.push_status", push_id=push_id))
+
+
+@bp.post("/pushes/<push_id>/reschedule")
+@access("publisher")
+def reschedule_push(push_id: str):
+    _status_or_404(push_id)
+    try:
+        at = parse_beijing_time(request.form.get("at", ""))
+        if at is None:
+            raise pushing.PushRefused("Give the new time.")
+        pushing.reschedule(get_redis(), push_id, at)
+    except pushing.PushRefused as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("console.push_status", push_id=push_id))
+    note("rescheduled push", f"{push_id} to {at:%Y-%m-%d %H:%M}")
+    flash(f"The push now goes at {at:%Y-%m-%d %H:%M} Beijing time.", "info")
+    return redirect(url_for("console.push_status", push_id=push_id))

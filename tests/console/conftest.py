@@ -55,3 +55,13 @@ def publisher_client(app, redis_client, staff):
     client = app.test_client()
     client.csrf = session_for(client, redis_client, "paul")
     return client
+
+
+@pytest.fixture
+def app(settings_env, redis_client):
+    """The app, its WeChat API base a closed loopback port: unit tests never reach the internet."""
+    from bot import create_app
+    from tests.support.live import free_port
+
+    base = f"http://127.0.0.1:{free_port()}/cgi-bin/"
+    return create_app({**settings_env, "WECHAT_API_BASE": base, "TESTING": True})

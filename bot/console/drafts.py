@@ -1,0 +1,109 @@
+"""Imports waiting for a staff member's confirmation, and text forms of issues for the diff view.
+
+An upload or an edit is parsed at once but stored as an issue only when confirmed: until then it
+waits under `staff:import:{id}` (a day), so the report with its warnings is read first.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import secrets
+import time
+from dataclasses import dataclass
+
+import redis
+
+from bot.newsletter.model import Issue
+
+DRAFT_TTL = 24 * 3600
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+class ImportFailed(ValueError):
+    """The upload could not be read as an issue; the message is one line for the staff member."""
+
+
+@dataclass(frozen=True)
+class Draft:
+    id: str
+    issue: Issue
+    filename: str
+    kind: str
+    by: str
+    at: float
+
+
+def parse_upload(filename: str, data: bytes) -> tuple[Issue, str]:
+    """Parse an uploaded PDF, text or Markdown file with the newsletter importers."""
+    from bot.newsletter import importing
+
+    if not data:
+        raise ImportFailed("the file is empty")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ImportFailed(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+    try:
+        return importing.import_bytes(data, filename)
+    except ValueError as exc:
+        raise ImportFailed(str(exc).splitlines()[0] if str(exc) else "unreadable file") from None
+
+
+def parse_markdown(text: str) -> Issue:
+    """Parse the Markdown form of an issue as edited in the console."""
+    from bot.newsletter import markdown_io
+
+    try:
+        return markdown_io.from_markdown(text)
+    except ValueError as exc:
+        raise ImportFailed(
+            str(exc).splitlines()[0] if str(exc) else "unreadable Markdown"
+        ) from None
+
+
+def to_markdown(issue: Issue) -> str:
+    from bot.newsletter import markdown_io
+
+    return markdown_io.to_markdown(issue)
+
+
+def save_draft(r: redis.Redis, issue: Issue, filename: str, kind: str, by: str) -> str:
+    draft_id = secrets.token_urlsafe(12)
+    payload = {
+        "issue": issue.to_dict(),
+        "filename": filename,
+        "kind": kind,
+        "by": by,
+        "at": time.time(),
+    }
+    r.set(f"staff:import:{draft_id}", json.dumps(payload, ensure_ascii=False), ex=DRAFT_TTL)
+    return draft_id
+
+
+def get_draft(r: redis.Redis, draft_id: str) -> Draft | None:
+    raw = r.get(f"staff:import:{draft_id}")
+    if not raw:
+        return None
+    data = json.loads(raw)
+    return Draft(
+        draft_id,
+        Issue.from_dict(data["issue"]),
+        data["filename"],
+        data["kind"],
+        data["by"],
+        data["at"],
+    )
+
+
+def take_draft(r: redis.Redis, draft_id: str) -> Draft | None:
+    """Remove and return a draft, so that two clicks on "confirm" store it once."""
+    draft = get_draft(r, draft_id)
+    if draft and r.delete(f"staff:import:{draft_id}"):
+        return draft
+    return None
+
+
+def unified_diff(old: Issue | None, new: Issue | None, old_name: str, new_name: str) -> list[str]:
+    """The line difference of two issues' Markdown forms (empty when they read the same)."""
+    before = to_markdown(old).splitlines() if old else []
+    after = to_markdown(new).splitlines() if new else []
+    return list(difflib.unified_diff(before, after, old_name, new_name, lineterm="", n=2))
