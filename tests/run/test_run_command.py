@@ -1,0 +1,127 @@
+"""`mmsp-bot run` with nothing configured: the whole bot up, usable, and gone after Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+import redis
+import requests
+
+from tests.run.runproc import RunCommand, bare_env, mmsp_bot, processes_with_env
+from tests.support.live import PROJECT_ROOT, free_port, wait_until
+
+
+def _ports() -> int:
+    """A web port whose next port (the sandbox's) is free too."""
+    for _ in range(50):
+        port = free_port()
+        if port < 65535:
+            try:
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port + 1))
+                return port
+            except OSError:
+                continue
+    raise AssertionError("no two free ports in a row")
+
+
+@pytest.fixture
+def var_dir(tmp_path):
+    return tmp_path / "var"
+
+
+@pytest.fixture
+def started(var_dir):
+    runs: list[RunCommand] = []
+
+    def start(port: int, **extra: str) -> RunCommand:
+        run = RunCommand(["--port", str(port)], bare_env(var_dir, **extra))
+        runs.append(run)
+        return run
+
+    yield start
+    for run in runs:
+        run.cleanup()
+
+
+def test_run_with_nothing_configured_serves_the_bot_and_ctrl_c_stops_it_all(started, var_dir):
+    port = _ports()
+    run = started(port)
+    run.wait_for("ready in")
+    assert "embedded" in run.lines[0] and "sandbox" in run.lines[1]
+
+    assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json()["status"] == "ok"
+    sandbox_url = json.loads((var_dir / "sandbox.json").read_text())["url"]
+    assert sandbox_url == f"http://127.0.0.1:{port + 1}"
+    assert run.line_with("chat page").split()[-1].startswith(sandbox_url)
+
+    # Another terminal: the follower commands find the sandbox through var/, nothing set.
+    env = bare_env(var_dir)
+    follow = mmsp_bot(["sandbox", "follow", "alice", "--language", "en"], env)
+    assert follow.returncode == 0, follow.stderr
+    said = mmsp_bot(["sandbox", "say", "help", "--as", "alice"], env)
+    assert said.returncode == 0, said.stderr
+    assert "latest" in said.stdout.lower()
+
+    # Other commands there reach the same account and Redis, recorded under var/.
+    account = json.loads((var_dir / "wechat.json").read_text())
+    probe = subprocess.run(
+        [
+            str(PROJECT_ROOT / ".venv" / "bin" / "python"),
+            "-c",
+            "from config import load_settings; s = load_settings();"
+            "print(s.WECHAT_APPID, s.WECHAT_API_BASE, s.REDIS_URL)",
+        ],
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    appid, api_base, redis_url = probe.stdout.split()
+    assert appid == account["appid"]
+    assert api_base == f"{sandbox_url}/cgi-bin/"
+    assert redis.Redis.from_url(redis_url).ping()
+
+    assert processes_with_env("MMSP_VAR_DIR", str(var_dir)), "children should be running"
+    assert run.interrupt() == 0
+    assert run.lines[-1] == "stopped"
+    assert processes_with_env("MMSP_VAR_DIR", str(var_dir)) == []
+
+
+def test_restart_keeps_account_and_data_and_a_dead_child_stops_everything(started, var_dir):
+    port = _ports()
+    first = started(port)
+    first.wait_for("ready in")
+    account = (var_dir / "wechat.json").read_text()
+    url = json.loads((var_dir / "redis.json").read_text())["url"]
+    redis.Redis.from_url(url).set("probe:kept", "yes")
+    assert first.interrupt() == 0
+
+    second = started(port)
+    second.wait_for("ready in")
+    assert (var_dir / "wechat.json").read_text() == account
+    url = json.loads((var_dir / "redis.json").read_text())["url"]
+    assert redis.Redis.from_url(url).get("probe:kept") == b"yes"
+
+    # The worker dies: one line says so, and the run stops everything else.
+    worker = next(
+        pid
+        for pid in processes_with_env("MMSP_VAR_DIR", str(var_dir))
+        if b"worker" in Path(f"/proc/{pid}/cmdline").read_bytes() and os.getpgid(pid) == pid
+    )
+    os.kill(worker, signal.SIGKILL)
+    assert second.finish(60) == 1
+    errors = [line for line in second.lines if line.startswith("error:")]
+    assert len(errors) == 1 and "worker exited" in errors[0], second.output()
+    wait_until(
+        lambda: processes_with_env("MMSP_VAR_DIR", str(var_dir)) == [],
+        timeout=10,
+        what="every child gone",
+    )
