@@ -1,0 +1,48 @@
+"""Two beats against one Redis: only the lock holder fires; the other takes over when it dies."""
+
+from __future__ import annotations
+
+import json
+
+from tasks.beat import LOCK_KEY
+from tests.support.live import Process, python_module, wait_until
+
+
+def _beat(redis_url: str, name: str) -> Process:
+    args = python_module("celery", "-A", "tests.run.beat_probe", "beat", "--loglevel=INFO")
+    return Process(args, {"REDIS_URL": redis_url, "BEAT_LOCK_TTL": "3"}, name)
+
+
+def _origins(redis_client) -> list[str]:
+    """The process that sent each queued probe task, oldest first."""
+    messages = reversed(redis_client.lrange("beat-probe", 0, -1))
+    return [json.loads(m)["headers"]["origin"].split("@")[0] for m in messages]
+
+
+def test_a_second_beat_stands_by_and_takes_over_when_the_first_dies(redis_url, redis_client):
+    first = _beat(redis_url, "beat-first")
+    second = None
+    try:
+        wait_until(lambda: "beat lock taken" in first.log(), 60, 0.1, "the first beat to fire")
+        second = _beat(redis_url, "beat-second")
+        wait_until(lambda: "standing by" in second.log(), 60, 0.1, "the second beat to stand by")
+        sent_before = len(_origins(redis_client))
+        wait_until(lambda: len(_origins(redis_client)) >= sent_before + 4, 20, 0.1, "4 more ticks")
+        assert set(_origins(redis_client)) == {f"gen{first.popen.pid}"}
+
+        first.kill()  # a crash: the lock is not released, it expires
+        wait_until(lambda: "beat lock taken" in second.log(), 30, 0.1, "the second to take over")
+        count = len(_origins(redis_client))
+        wait_until(lambda: len(_origins(redis_client)) >= count + 2, 20, 0.1, "ticks from it")
+        origins = _origins(redis_client)
+        switch = origins.index(f"gen{second.popen.pid}")
+        # Never both: all of the first's ticks, then only the second's.
+        assert set(origins[:switch]) == {f"gen{first.popen.pid}"}
+        assert set(origins[switch:]) == {f"gen{second.popen.pid}"}
+
+        second.stop()
+        assert redis_client.get(LOCK_KEY) is None, "a stopped beat releases its lock"
+    finally:
+        first.stop()
+        if second is not None:
+            second.stop()
