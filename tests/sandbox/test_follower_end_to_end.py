@@ -18,24 +18,20 @@ def bot_webhook(sandbox, settings_env):
         yield url
 
 
-def _post(sandbox, path, **body):
-    response = requests.post(f"{sandbox.url}/sandbox/followers/{path}", json=body, timeout=30)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
 @pytest.mark.parametrize("mode", ["plain", "safe"])
 def test_follower_gets_the_bots_welcome_and_help(sandbox, bot_webhook, mode):
     sandbox.configure(delivery_mode=mode)
-    followed = _post(sandbox, "alice/follow", language="en")
+    followed = sandbox.follow("alice", language="en")
     assert followed["delivery"] == {"status": "reply", "attempts": 1, "error": ""}
     welcome = followed["replies"][0]
     assert welcome["sender"] == "account" and welcome["type"] == "text"
     assert "MMSP II" in welcome["content"]
 
-    said = _post(sandbox, "alice/say", text="help")
+    said = sandbox.say("alice", "help")
     assert said["delivery"]["status"] == "reply"
     assert "latest – the newest issue" in said["replies"][0]["content"]
 
     page = requests.get(f"{sandbox.url}/sandbox/chat/alice", timeout=10).text
     assert "latest – the newest issue" in page
+    assert [d["kind"] for d in sandbox.deliveries()] == ["text", "event:subscribe"]
+    assert all(d["mode"] == mode for d in sandbox.deliveries())

@@ -127,6 +127,50 @@ class SandboxServer:
     def follower(self, openid: str) -> dict[str, Any]:
         return self.control("GET", f"followers/{openid}")
 
+    # -- followers who message the webhook (sandbox/web.py) ----------------------------------
+    def followers_api(self, method: str, endpoint: str, json: Any = None, **params: Any) -> Any:
+        """Call /sandbox/<endpoint>; a 4xx answer fails the test with its message.
+
+        follow/say/click/view answer {openid, follower, sent, delivery{status, attempts,
+        error}, replies[...]}: replies are the inbox entries the action brought (a text reply
+        {"type": "text", "content"}, a news reply {"type": "news", "articles": [{title,
+        description, pic_url, url}]}, {"type": "no_reply"} or {"type": "error", "error"}).
+        """
+        url = f"{self.url}/sandbox/{endpoint}"
+        response = self._http.request(method, url, json=json, params=params, timeout=60)
+        if response.status_code >= 400:
+            raise AssertionError(f"sandbox {endpoint}: {response.status_code} {response.text}")
+        return response.json()
+
+    def follow(self, name: str, language: str = "zh_CN", scene: str = "") -> dict[str, Any]:
+        """`name` follows (subscribe event delivered to the webhook; the welcome in replies)."""
+        body = {"language": language, "scene": scene}
+        return self.followers_api("POST", f"followers/{name}/follow", json=body)
+
+    def unfollow(self, name: str) -> dict[str, Any]:
+        return self.followers_api("POST", f"followers/{name}/unfollow")
+
+    def say(self, name: str, text: str) -> dict[str, Any]:
+        return self.followers_api("POST", f"followers/{name}/say", json={"text": text})
+
+    def click(self, name: str, key: str) -> dict[str, Any]:
+        """Tap the menu's click button with this key (the menu must have it: menu/create)."""
+        return self.followers_api("POST", f"followers/{name}/click", json={"key": key})
+
+    def view(self, name: str, url: str) -> dict[str, Any]:
+        return self.followers_api("POST", f"followers/{name}/view", json={"url": url})
+
+    def inbox(self, name: str, after: int = 0) -> list[dict[str, Any]]:
+        """The follower's chat, oldest first: each entry has id, at, sender, via, type, ..."""
+        return self.followers_api("GET", f"followers/{name}/inbox", after=after)["inbox"]
+
+    def openid(self, name: str) -> str:
+        return self.followers_api("GET", f"followers/{name}/inbox")["openid"]
+
+    def deliveries(self) -> list[dict[str, Any]]:
+        """The latest deliveries to the webhook, newest first (kind, status, attempts, calls)."""
+        return self.followers_api("GET", "deliveries")["deliveries"]
+
     # -- clients ------------------------------------------------------------------------------
     def wechat_client(self, timeout: float = 10, **kwargs: Any) -> SandboxWeChatClient:
         """wechatpy's WeChatClient for the sandbox's account, with API_BASE_URL = api_base."""
