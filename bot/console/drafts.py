@@ -34,18 +34,42 @@ class Draft:
     at: float
 
 
+def _kind(filename: str, data: bytes) -> str:
+    """Which importer reads a file: by its first bytes for PDF, else by its name."""
+    if data[:5] == b"%PDF-":
+        return "pdf"
+    if filename.lower().endswith((".md", ".markdown")) or data.lstrip()[:3] == b"---":
+        return "markdown"
+    return "text"
+
+
 def parse_upload(filename: str, data: bytes) -> tuple[Issue, str]:
     """Parse an uploaded PDF, text or Markdown file with the newsletter importers."""
-    from bot.newsletter import importing
-
     if not data:
         raise ImportFailed("the file is empty")
     if len(data) > MAX_UPLOAD_BYTES:
         raise ImportFailed(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+    kind = _kind(filename, data)
     try:
-        return importing.import_bytes(data, filename)
+        if kind == "pdf":
+            from bot.newsletter import pdf_import
+
+            return pdf_import.import_pdf(data), kind
+        if kind == "markdown":
+            from bot.newsletter import markdown_io
+            from bot.newsletter.decode import decode_bytes
+
+            return markdown_io.from_markdown(decode_bytes(data)), kind
+        from bot.newsletter import text_import
+
+        return text_import.import_bytes(data), kind
     except ValueError as exc:
-        raise ImportFailed(str(exc).splitlines()[0] if str(exc) else "unreadable file") from None
+        raise ImportFailed(_one_line(exc, "unreadable file")) from None
+
+
+def _one_line(exc: Exception, fallback: str) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else fallback
 
 
 def parse_markdown(text: str) -> Issue:

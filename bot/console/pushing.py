@@ -1,35 +1,63 @@
-"""The console's view of pushes, through the publishing part's functions (bot/publishing)."""
+"""The console's view of pushes, through the publishing part's functions (bot/publishing.api).
+
+Pushes have ids like p3 and schedules like s2; the console shows both by the same page, and this
+module turns what the publishing part records into what the status page shows.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 import redis
+from flask import current_app
+
+# A push or schedule in one of these states changes no more: the status page stops refreshing.
+FINAL = {"done", "failed", "cancelled", "missed"}
 
 
 class PushRefused(ValueError):
     """A push cannot be made or changed as asked; the message is one line for staff."""
 
 
+def _api():
+    # Imported on use: the console's pages that do not push work without the publishing part.
+    from bot.publishing import api
+
+    return api
+
+
+def _refusing(call, *args, **kwargs):
+    from bot.publishing.state import PushError
+
+    try:
+        return call(*args, **kwargs)
+    except PushError as exc:
+        raise PushRefused(str(exc)) from None
+
+
 def latest_state(r: redis.Redis, number: int) -> str:
     """The state of the newest push of an issue, or "" when it has none."""
-    return ""
+    try:
+        return _api().latest_state(r, number)
+    except ImportError:  # a deployment without the publishing part still lists its issues
+        return ""
 
 
 def quota(r: redis.Redis) -> dict:
-    return {"remaining": None, "next_free": None, "text": "unknown"}
+    """The mass-send quota now and the next free slot (in Beijing time), as a sentence too."""
+    figures = _api().quota_now(r)
+    if figures.get("next_free"):
+        moment = datetime.fromisoformat(figures["next_free"]).astimezone(_tz())
+        figures["next_free"] = moment.strftime("%Y-%m-%d %H:%M:%S")
+    return figures
 
 
 def tags() -> list[dict]:
-    return []
-
-
-def list_pushes(r: redis.Redis) -> list[dict]:
-    return []
-
-
-def status(r: redis.Redis, push_id: str) -> dict | None:
-    return None
+    """The account's follower tags, or [] when WeChat cannot tell now (a tag id is typed then)."""
+    try:
+        return _api().tags()
+    except Exception:  # the form still works with a typed tag id
+        return []
 
 
 def schedule(
@@ -41,16 +69,142 @@ def schedule(
     at: datetime | None,
     by: str,
 ) -> str:
-    raise PushRefused("publishing is not available yet")
+    """Push an issue now or at `at`; the id of the push (pN) or schedule (sN)."""
+    started = _refusing(
+        _api().start_push,
+        r,
+        number,
+        publish=publish,
+        broadcast=broadcast,
+        tag=tag or None,
+        at=at,
+        by=by,
+    )
+    return started["id"]
 
 
 def send_preview(r: redis.Redis, number: int, openid: str, by: str) -> str:
-    raise PushRefused("publishing is not available yet")
+    """Draft the issue and preview it on the staff member's phone; the push id."""
+    return _refusing(_api().preview, r, number, openid, by=by)
 
 
-def cancel(r: redis.Redis, push_id: str) -> None:
-    raise PushRefused("publishing is not available yet")
+def cancel(r: redis.Redis, ref: str) -> None:
+    _refusing(_api().cancel, r, ref)
 
 
-def reschedule(r: redis.Redis, push_id: str, at: datetime) -> None:
-    raise PushRefused("publishing is not available yet")
+def reschedule(r: redis.Redis, ref: str, at: datetime) -> None:
+    _refusing(_api().reschedule, r, ref, at)
+
+
+def _tz():
+    return current_app.extensions["settings"].tz
+
+
+def _local(ts: float | str | None) -> str:
+    if ts in (None, ""):
+        return ""
+    return datetime.fromtimestamp(float(ts), _tz()).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _what(options: dict) -> str:
+    parts = []
+    if options.get("publish") in (True, "1"):
+        parts.append("publish")
+    if options.get("broadcast") in (True, "1"):
+        tag = options.get("tag_id")
+        parts.append("broadcast to " + ("all followers" if tag in (None, "") else f"tag {tag}"))
+    if not parts and options.get("preview_to"):
+        parts.append("preview to " + ", ".join(options["preview_to"]))
+    return " and ".join(parts) or "draft only"
+
+
+def _count(value) -> int | None:
+    return int(value) if str(value or "").isdigit() else None
+
+
+def status(r: redis.Redis, ref: str) -> dict | None:
+    """What the status page shows of a push or schedule: state, steps, error, URLs, counts."""
+    found = _api().status(r, ref) if ref[:1] in ("p", "s") else None
+    if found is None:
+        return None
+    sched = found.get("schedule")
+    steps = []
+    if sched:
+        steps.append({"state": "scheduled", "at": _local(_epoch(sched.get("created_at")))})
+    times = found.get("times") or {}
+    from bot.publishing.state import STATES
+
+    order = {name: i for i, name in enumerate(STATES)}
+    for name, at in sorted(times.items(), key=lambda kv: (kv[1], order.get(kv[0], 99))):
+        steps.append({"state": name, "at": at})
+    state = found.get("state") or (sched or {}).get("state", "unknown")
+    if sched and sched.get("state") in ("cancelled", "missed", "failed") and not found.get("state"):
+        state = sched["state"]
+    error = None
+    if state == "failed":
+        error = {
+            "step": found.get("failed_step", ""),
+            "errcode": found.get("errcode", ""),
+            "errmsg": found.get("errmsg", "") or (sched or {}).get("note", ""),
+            "hint": found.get("hint", ""),
+        }
+    elif sched and sched.get("state") == "missed":
+        error = {"step": "schedule", "errcode": "", "errmsg": sched.get("note", ""), "hint": ""}
+    options = sched["options"] if sched else found
+    urls = [a["url"] for a in found.get("published") or []] or list(found.get("article_urls") or [])
+    return {
+        "id": ref,
+        "number": int(found.get("number") or (sched or {}).get("number") or 0),
+        "state": state,
+        "what": _what(options),
+        "when": _local(sched["at"]) if sched else "",
+        "when_input": _local(sched["at"]).replace(" ", "T") if sched else "",
+        "by": (sched or {}).get("by") or found.get("by", ""),
+        "running": state not in FINAL,
+        "changeable": bool(sched) and sched.get("state") == "scheduled",
+        "steps": steps,
+        "error": error,
+        "article_urls": urls,
+        "sent": _count(found.get("sent_count")),
+        "failed": _count(found.get("error_count")) or 0,
+        "total": _count(found.get("total_count")),
+    }
+
+
+def _epoch(iso: str | None) -> float | None:
+    if not iso:
+        return None
+    return datetime.fromisoformat(iso).timestamp()
+
+
+def list_pushes(r: redis.Redis, limit: int = 50) -> list[dict]:
+    """Waiting schedules first, then the newest pushes, each as a table row."""
+    rows = []
+    for sched in _api().list_schedules(r, include_finished=True)[-limit:]:
+        # A fired schedule shows as the push it started.
+        if sched.get("state") == "fired":
+            continue
+        rows.append(
+            {
+                "id": sched["id"],
+                "number": sched["number"],
+                "what": _what(sched["options"]),
+                "when": sched["local_at"],
+                "state": sched["state"],
+                "by": sched.get("by", ""),
+            }
+        )
+    for push in _api().list_pushes(r, limit):
+        if not push:
+            continue
+        rows.append(
+            {
+                "id": push["id"],
+                "number": push["number"],
+                "what": _what(push),
+                "when": (push.get("times") or {}).get("pending", ""),
+                "state": push.get("state", ""),
+                "by": push.get("by", ""),
+            }
+        )
+    return rows

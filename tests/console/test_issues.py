@@ -1,0 +1,80 @@
+"""Importing, confirming, editing and comparing issues through the console."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from bot.console import audit
+from bot.newsletter import store
+from config import PROJECT_ROOT
+
+SEED = PROJECT_ROOT / "bot" / "newsletter" / "samples" / "issue-09.txt"
+
+
+def upload(client, name: str, data: bytes):
+    return client.post(
+        "/console/issues/import",
+        data={"csrf_token": client.csrf, "file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def report_url(response) -> str:
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response.headers["Location"]
+
+
+def test_import_shows_the_report_and_stores_nothing_until_confirmed(editor_client, redis_client):
+    url = report_url(upload(editor_client, "issue-09.txt", SEED.read_bytes()))
+    page = editor_client.get(url).get_data(as_text=True)
+    assert "Import report: issue 9" in page
+    assert "This is a new issue." in page
+    assert re.search(r"<th>Sections</th><td>\d+</td>", page)
+    assert "Warnings (" in page
+    assert store.list_issues(redis_client) == []
+
+    confirm = url + "/confirm"
+    response = editor_client.post(confirm, data={"csrf_token": editor_client.csrf})
+    assert response.headers["Location"] == "/console/issues/9"
+    assert [i["number"] for i in store.list_issues(redis_client)] == [9]
+    # A second click on the same confirmation stores nothing more.
+    again = editor_client.post(confirm, data={"csrf_token": editor_client.csrf})
+    assert again.status_code == 404
+    assert store.issue_meta(redis_client, 9)["versions"] == "1"
+    actions = [e["action"] for e in audit.recent(redis_client)]
+    assert "confirmed issue" in actions and "imported (unconfirmed)" in actions
+
+    listing = editor_client.get("/console/").get_data(as_text=True)
+    assert "/console/issues/9" in listing
+
+
+def test_a_file_that_is_not_an_issue_is_refused_in_one_line(editor_client, redis_client):
+    for name, data in [
+        ("empty.txt", b""),
+        ("photo.txt", bytes(range(256)) * 40),
+        ("notes.txt", b"Shopping list\nmilk\neggs\n"),
+    ]:
+        response = upload(editor_client, name, data)
+        assert response.status_code == 400
+        page = response.get_data(as_text=True)
+        assert f"{name} could not be imported:" in page
+        assert "Traceback" not in page
+    assert store.list_issues(redis_client) == []
+
+
+def test_discarding_an_import_stores_nothing(editor_client, redis_client):
+    url = report_url(upload(editor_client, "issue-09.txt", SEED.read_bytes()))
+    editor_client.post(url + "/discard", data={"csrf_token": editor_client.csrf})
+    assert store.list_issues(redis_client) == []
+    assert editor_client.get(url).status_code == 404
+
+
+def test_story_text_with_html_is_shown_escaped(editor_client):
+    text = SEED.read_text(encoding="utf-8").replace(
+        "FOREWORD", "FOREWORD\n\n<script>alert(1)</script>", 1
+    )
+    url = report_url(upload(editor_client, "issue-09.txt", text.encode()))
+    page = editor_client.get(url).get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
