@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("sandbox_control", __name__, url_prefix="/sandbox/control")
 
 # Record kinds a test may list (GET /sandbox/control/records/<kind>).
-RECORD_KINDS = {"drafts", "publishes", "articles", "mass", "materials", "images"}
+RECORD_KINDS = {"drafts", "publishes", "articles", "mass", "materials", "images", "menu"}
 
 
 class BadRequest(ValueError):
@@ -138,7 +138,7 @@ def run_jobs():
 
 @bp.get("/records/<kind>")
 def records(kind: str):
-    """Drafts, publishes, articles, mass sends, materials or images, by id."""
+    """Drafts, publishes, articles, mass sends, materials, images or the menu, by id."""
     if kind not in RECORD_KINDS:
         raise BadRequest(f"unknown record kind {kind!r}; one of {sorted(RECORD_KINDS)}")
     return jsonify(_state().all(kind))

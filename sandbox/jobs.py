@@ -1,20 +1,106 @@
-"""Background completion of asynchronous jobs: freepublish and mass sends."""
+"""Asynchronous jobs: finishing publishes and mass sends, and delivering their events."""
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
+from typing import Any
 
-from sandbox.state import SandboxState
+from sandbox.state import SandboxState, key
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 0.2
+PUBLISHING = 1
 
 
-def run_due(st: SandboxState) -> int:
-    """Finish the jobs whose time has come; returns how many finished."""
-    return 0
+def schedule(st: SandboxState, kind: str, job_id: str, ready_at: float) -> None:
+    st.r.zadd(key("pending", kind), {job_id: ready_at})
+
+
+def _claim(st: SandboxState, kind: str, job_id: str) -> bool:
+    """Only one thread or process finishes a job; the others see it claimed."""
+    claimed = st.r.set(key("claim", kind, job_id), 1, nx=True, ex=3600)
+    st.r.zrem(key("pending", kind), job_id)
+    return bool(claimed)
+
+
+def queue_event(st: SandboxState, openid: str, fields: dict[str, Any]) -> None:
+    """Queue an event for the webhook; the job thread delivers it (never inside an API call)."""
+    st.r.rpush(key("outbox"), json.dumps({"openid": openid, "fields": fields}, ensure_ascii=False))
+
+
+def deliver_queued(st: SandboxState) -> int:
+    from sandbox import delivery
+
+    delivered = 0
+    while raw := st.r.lpop(key("outbox")):
+        event = json.loads(raw)
+        delivery.deliver_event(st, event["openid"], event["fields"])
+        delivered += 1
+    return delivered
+
+
+def finish_publish(st: SandboxState, publish_id: str) -> bool:
+    """Give a due publish job its final status (success or the injected failure)."""
+    from sandbox.api.freepublish import publish_articles
+
+    record = st.get("publishes", publish_id)
+    if not record or record["publish_status"] != PUBLISHING or st.now() < record["ready_at"]:
+        return False
+    if not _claim(st, "publish", publish_id):
+        return False
+    status = int(record["outcome"])
+    info: dict[str, Any] = {"publish_id": int(publish_id), "publish_status": status}
+    if status == 0:
+        article_id, items = publish_articles(
+            st, record["articles"], "publish", publish_id=publish_id
+        )
+        detail = {
+            "count": len(items),
+            "item": [{"idx": i, "article_url": a["url"]} for i, a in enumerate(items, start=1)],
+        }
+        record.update(publish_status=0, article_id=article_id, article_detail=detail)
+        info.update(article_id=article_id, article_detail=detail)
+        # WeChat takes a draft out of the draft box once it is published.
+        st.delete("drafts", record["media_id"])
+    else:
+        failed = list(range(1, len(record["articles"]) + 1)) if status in (2, 4) else []
+        record.update(publish_status=status, fail_idx=failed)
+        info["fail_idx"] = failed
+    st.put("publishes", publish_id, record)
+    log.info("publish %s finished with status %s", publish_id, status)
+    queue_event(st, st.operator_openid(), {"Event": "PUBLISHJOBFINISH", "PublishEventInfo": info})
+    return True
+
+
+def finish_mass(st: SandboxState, msg_id: str) -> bool:
+    """Deliver a due mass send to the followers' inboxes and report MASSSENDJOBFINISH."""
+    from sandbox.api.mass import complete_mass_send
+
+    record = st.get("mass", msg_id)
+    if not record or record["msg_status"] != "SENDING" or st.now() < record["ready_at"]:
+        return False
+    if not _claim(st, "mass", msg_id):
+        return False
+    event = complete_mass_send(st, msg_id, record)
+    log.info("mass send %s finished: %s", msg_id, record["msg_status"])
+    queue_event(st, st.operator_openid(), event)
+    return True
+
+
+def run_due(st: SandboxState, deliver: bool = False) -> int:
+    """Finish the jobs whose time has come (and deliver queued events); returns how many."""
+    now = st.now()
+    finished = 0
+    for job_id in st.r.zrangebyscore(key("pending", "publish"), "-inf", now):
+        finished += finish_publish(st, job_id)
+    for job_id in st.r.zrangebyscore(key("pending", "mass"), "-inf", now):
+        finished += finish_mass(st, job_id)
+    if deliver:
+        deliver_queued(st)
+    return finished
 
 
 class Ticker:
@@ -28,7 +114,7 @@ class Ticker:
     def _run(self) -> None:
         while not self._stop.wait(TICK_SECONDS):
             try:
-                run_due(self.st)
+                run_due(self.st, deliver=True)
             except Exception:
                 # One bad job must not stop the others; it is retried on the next tick.
                 log.exception("sandbox job tick failed")

@@ -192,6 +192,10 @@ class SandboxState:
         openid = self.r.hget(key("follower_names"), name) or self.openid_for(name)
         return self.follower(openid)
 
+    def operator_openid(self) -> str:
+        """The account operator's openid: the sender of job-finish events (publish, mass send)."""
+        return self.openid_for("~operator")
+
     def follower_openids(self) -> list[str]:
         """Current followers, in the order they subscribed."""
         return self.r.zrange(key("followers"), 0, -1)

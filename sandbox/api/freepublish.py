@@ -1,1 +1,155 @@
-"""freepublish API group (being written)."""
+"""`freepublish/submit|get|batchget|delete|getarticle`: asynchronous publishing of a draft."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from sandbox import jobs
+from sandbox.api import ApiError, body, bp, ok, reply, state
+from sandbox.api.draft import find_draft
+from sandbox.state import SandboxState
+
+BATCH_MAX = 20
+PUBLISHING = 1
+SUCCESS = 0
+ALL_DELETED = 5
+
+
+def article_url(st: SandboxState, article_id: str, idx: int) -> str:
+    """The public link of one published article (idx counts from 1, as WeChat's do)."""
+    return f"{st.public_url()}/sandbox/s/{article_id}/{idx}"
+
+
+def publish_articles(
+    st: SandboxState, articles: list[dict], via: str, **source: Any
+) -> tuple[str, list[dict]]:
+    """Store articles as published pages; returns the article_id and the stored news items."""
+    article_id = secrets.token_urlsafe(32)
+    items = [
+        {**article, "url": article_url(st, article_id, idx), "is_deleted": False}
+        for idx, article in enumerate(articles, start=1)
+    ]
+    record = {"news_item": items, "update_time": int(st.now()), "via": via, **source}
+    st.put("articles", article_id, record)
+    return article_id, items
+
+
+def _find_published(st: SandboxState, article_id: Any) -> dict[str, Any]:
+    record = st.get("articles", article_id) if isinstance(article_id, str) else None
+    if record is None or record.get("via") != "publish":
+        raise ApiError(53600, "invalid article id")
+    return record
+
+
+@bp.route("/freepublish/submit", methods=["POST"])
+def freepublish_submit():
+    st = state()
+    media_id = body().get("media_id")
+    draft = find_draft(st, media_id)
+    config = st.config()
+    publish_id = str(st.next_id("publish", 2247480000))
+    now = st.now()
+    st.put(
+        "publishes",
+        publish_id,
+        {
+            "publish_id": publish_id,
+            "media_id": media_id,
+            "articles": draft["articles"],
+            "publish_status": PUBLISHING,
+            "submit_time": int(now),
+            "ready_at": now + float(config["publish_delay"]),
+            "outcome": int(config["publish_outcome"]),
+            "fail_idx": [],
+        },
+    )
+    jobs.schedule(st, "publish", publish_id, now + float(config["publish_delay"]))
+    msg_data_id = str(st.next_id("msg_data", 2247480000))
+    return ok(publish_id=publish_id, msg_data_id=msg_data_id)
+
+
+def _publish_answer(record: dict[str, Any]) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "publish_id": record["publish_id"],
+        "publish_status": record["publish_status"],
+    }
+    if record.get("article_id"):
+        answer["article_id"] = record["article_id"]
+        answer["article_detail"] = record["article_detail"]
+    answer["fail_idx"] = record.get("fail_idx", [])
+    return answer
+
+
+@bp.route("/freepublish/get", methods=["POST"])
+def freepublish_get():
+    st = state()
+    publish_id = str(body().get("publish_id", ""))
+    # A job whose time has come finishes now, so a poll never sees a stale "publishing".
+    jobs.finish_publish(st, publish_id)
+    record = st.get("publishes", publish_id)
+    if record is None:
+        raise ApiError(40097, "invalid args, unknown publish_id")
+    return ok(**_publish_answer(record))
+
+
+@bp.route("/freepublish/getarticle", methods=["POST"])
+def freepublish_getarticle():
+    st = state()
+    record = _find_published(st, body().get("article_id"))
+    return reply(news_item=record["news_item"])
+
+
+@bp.route("/freepublish/batchget", methods=["POST"])
+def freepublish_batchget():
+    st = state()
+    data = body()
+    offset, count = data.get("offset", 0), data.get("count", BATCH_MAX)
+    if not isinstance(offset, int) or not isinstance(count, int) or offset < 0:
+        raise ApiError(40097, "invalid args")
+    if not 1 <= count <= BATCH_MAX:
+        raise ApiError(40097, "invalid args, count must be between 1 and 20")
+    no_content = bool(data.get("no_content"))
+    published = [
+        (article_id, record)
+        for article_id, record in st.all("articles").items()
+        if record.get("via") == "publish"
+    ]
+    published.sort(key=lambda row: row[1]["update_time"], reverse=True)
+    items = []
+    for article_id, record in published[offset : offset + count]:
+        news = [
+            {k: v for k, v in item.items() if not (no_content and k == "content")}
+            for item in record["news_item"]
+        ]
+        items.append(
+            {
+                "article_id": article_id,
+                "content": {"news_item": news},
+                "update_time": record["update_time"],
+            }
+        )
+    return reply(total_count=len(published), item_count=len(items), item=items)
+
+
+@bp.route("/freepublish/delete", methods=["POST"])
+def freepublish_delete():
+    st = state()
+    data = body()
+    article_id = data.get("article_id")
+    record = _find_published(st, article_id)
+    index = data.get("index", 0) or 0
+    items = record["news_item"]
+    if not isinstance(index, int) or not 0 <= index <= len(items):
+        raise ApiError(40097, "invalid args, index is out of range")
+    for idx, item in enumerate(items, start=1):
+        if index in (0, idx):
+            item["is_deleted"] = True
+    record["update_time"] = int(st.now())
+    st.put("articles", article_id, record)
+    if all(item["is_deleted"] for item in items) and record.get("publish_id"):
+        publication = st.get("publishes", record["publish_id"])
+        if publication:
+            publication["publish_status"] = ALL_DELETED
+            st.put("publishes", record["publish_id"], publication)
+    return ok()

@@ -1,1 +1,238 @@
-"""mass API group (being written)."""
+"""`message/mass/sendall|preview|get|delete`: mass sends with clientmsgid dedup and quotas."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sandbox import jobs
+from sandbox.api import ApiError, body, bp, ok, state
+from sandbox.api.draft import draft_url, find_draft
+from sandbox.api.material import find_material
+from sandbox.api.media import file_url
+from sandbox.inbox import add_to_inbox
+from sandbox.state import SandboxState, key
+
+# WeChat counts days and months in China's time.
+CHINA = ZoneInfo("Asia/Shanghai")
+DEDUP_SECONDS = 24 * 3600
+CLIENTMSGID_BYTES = 64
+MSG_TYPES = {"mpnews", "text", "image"}
+# The default quota per account type: (sends, period).
+QUOTAS = {"subscription": (1, "day"), "service": (4, "month")}
+
+
+def _period(st: SandboxState, unit: str) -> str:
+    moment = datetime.fromtimestamp(st.now(), CHINA)
+    return moment.strftime("%Y-%m-%d" if unit == "day" else "%Y-%m")
+
+
+def _quota(st: SandboxState) -> tuple[int, str]:
+    config = st.config()
+    limit, unit = QUOTAS[config["account_type"]]
+    if config["mass_quota"] is not None:
+        limit = int(config["mass_quota"])
+    return limit, unit
+
+
+def _content(st: SandboxState, data: dict[str, Any], msgtype: str) -> dict[str, Any]:
+    """What the message shows (articles, text or an image); ApiError when it does not exist."""
+    part = data.get(msgtype)
+    if not isinstance(part, dict):
+        raise ApiError(47001, f"data format error, missing {msgtype}")
+    if msgtype == "text":
+        if not str(part.get("content") or "").strip():
+            raise ApiError(44004, "empty content")
+        return {"content": str(part["content"])}
+    media_id = part.get("media_id")
+    if msgtype == "mpnews":
+        return {"media_id": media_id, "articles": find_draft(st, media_id)["articles"]}
+    material = find_material(st, media_id) if isinstance(media_id, str) else None
+    if material is None:
+        raise ApiError(40007, "invalid media_id")
+    return {"media_id": media_id, "url": material["url"] or file_url(st, material["file_id"])}
+
+
+def _audience(st: SandboxState, data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    flt = data.get("filter")
+    if not isinstance(flt, dict):
+        raise ApiError(47001, "data format error, missing filter")
+    followers = st.follower_openids()
+    if flt.get("is_to_all"):
+        return {"is_to_all": True}, followers
+    tag_id = flt.get("tag_id")
+    if not isinstance(tag_id, int) or not st.r.hexists(key("tags"), str(tag_id)):
+        raise ApiError(45159, "invalid tag id")
+    members = [o for o in followers if tag_id in (st.follower(o) or {}).get("tagid_list", [])]
+    return {"is_to_all": False, "tag_id": tag_id}, members
+
+
+def _dedup_id(data: dict[str, Any], audience: dict[str, Any], msgtype: str) -> str:
+    clientmsgid = data.get("clientmsgid")
+    if clientmsgid not in (None, ""):
+        if len(str(clientmsgid).encode("utf-8")) > CLIENTMSGID_BYTES:
+            raise ApiError(45067, "clientmsgid size out of limit")
+        return f"client:{clientmsgid}"
+    # Without a clientmsgid WeChat derives one from the audience and the content.
+    digest = json.dumps([audience, msgtype, data.get(msgtype)], sort_keys=True, ensure_ascii=False)
+    return "auto:" + hashlib.sha1(digest.encode("utf-8")).hexdigest()
+
+
+@bp.route("/message/mass/sendall", methods=["POST"])
+def mass_sendall():
+    st = state()
+    data = body()
+    msgtype = data.get("msgtype")
+    if msgtype not in MSG_TYPES:
+        raise ApiError(40008, "invalid message type")
+    audience, recipients = _audience(st, data)
+    dedup_id = _dedup_id(data, audience, msgtype)
+    now = st.now()
+    earlier = st.r.hget(key("mass_ids"), dedup_id)
+    if earlier and now - json.loads(earlier)["at"] < DEDUP_SECONDS:
+        # The same send within 24 h: refused, with the msg_id of the one already made.
+        msg_id = json.loads(earlier)["msg_id"]
+        raise ApiError(45065, "clientmsgid already used", msg_id=msg_id)
+    content = _content(st, data, msgtype)
+    limit, unit = _quota(st)
+    quota_key = key("mass_quota", _period(st, unit))
+    if int(st.r.get(quota_key) or 0) >= limit:
+        raise ApiError(45028, "has no masssend quota")
+    st.r.incr(quota_key)
+    msg_id = st.next_id("mass", 1000000000)
+    msg_data_id = st.next_id("msg_data", 2247480000)
+    ready_at = now + float(st.config()["mass_delay"])
+    record = {
+        "msg_id": msg_id,
+        "msg_data_id": msg_data_id,
+        "msgtype": msgtype,
+        "filter": audience,
+        "clientmsgid": data.get("clientmsgid") or "",
+        "recipients": recipients,
+        "msg_status": "SENDING",
+        "create_time": int(now),
+        "ready_at": ready_at,
+        **content,
+    }
+    st.put("mass", msg_id, record)
+    st.r.hset(key("mass_ids"), dedup_id, json.dumps({"msg_id": msg_id, "at": now}))
+    if msgtype == "mpnews":
+        # WeChat takes a draft out of the draft box once it is mass-sent.
+        st.delete("drafts", content["media_id"])
+    jobs.schedule(st, "mass", str(msg_id), ready_at)
+    return ok(errmsg="send job submission success", msg_id=msg_id, msg_data_id=msg_data_id)
+
+
+def _entry(record: dict[str, Any], urls: list[str]) -> dict[str, Any]:
+    """The message a follower's chat shows for this send."""
+    if record["msgtype"] == "text":
+        return {"type": "text", "content": record["content"]}
+    if record["msgtype"] == "image":
+        return {"type": "image", "url": record["url"]}
+    cards = [
+        {
+            "title": a["title"],
+            "description": a.get("digest", ""),
+            "pic_url": a.get("thumb_url", ""),
+            "url": url,
+        }
+        for a, url in zip(record["articles"], urls, strict=True)
+    ]
+    return {"type": "news", "articles": cards}
+
+
+def complete_mass_send(st: SandboxState, msg_id: str, record: dict[str, Any]) -> dict[str, Any]:
+    """Put the message in each recipient's inbox; returns the MASSSENDJOBFINISH event fields."""
+    from sandbox.api.freepublish import publish_articles
+
+    urls: list[str] = []
+    if record["msgtype"] == "mpnews":
+        article_id, items = publish_articles(st, record["articles"], "mass", msg_id=msg_id)
+        record["article_id"] = article_id
+        urls = [item["url"] for item in items]
+    entry = _entry(record, urls)
+    sent = 0
+    for openid in record["recipients"]:
+        follower = st.follower(openid)
+        if follower and follower["subscribe"]:
+            add_to_inbox(st, openid, entry, sender="account", via="mass")
+            sent += 1
+    total = len(record["recipients"])
+    record.update(msg_status="SEND_SUCCESS", sent_count=sent, error_count=total - sent)
+    record["article_urls"] = urls
+    st.put("mass", msg_id, record)
+    url_items = [{"ArticleIdx": i, "ArticleUrl": u} for i, u in enumerate(urls, start=1)]
+    return {
+        "Event": "MASSSENDJOBFINISH",
+        "MsgID": int(msg_id),
+        "Status": "send success",
+        "TotalCount": total,
+        "FilterCount": total,
+        "SentCount": sent,
+        "ErrorCount": total - sent,
+        "CopyrightCheckResult": {"Count": 0, "ResultList": {}, "CheckState": 1},
+        "ArticleUrlResult": {"Count": len(url_items), "ResultList": {"item": url_items}},
+    }
+
+
+@bp.route("/message/mass/preview", methods=["POST"])
+def mass_preview():
+    """Send the message to one follower now (no quota); articles open as draft pages."""
+    st = state()
+    data = body()
+    msgtype = data.get("msgtype")
+    if msgtype not in MSG_TYPES:
+        raise ApiError(40008, "invalid message type")
+    openid = data.get("touser")
+    if not openid and data.get("towxname"):
+        follower = st.follower_by_name(str(data["towxname"]))
+        openid = follower["openid"] if follower else None
+    follower = st.follower(openid) if isinstance(openid, str) and openid else None
+    if follower is None or not follower["subscribe"]:
+        raise ApiError(40003, "invalid openid")
+    content = _content(st, data, msgtype)
+    record = {"msgtype": msgtype, **content}
+    urls = []
+    if msgtype == "mpnews":
+        urls = [draft_url(st, content["media_id"], i) for i in range(len(content["articles"]))]
+    add_to_inbox(st, openid, _entry(record, urls), sender="account", via="preview")
+    return ok(errmsg="preview success", msg_id=st.next_id("mass", 1000000000))
+
+
+def _find_mass(st: SandboxState, msg_id: Any) -> dict[str, Any]:
+    record = st.get("mass", msg_id) if isinstance(msg_id, int | str) else None
+    if record is None:
+        raise ApiError(40097, "invalid args, unknown msg_id")
+    return record
+
+
+@bp.route("/message/mass/get", methods=["POST"])
+def mass_get():
+    st = state()
+    msg_id = body().get("msg_id")
+    jobs.finish_mass(st, str(msg_id))
+    record = _find_mass(st, msg_id)
+    return ok(msg_id=record["msg_id"], msg_status=record["msg_status"])
+
+
+@bp.route("/message/mass/delete", methods=["POST"])
+def mass_delete():
+    """Delete a sent message (article_idx 0 or absent: the whole message)."""
+    st = state()
+    data = body()
+    record = _find_mass(st, data.get("msg_id"))
+    article_idx = data.get("article_idx") or 0
+    article_id = record.get("article_id")
+    if article_id:
+        published = st.get("articles", article_id)
+        for idx, item in enumerate(published["news_item"], start=1):
+            if article_idx in (0, idx):
+                item["is_deleted"] = True
+        st.put("articles", article_id, published)
+    if article_idx == 0:
+        record["msg_status"] = "DELETE"
+        st.put("mass", record["msg_id"], record)
+    return ok()

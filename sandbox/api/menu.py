@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sandbox.api import ApiError, body, bp, ok, reply, state
-from sandbox.state import SandboxState, key
+from sandbox.state import SandboxState
 
 MAX_TOP = 3
 MAX_SUB = 5
@@ -84,16 +83,16 @@ def menu_create():
         raise ApiError(40016, "invalid button size")
     for button in buttons:
         _check_button(button, sub=False)
-    state().r.set(key("menu"), json.dumps({"button": buttons}, ensure_ascii=False))
+    # Stored as record "current" of kind "menu": sandbox.followers reads the buttons from there.
+    state().put("menu", "current", {"button": buttons})
     return ok()
 
 
 def current_menu(st: SandboxState) -> dict[str, Any] | None:
     """The menu as menu/get shows it (every button with its `sub_button` list), or None."""
-    raw = st.r.get(key("menu"))
-    if not raw:
+    menu = st.get("menu", "current")
+    if not menu:
         return None
-    menu = json.loads(raw)
     for button in menu["button"]:
         button.setdefault("sub_button", [])
         for child in button["sub_button"]:
@@ -111,5 +110,5 @@ def menu_get():
 
 @bp.route("/menu/delete", methods=["GET"])
 def menu_delete():
-    state().r.delete(key("menu"))
+    state().delete("menu", "current")
     return ok()

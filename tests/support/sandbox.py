@@ -178,3 +178,24 @@ class SandboxServer:
         return SandboxWeChatClient(
             self.api_base, account["appid"], account["secret"], timeout=timeout, **kwargs
         )
+
+
+def image_bytes(fmt: str = "JPEG", at_least: int = 0) -> bytes:
+    """A small real image (JPEG, PNG, GIF), padded with trailing bytes up to `at_least` bytes."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 60, 40)).save(buffer, format=fmt)
+    data = buffer.getvalue()
+    return data + b"\0" * max(0, at_least - len(data))
+
+
+def upload(name: str, data: bytes):
+    """A named in-memory file, as wechatpy's upload methods take them."""
+    import io
+
+    handle = io.BytesIO(data)
+    handle.name = name
+    return handle

@@ -1,0 +1,97 @@
+"""The draft box through wechatpy: WeChat's field limits, cover check and content cleaning."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from wechatpy.exceptions import WeChatClientException
+
+from tests.support.sandbox import image_bytes, upload
+
+
+@pytest.fixture
+def client(sandbox):
+    return sandbox.wechat_client()
+
+
+@pytest.fixture
+def thumb(client) -> str:
+    return client.material.add("thumb", upload("cover.jpg", image_bytes()))["media_id"]
+
+
+def article(thumb: str, **fields) -> dict:
+    return {
+        "title": "Migration dialogue",
+        "content": "<p>Hello</p>",
+        "thumb_media_id": thumb,
+        **fields,
+    }
+
+
+def _errcode(call) -> int:
+    with pytest.raises(WeChatClientException) as caught:
+        call()
+    return caught.value.errcode
+
+
+def test_draft_round_trip(client, thumb):
+    media_id = client.draft.add([article(thumb, author="IOM China", digest="Short")])["media_id"]
+    items = client.draft.get(media_id)["news_item"]
+    assert [i["title"] for i in items] == ["Migration dialogue"]
+    assert items[0]["author"] == "IOM China" and items[0]["thumb_media_id"] == thumb
+    page = requests.get(items[0]["url"], timeout=5)
+    assert page.status_code == 200 and "Migration dialogue" in page.text
+    assert client.draft.count()["total_count"] == 1
+    listed = client.draft.batchget(0, 20, 1)
+    assert listed["total_count"] == 1 and listed["item"][0]["media_id"] == media_id
+    assert "content" not in listed["item"][0]["content"]["news_item"][0]
+
+
+def test_update_replaces_one_article_and_delete_removes_the_draft(client, thumb):
+    media_id = client.draft.add([article(thumb), article(thumb, title="Second")])["media_id"]
+    client.draft.update(media_id, 1, article(thumb, title="Second, revised"))
+    titles = [i["title"] for i in client.draft.get(media_id)["news_item"]]
+    assert titles == ["Migration dialogue", "Second, revised"]
+    assert _errcode(lambda: client.draft.update(media_id, 2, article(thumb))) == 40097
+    client.draft.delete(media_id)
+    assert client.draft.count()["total_count"] == 0
+    assert _errcode(lambda: client.draft.get(media_id)) == 40007
+
+
+@pytest.mark.parametrize(
+    ("fields", "errcode"),
+    [
+        ({"title": "t" * 33}, 45003),
+        ({"author": "a" * 17}, 45110),
+        ({"digest": "d" * 129}, 45004),
+        ({"content": "x" * 20000}, 45002),
+        ({"thumb_media_id": "no-such-media"}, 40007),
+    ],
+)
+def test_field_limits_give_wechats_errcodes(client, thumb, fields, errcode):
+    assert _errcode(lambda: client.draft.add([article(thumb, **fields)])) == errcode
+
+
+def test_limits_count_characters_not_bytes(client, thumb):
+    chinese = article(thumb, title="移" * 32, author="国" * 16, digest="中" * 128)
+    assert client.draft.add([chinese])["media_id"]
+
+
+def test_empty_article_list_is_44003(sandbox):
+    url = f"{sandbox.api_base}draft/add"
+    client = sandbox.wechat_client()
+    answer = requests.post(url, params={"access_token": client.access_token}, json={"articles": []})
+    assert answer.json()["errcode"] == 44003
+
+
+def test_outside_images_and_scripts_are_dropped(client, thumb):
+    own = client.media.upload_image(upload("a.png", image_bytes("PNG")))
+    content = (
+        f'<p>one</p><img src="{own}"><img src="https://example.org/x.png">'
+        "<script>alert(1)</script><p>two</p>"
+    )
+    media_id = client.draft.add([article(thumb, content=content)])["media_id"]
+    stored = client.draft.get(media_id)["news_item"][0]
+    assert own in stored["content"]
+    assert "example.org" not in stored["content"] and "script" not in stored["content"]
+    assert stored["digest"] == "one two"  # an empty digest takes the start of the text
