@@ -15,6 +15,7 @@ from config import PROJECT_ROOT
 
 SAMPLE_ISSUE = PROJECT_ROOT / "bot" / "newsletter" / "samples" / "issue-09.txt"
 DEMO_STAFF = "demo"
+DEMO_FOLLOWER = "alice"
 
 
 class _Stop(Exception):
@@ -59,14 +60,24 @@ def _has_command(name: str) -> bool:
 
 
 def _prepare_demo(stack: Stack) -> list[str]:
-    """Sample issue, menu, a staff login: what a newcomer needs to try it; notes to print."""
+    """Sample issue, menu, a first follower: what a newcomer needs to try it; notes to print."""
     notes = []
+    steps = []
     if _has_command("ingest") and SAMPLE_ISSUE.exists() and not _any_issue(stack.redis_url):
-        stack.run_command("ingest", str(SAMPLE_ISSUE))
-        notes.append(f"sample issue: ingested {_relative(SAMPLE_ISSUE)}")
-    if _has_command("menu") and stack.plan.sandbox:
-        stack.run_command("menu", "sync", "--yes")
-        notes.append("menu: synced to the sandbox")
+        steps.append((("ingest", str(SAMPLE_ISSUE)), f"sample issue: {_relative(SAMPLE_ISSUE)}"))
+    if stack.plan.sandbox:
+        if _has_command("menu"):
+            steps.append((("menu", "sync", "--yes"), "menu: synced to the sandbox"))
+        follow = ("sandbox", "follow", DEMO_FOLLOWER, "--language", "en", "--wait", "0")
+        steps.append((follow, f"{DEMO_FOLLOWER} follows the account in the sandbox"))
+    for args, note in steps:
+        try:
+            stack.run_command(*args)
+            notes.append(note)
+        except RunError as exc:
+            if "already follows" not in str(exc):
+                # The bot runs without it; say what is missing instead of stopping.
+                notes.append(f"warning: {exc}")
     return notes
 
 
@@ -98,7 +109,8 @@ def _print_ready(stack: Stack, seconds: float, notes: list[str], login) -> None:
         _say(note)
     _say(f"ready in {seconds:.1f} s")
     if plan.sandbox:
-        _say(f"  chat page      {plan.sandbox_url}/")
+        _say(f"  chat page      {plan.sandbox_url}/sandbox/chat/{DEMO_FOLLOWER}")
+        _say(f"  platform view  {plan.sandbox_url}/sandbox/platform")
     console = f"  staff console  {plan.web_url}/console/"
     if login:
         console += f"  (login {login[0]}, password {login[1]})"
@@ -107,9 +119,10 @@ def _print_ready(stack: Stack, seconds: float, notes: list[str], login) -> None:
     _say(f"  logs           {_relative(stack.logs)}/")
     if plan.sandbox:
         _say("try this, in another terminal of the project (source .venv/bin/activate):")
-        _say("  mmsp-bot sandbox follow alice")
-        _say("  mmsp-bot sandbox say help --as alice")
-        _say("  mmsp-bot sandbox say latest --as alice")
+        _say(f"  mmsp-bot sandbox say latest --as {DEMO_FOLLOWER}")
+        _say(f"  mmsp-bot sandbox say help --as {DEMO_FOLLOWER}")
+        _say("  mmsp-bot sandbox follow bob --language zh_CN")
+        _say("  or type in the chat page; sign in to the console to import and push an issue")
     _say("Ctrl-C stops everything.")
 
 

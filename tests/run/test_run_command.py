@@ -63,11 +63,12 @@ def test_run_with_nothing_configured_serves_the_bot_and_ctrl_c_stops_it_all(star
 
     # Another terminal: the follower commands find the sandbox through var/, nothing set.
     env = bare_env(var_dir)
-    follow = mmsp_bot(["sandbox", "follow", "alice", "--language", "en"], env)
+    follow = mmsp_bot(["sandbox", "follow", "bob", "--language", "en"], env)
     assert follow.returncode == 0, follow.stderr
-    said = mmsp_bot(["sandbox", "say", "help", "--as", "alice"], env)
-    assert said.returncode == 0, said.stderr
-    assert "latest" in said.stdout.lower()
+    for name in ("bob", "alice"):  # alice follows from the start, for the "try this" lines
+        said = mmsp_bot(["sandbox", "say", "help", "--as", name], env)
+        assert said.returncode == 0, said.stderr
+        assert "latest" in said.stdout.lower()
 
     # Other commands there reach the same account and Redis, recorded under var/.
     account = json.loads((var_dir / "wechat.json").read_text())
