@@ -1,0 +1,136 @@
+"""Sending due reminders: through the customer-service API to followers inside WeChat's 48-hour
+window, held for the next answer for the others; never twice, never to someone who left."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+
+import redis
+
+from bot.followers import answers, records, reminders, texts
+from bot.newsletter import store
+from bot.wechat import WeChatAPIError
+
+log = logging.getLogger(__name__)
+
+# WeChat lets an account write to a follower for 48 hours after their last interaction; we
+# stop a little earlier, so a message in flight does not arrive just after the window shut.
+WINDOW = 48 * 3600 - 300
+# WeChat's answers meaning "not now, wait for the follower to write": outside the window,
+# too many messages without an answer from them.
+WAIT_FOR_FOLLOWER = {45015, 45047}
+RETRY_AFTER = 300
+
+
+def _issue_reminder_text(r: redis.Redis, reminder, lang: str, number: int) -> tuple[str, dict]:
+    """The text (and the news card, when published) announcing issue `number`."""
+    from bot.followers.cards import published_cards
+
+    summary = next((s for s in store.list_issues(r) if s["number"] == number), {})
+    cards = published_cards(r, number)
+    url = cards[0].url if cards else ""
+    text = texts.say(
+        "reminder_issue",
+        lang,
+        number=number,
+        month=answers.month_label(summary.get("month", ""), lang),
+        title=summary.get("title", ""),
+        url=url,
+    )
+    return text, ({"card": cards[0]} if cards else {})
+
+
+def _event_reminder_text(reminder, lang: str) -> str:
+    start, _, end = reminder.period.partition("/")
+    period = answers.period_label(start, end, lang)
+    return texts.say("reminder_event", lang, title=reminder.title, period=period)
+
+
+def _send(client, openid: str, text: str, extra: dict) -> None:
+    card = extra.get("card")
+    if card is not None:
+        client.custom.send_news(openid, card.title, card.description, card.url, card.pic_url)
+    else:
+        client.custom.send_text(openid, text)
+
+
+def _deliver_one(r, client, openid: str, reminder_id: str, now: float, published: int | None):
+    """Send, hold or drop one claimed reminder; returns what happened."""
+    reminder = reminders.get(r, openid, reminder_id)
+    follower = records.get(r, openid)
+    if reminder is None or reminder.state != reminders.PENDING:
+        return "skipped"
+    if follower is None or not follower.active:
+        reminders.mark(r, openid, reminder_id, "cancelled")
+        return "cancelled"
+    extra: dict = {}
+    if reminder.kind == "issue":
+        text, extra = _issue_reminder_text(r, reminder, follower.language, published)
+    else:
+        text = _event_reminder_text(reminder, follower.language)
+    if follower.last_seen < now - WINDOW:
+        reminders.hold(r, openid, reminder_id, text)
+        return "held"
+    # Recorded before the call: if this process dies during it, the reminder is not sent again.
+    reminders.mark(r, openid, reminder_id, reminders.SENDING)
+    try:
+        _send(client, openid, text, extra)
+    except WeChatAPIError as exc:
+        if exc.errcode in WAIT_FOR_FOLLOWER:
+            reminders.hold(r, openid, reminder_id, text)
+            return "held"
+        if exc.retryable:
+            log.warning("reminder %s to %s: %s; retrying later", reminder_id, openid, exc)
+            reminders.retry_later(r, openid, reminder_id, now + RETRY_AFTER)
+            return "retry"
+        log.error("reminder %s to %s not sent: %s", reminder_id, openid, exc)
+        reminders.hold(r, openid, reminder_id, text)
+        return "held"
+    reminders.mark(r, openid, reminder_id, reminders.SENT)
+    log.info("reminder %s sent to %s", reminder_id, openid)
+    return "sent"
+
+
+def _send_held(r, client, now: float) -> Counter:
+    """Held reminders of followers who came back inside the window (their answer was a card)."""
+    done: Counter = Counter()
+    inside = records.seen_since(r, now - WINDOW)
+    for openid in reminders.held_followers(r) & inside:
+        items = reminders.take_held(r, openid)
+        for i, item in enumerate(items):
+            try:
+                client.custom.send_text(openid, item["text"])
+            except WeChatAPIError as exc:
+                log.info("held reminders of %s stay held: %s", openid, exc)
+                reminders.put_back(r, openid, items[i:])
+                break
+            reminders.mark(r, openid, item["id"], reminders.DELIVERED)
+            done["sent"] += 1
+    return done
+
+
+def send_due(r: redis.Redis, client, now: float | None = None) -> dict[str, int]:
+    """Deliver every reminder that is due now; returns counts by outcome."""
+    now = time.time() if now is None else now
+    outcomes: Counter = Counter()
+    for openid, reminder_id in reminders.claim_due(r, now):
+        outcomes[_deliver_one(r, client, openid, reminder_id, now, None)] += 1
+    published = store.latest_number(r)
+    if published is not None and _is_out(r, published):
+        for openid, reminder_id in reminders.claim_next_issue(r, published):
+            outcomes[_deliver_one(r, client, openid, reminder_id, now, published)] += 1
+    outcomes.update(_send_held(r, client, now))
+    if outcomes:
+        log.info("reminders: %s", dict(outcomes))
+    return dict(outcomes)
+
+
+def _is_out(r: redis.Redis, number: int) -> bool:
+    """An issue counts as out once published (or, without the publishing part, once stored)."""
+    try:
+        from bot.publishing import published_articles
+    except ImportError:
+        return True
+    return bool(published_articles(r, number))

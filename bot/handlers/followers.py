@@ -1,0 +1,93 @@
+"""Who is writing: the follower's record before every handler, and unfollowing.
+
+The context step records a new follower (language from WeChat's user info when it gives one),
+notes each interaction (it reopens the 48-hour customer-service window), and sets ctx.lang.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+
+from flask import current_app
+
+from bot.followers import language, records
+from bot.webhook.messages import SubscribeEvent, TextMessage, UnsubscribeEvent
+from bot.webhook.router import router
+
+log = logging.getLogger(__name__)
+
+# The webhook has 5 seconds in all; the user-info look-up (with a token fetch, when due) may
+# take a small part of them, after which the welcome goes out in the default language.
+USER_INFO_TIMEOUT = (0.5, 1.5)
+USER_INFO_DEADLINE = 1.5
+
+
+_pool: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _executor() -> ThreadPoolExecutor:
+    """A small pool per process (gunicorn forks workers; threads do not survive a fork)."""
+    global _pool
+    if _pool is None or _pool[0] != os.getpid():
+        _pool = (os.getpid(), ThreadPoolExecutor(max_workers=4, thread_name_prefix="user-info"))
+    return _pool[1]
+
+
+def _look_up(app, openid: str) -> str | None:
+    from bot.wechat import get_client
+
+    with app.app_context():
+        info = get_client().get(
+            "user/info", params={"openid": openid, "lang": "zh_CN"}, timeout=USER_INFO_TIMEOUT
+        )
+    # The official docs say this field is no longer returned; use it when it is.
+    return language.from_wechat(info.get("language"))
+
+
+def wechat_language(openid: str) -> str | None:
+    """The follower's language from user/info, None when WeChat does not say in time."""
+    future = _executor().submit(_look_up, current_app._get_current_object(), openid)
+    try:
+        return future.result(timeout=USER_INFO_DEADLINE)
+    except FutureTimeout:
+        log.info(
+            "user/info for %s took over %ss; welcoming in the default", openid, USER_INFO_DEADLINE
+        )
+    except Exception as exc:  # noqa: BLE001 - any failure means "unknown", never a failed welcome
+        log.info("user/info for %s gave no language: %s", openid, exc)
+    return None
+
+
+@router.context_step
+def follower_context(message, ctx) -> None:
+    """Record or touch the follower and answer in their language."""
+    if isinstance(message, UnsubscribeEvent):
+        return
+    if isinstance(message, SubscribeEvent):
+        known = records.get(ctx.redis, ctx.openid)
+        lang = None
+        if known is None or known.language_source != records.SOURCE_CHOICE:
+            lang = wechat_language(ctx.openid)
+        follower = records.subscribe(ctx.redis, ctx.openid, scene=message.scene, lang=lang)
+        ctx.lang = follower.language
+        return
+    follower = records.get(ctx.redis, ctx.openid)
+    if follower is None:
+        # Followed before the bot kept records: count them in from now on.
+        follower = records.subscribe(ctx.redis, ctx.openid)
+    else:
+        records.touch(ctx.redis, ctx.openid)
+    if isinstance(message, TextMessage):
+        ctx.lang = records.guess_language_from_text(ctx.redis, follower, message.content)
+    else:
+        ctx.lang = follower.language
+
+
+@router.event("unsubscribe")
+def unsubscribe(message, ctx) -> None:
+    """Mark the follower gone and stop their reminders (WeChat shows them nothing)."""
+    records.unsubscribe(ctx.redis, ctx.openid)
+    return None

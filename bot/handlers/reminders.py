@@ -1,0 +1,101 @@
+"""Reminders: "remind 2" / "提醒 2" (an upcoming item), "remind next" (the next issue), the menu
+button (what can be reminded), "stop reminders" / "取消提醒"."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.followers import answers, reminders
+from bot.followers.answers import answering, intent
+from bot.followers.keywords import KEYWORDS, Intent
+from bot.handlers.events import upcoming_rows
+from bot.newsletter import store
+from bot.webhook.router import router
+
+# A reminder of a planned activity goes out a week before its first month begins, at 09:00.
+LEAD_TIME = timedelta(days=7)
+
+
+def event_due(start_month: str, tz) -> float:
+    year, month = int(start_month[:4]), int(start_month[5:7])
+    return (datetime(year, month, 1, 9, 0, tzinfo=tz) - LEAD_TIME).timestamp()
+
+
+def _mine(ctx) -> list[dict]:
+    waiting = (reminders.PENDING, reminders.HELD)
+    return [
+        {"title": x.title or f"No. {x.issue + 1}", "kind": x.kind, "period": x.period}
+        for x in reminders.get_all(ctx.redis, ctx.openid)
+        if x.state in waiting
+    ]
+
+
+@intent("remind")
+def remind(ctx, wanted: Intent | None = None, click: bool = False):
+    number, rows = upcoming_rows(ctx.redis, ctx.lang)
+    if wanted is None or wanted.number is None:
+        return answers.text(ctx, "remind_menu", items=rows, mine=_mine(ctx))
+    if not 1 <= wanted.number <= len(rows):
+        return answers.text(ctx, "remind_missing", number=wanted.number, items=rows)
+    item = rows[wanted.number - 1]
+    if not item.get("start"):
+        return answers.text(ctx, "remind_undated", item=item)
+    reminder, new = reminders.request(
+        ctx.redis,
+        ctx.openid,
+        reminders.Reminder(
+            id=f"event:{number}:{wanted.number}",
+            kind="event",
+            issue=number,
+            index=wanted.number,
+            title=item["title"],
+            period=item["start"] + "/" + (item.get("end") or item["start"]),
+            due=event_due(item["start"], ctx.settings.tz),
+        ),
+    )
+    when = datetime.fromtimestamp(reminder.due, ctx.settings.tz).date().isoformat()
+    return answers.text(ctx, "remind_ok" if new else "remind_already", item=item, when=when)
+
+
+@intent("remind_next")
+def remind_next(ctx, wanted: Intent | None = None, click: bool = False):
+    number = store.latest_number(ctx.redis) or 0
+    _, new = reminders.request(
+        ctx.redis,
+        ctx.openid,
+        reminders.Reminder(id=f"issue:{number}", kind="issue", issue=number),
+    )
+    return answers.text(ctx, "remind_next_ok" if new else "remind_next_already", after=number)
+
+
+@intent("stop_reminders")
+def stop(ctx, wanted: Intent | None = None, click: bool = False):
+    count = reminders.cancel_all(ctx.redis, ctx.openid)
+    return answers.text(ctx, "reminders_stopped", count=count)
+
+
+@router.click("REMIND")
+@answering
+def remind_click(message, ctx):
+    return remind(ctx, click=True)
+
+
+@router.keyword(*KEYWORDS["remind_next"])
+@answering
+def remind_next_keyword(message, ctx):
+    return remind_next(ctx)
+
+
+@router.keyword(*KEYWORDS["stop_reminders"])
+@answering
+def stop_keyword(message, ctx):
+    return stop(ctx)
+
+
+@router.prefix("remind", "提醒")
+@answering
+def remind_prefix(message, ctx):
+    # "remind 2", "提醒2", "remind me" ...: the keyword parser reads the number.
+    from bot.followers.keywords import understand
+
+    return answers.answer(ctx, understand(message.content))
