@@ -177,8 +177,14 @@ def _judge(webhook, openid, response, to_message, outcome: Outcome) -> Outcome:
     except wire.ReplyError as exc:
         outcome.error = str(exc)
         return outcome
-    outcome.status = "reply" if outcome.reply else "no_reply"
     outcome.error = ""
+    if outcome.reply:
+        outcome.status = "reply"
+    else:
+        # Both tell WeChat "nothing to show, do not retry"; the chat page says which it was.
+        outcome.status = "no_reply"
+        answer = "success" if response.content.strip() == b"success" else "empty"
+        outcome.reply = {"type": "no_reply", "answer": answer}
     return outcome
 
 
@@ -220,7 +226,7 @@ def _record(state: SandboxState, openid: str, outcome: Outcome) -> None:
     if outcome.status == "reply":
         add_to_inbox(state, openid, outcome.reply, sender="account", via="reply")
     elif outcome.status == "no_reply":
-        add_to_inbox(state, openid, {"type": "no_reply"}, sender="sandbox")
+        add_to_inbox(state, openid, outcome.reply or {"type": "no_reply"}, sender="sandbox")
     else:
         add_to_inbox(state, openid, {"type": "error", "error": outcome.error}, sender="sandbox")
 

@@ -53,6 +53,8 @@ def format_entry(entry: dict[str, Any], name: str) -> str:
     if sender == "sandbox":
         if kind == "error":
             return f"(delivery error: {entry.get('error', '')})"
+        if entry.get("answer") == "success":
+            return "(no reply: the bot answered success)"
         return "(no reply)"
     via = "" if entry.get("via") == "reply" else f" [{entry.get('via')}]"
     if kind == "text":

@@ -85,7 +85,7 @@ def test_follower_cli_click_and_inbox(run, sandbox):
 def test_follower_cli_say_with_no_answer_says_so(run):
     run("follow", "alice")
     result = run("say", "nothing to see", "--as", "alice", "--wait", "0.5")
-    assert result.output == "(no reply)\n"
+    assert result.output == "(no reply: the bot answered success)\n"
 
 
 def test_follower_cli_refuses_a_non_follower_in_one_line(run):

@@ -126,7 +126,9 @@ def test_follower_success_or_empty_answer_is_recorded_as_no_reply(state, webhook
     webhook.answer = lambda fields: answer
     result = followers.say(state, "alice", "anything")
     assert result["delivery"]["status"] == "no_reply"
-    assert [r["type"] for r in result["replies"]] == ["no_reply"]
+    assert result["replies"] == [
+        {**result["replies"][0], "type": "no_reply", "answer": answer or "empty"}
+    ]
     assert len(webhook.calls) == 2
 
 
