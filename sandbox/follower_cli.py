@@ -68,7 +68,8 @@ def format_entry(entry: dict[str, Any], name: str) -> str:
             if article.get("url"):
                 lines.append(f"       {article['url']}")
         return "\n".join(lines)
-    return f"bot{via}: [{kind}] {entry.get('media_id') or entry.get('content') or ''}".rstrip()
+    what = entry.get("media_id") or entry.get("url") or entry.get("content") or ""
+    return f"bot{via}: [{kind}] {what}".rstrip()
 
 
 def _show_result(result: dict[str, Any], name: str, wait: float) -> None:

@@ -163,7 +163,8 @@ def chat_action(name: str, action: str):
 # -- HTML: the platform view -------------------------------------------------------------------
 RECORD_SECTIONS = (
     ("Drafts", "drafts"),
-    ("Published articles", "publishes"),
+    ("Publish jobs", "publishes"),
+    ("Published articles (by publishing and by mass send)", "articles"),
     ("Mass sends", "mass"),
 )
 
@@ -199,16 +200,19 @@ def _summary(record_id: str, record: dict[str, Any]) -> dict[str, Any]:
     status = next(
         (
             record[name]
-            for name in ("status", "msg_status", "publish_status")
+            for name in ("status", "msg_status", "publish_status", "via")
             if record.get(name) is not None
         ),
         "",
     )
+    if record.get("sent_count") is not None:
+        status = f"{status} · sent {record['sent_count']}, errors {record.get('error_count', 0)}"
     when = next(
-        (record[n] for n in ("update_time", "created_at", "create_time", "at") if record.get(n)),
+        (record[n] for n in ("update_time", "submit_time", "create_time", "at") if record.get(n)),
         "",
     )
-    urls = [a.get("url") or a.get("article_url") for a in articles if isinstance(a, dict)]
+    urls = [a.get("url") for a in articles if isinstance(a, dict)]
+    urls += record.get("article_urls") or []
     return {
         "id": record_id,
         "titles": titles,
