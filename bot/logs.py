@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 
 from flask import Flask
 
 # Extra fields that log calls may pass (extra={...}) and that JSON lines carry.
-CONTEXT_FIELDS = ("issue", "push", "openid", "msg_id", "step", "errcode")
+CONTEXT_FIELDS = ("issue", "push", "openid", "msg_id", "step", "errcode", "schedule", "reminder")
+
+# The project's log lines name their ids in words ("push p12: issue 9 is drafted"); JSON lines
+# lift them into fields, so an operator can filter by id without every call passing extra=.
+_IDS_IN_TEXT = {
+    "issue": re.compile(r"\bissue #?(\d+)\b"),
+    "push": re.compile(r"\bpush (p\d+)\b"),
+    "openid": re.compile(r"\b(?:follower|to|openid) (o[A-Za-z0-9_-]{20,})\b"),
+    "schedule": re.compile(r"\bschedule ([A-Za-z0-9_:-]+)"),
+    "reminder": re.compile(r"\breminder ([A-Za-z0-9_:-]+)"),
+}
 
 
 class JsonLines(logging.Formatter):
@@ -23,6 +34,10 @@ class JsonLines(logging.Formatter):
         for name in CONTEXT_FIELDS:
             if hasattr(record, name):
                 line[name] = getattr(record, name)
+            elif name in _IDS_IN_TEXT and (found := _IDS_IN_TEXT[name].search(line["msg"])):
+                line[name] = found.group(1)
+        if record.exc_info:
+            line["exc"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False)
 
 
