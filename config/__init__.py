@@ -73,6 +73,9 @@ class Settings:
     # Decides the mass-send quota: "subscription" (1 a day) or "service" (4 a month).
     WECHAT_ACCOUNT_TYPE: str = "subscription"
     SANDBOX_URL: str = ""
+    # A scheduled push that came due while everything was down still fires on start-up when it
+    # is at most this many seconds late; later than that it is marked missed.
+    SCHEDULE_GRACE: int = 3600
 
     @property
     def tz(self) -> ZoneInfo:
@@ -101,6 +104,7 @@ _PARSERS = {
     "MAX_BODY_BYTES": _int("MAX_BODY_BYTES"),
     "STAFF_OPENIDS": _list,
     "CONSOLE_ENABLED": _bool("CONSOLE_ENABLED"),
+    "SCHEDULE_GRACE": _int("SCHEDULE_GRACE"),
 }
 
 _AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
@@ -123,6 +127,8 @@ def _validate(settings: Settings) -> None:
         raise SettingsError(f"TIMEZONE is not a known time zone: {settings.TIMEZONE!r}") from None
     if settings.REPLAY_WINDOW <= 0:
         raise SettingsError("REPLAY_WINDOW must be a positive number of seconds")
+    if settings.SCHEDULE_GRACE < 0:
+        raise SettingsError("SCHEDULE_GRACE must be a number of seconds, 0 or more")
     if settings.MAX_BODY_BYTES <= 0:
         raise SettingsError("MAX_BODY_BYTES must be a positive number of bytes")
     if settings.LOG_FORMAT not in {"text", "json"}:

@@ -1,0 +1,165 @@
+"""`mmsp-bot push`, `mmsp-bot schedules`, `mmsp-bot status`: pushes from the command line."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import click
+
+from bot.publishing.state import PushError
+
+_STEP_ORDER = ("pending", "drafted", "previewed", "publishing", "published", "broadcast", "done")
+
+
+def _app():
+    from bot import create_app
+
+    return create_app()
+
+
+def _parse_at(text: str, tz) -> datetime:
+    try:
+        return datetime.strptime(text.strip(), "%Y-%m-%d %H:%M").replace(tzinfo=tz)
+    except ValueError:
+        raise click.UsageError(f'--at {text!r} is not a time like "2021-06-30 09:00"') from None
+
+
+@click.command("push")
+@click.argument("number", type=int)
+@click.option("--publish", is_flag=True, help="Publish the articles (freepublish).")
+@click.option("--broadcast", is_flag=True, help="Mass-send the issue to followers.")
+@click.option("--tag", default=None, help="Broadcast to this follower tag (id or name) only.")
+@click.option(
+    "--preview-to",
+    "preview_to",
+    multiple=True,
+    help="Preview to this openid (default STAFF_OPENIDS).",
+)
+@click.option("--at", "at_text", default=None, help='When, in TIMEZONE: "2021-06-30 09:00".')
+@click.option("--dry-run", is_flag=True, help="Check and show the plan; call no WeChat API.")
+def push(number, publish, broadcast, tag, preview_to, at_text, dry_run):
+    """Push issue NUMBER to WeChat: draft and previews, then publish and/or broadcast."""
+    if tag and not broadcast:
+        raise click.UsageError("--tag needs --broadcast")
+    from bot.publishing import api
+    from bot.redisdb import get_redis
+
+    app = _app()
+    with app.app_context():
+        at = _parse_at(at_text, app.extensions["settings"].tz) if at_text else None
+        try:
+            result = api.start_push(
+                get_redis(),
+                number,
+                publish=publish,
+                broadcast=broadcast,
+                tag=tag,
+                preview_to=list(preview_to) or None,
+                at=at,
+                by="cli",
+                dry_run=dry_run,
+            )
+        except PushError as exc:
+            raise click.ClickException(str(exc)) from None
+    if result["kind"] == "dry-run":
+        click.echo(f"dry run of issue {number} ({result['at']}), nothing sent:")
+        for title in result["articles"]:
+            click.echo(f"  article: {title}")
+        for step in result["steps"]:
+            click.echo(f"  step: {step}")
+    elif result["kind"] == "schedule":
+        click.echo(f"scheduled {result['id']}: issue {number} at {at_text} (mmsp-bot schedules)")
+    else:
+        click.echo(f"push {result['id']} of issue {number} started (mmsp-bot status {number})")
+
+
+@click.group("schedules", invoke_without_command=True)
+@click.option("--all", "show_all", is_flag=True, help="Also fired, missed and cancelled ones.")
+@click.pass_context
+def schedules(ctx, show_all):
+    """List scheduled pushes (times in TIMEZONE)."""
+    if ctx.invoked_subcommand:
+        return
+    from bot.publishing import api
+    from bot.redisdb import get_redis
+
+    with _app().app_context():
+        items = api.list_schedules(get_redis(), include_finished=show_all)
+    if not items:
+        click.echo("no schedules")
+    for s in items:
+        o = s["options"]
+        what = "+".join(k for k in ("publish", "broadcast") if o.get(k)) or "draft only"
+        extra = f" push {s['push_id']}" if s.get("push_id") else ""
+        note = f" ({s['note']})" if s.get("note") else ""
+        click.echo(
+            f"{s['id']}  {s['local_at']}  issue {s['number']}  {what}  {s['state']}{extra}{note}"
+        )
+
+
+@schedules.command("cancel")
+@click.argument("sched_id")
+def cancel(sched_id):
+    """Cancel schedule SCHED_ID (e.g. s3) before it fires."""
+    from bot.publishing import api
+    from bot.redisdb import get_redis
+
+    with _app().app_context():
+        try:
+            api.cancel(get_redis(), sched_id)
+        except PushError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"cancelled {sched_id}")
+
+
+@click.command("status")
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole record as JSON.")
+def status(ref, as_json):
+    """Show the newest push of issue REF (a number), or push/schedule REF (p3, s2)."""
+    from bot.publishing import api
+    from bot.redisdb import get_redis
+
+    with _app().app_context():
+        info = api.status(get_redis(), ref)
+    if info is None:
+        raise click.ClickException(f"no push or schedule {ref}")
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False, indent=2, default=str))
+        return
+    if "schedule" in info:
+        s = info["schedule"]
+        click.echo(f"schedule {s['id']}: issue {s['number']} at {s['local_at']}, {s['state']}")
+    if "state" not in info:
+        return
+    click.echo(f"push {info['id']}: issue {info['number']}, {info['state']}")
+    for step in (*_STEP_ORDER, "failed"):
+        if step in info["times"]:
+            click.echo(f"  {step:<11} {info['times'][step]}")
+    if info["state"] == "failed":
+        click.echo(
+            f"  failed at {info.get('failed_step')}: "
+            f"errcode {info.get('errcode')} {info.get('errmsg')}"
+        )
+        click.echo(f"  what to do: {info.get('hint')}")
+    for label, name in (
+        ("draft", "draft_media_id"),
+        ("publish id", "publish_id"),
+        ("mass msg id", "msg_id"),
+    ):
+        if info.get(name):
+            click.echo(f"  {label}: {info[name]}")
+    if info.get("sent_count") not in (None, ""):
+        click.echo(
+            f"  sent {info['sent_count']} of {info.get('total_count')} "
+            f"(filtered {info.get('filter_count')}, errors {info.get('error_count')})"
+        )
+    for url in info.get("article_urls") or []:
+        click.echo(f"  article: {url}")
+
+
+def register(cli: click.Group) -> None:
+    """Attach push, schedules and status to the mmsp-bot command."""
+    for command in (push, schedules, status):
+        cli.add_command(command)

@@ -1,0 +1,410 @@
+"""The push of one issue, step by step; each step records its result before the next one starts.
+
+`advance(env, push_id)` runs the push from its recorded state as far as it can go now: it returns
+when the push is done or failed, when it waits for WeChat (a publish or mass-send job), or at once
+when another runner holds the push. Every WeChat side effect is preceded by a recorded intent, so
+that a runner killed mid-call is followed by one that asks WeChat what happened instead of
+repeating it (draft/add, freepublish/submit) or repeats it harmlessly (clientmsgid of sendall).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import redis
+
+from bot.publishing import content, quota, state
+from bot.publishing.events import EVENT_TTL, mass_event_key, publish_event_key
+from bot.publishing.reconcile import find_draft, find_publication
+from bot.publishing.state import TERMINAL, Lease, LeaseLost, Push
+from bot.publishing.uploads import upload_body_images, upload_covers
+from bot.wechat import ALREADY_SENT, BotWeChatClient, WeChatAPIError
+from bot.wechat.retry import backoff_delay
+from config import Settings
+
+log = logging.getLogger(__name__)
+
+RETRY_ATTEMPTS = 6
+RETRY_BASE = 0.3
+RETRY_CAP = 10.0
+# How long a runner waits for a publish or mass-send job before handing the push back (it is
+# picked up again by the next dispatch), and when it polls WeChat in that time if no event came.
+WAIT_IN_TASK = 15.0
+POLL_AT = (3.0, 8.0, 14.0)
+# After a submit whose answer was lost, how long WeChat gets to show the publication before the
+# draft is submitted again.
+PUBLISH_SETTLE = 20.0
+PUBLISH_STATUS = {
+    1: "still publishing",
+    2: "the originality check failed",
+    3: "publishing failed",
+    4: "the platform review rejected it",
+    5: "all its articles were deleted by the account after publishing",
+    6: "all its articles were banned by the system after publishing",
+}
+
+
+@dataclass
+class Env:
+    """What a runner needs: Redis, the WeChat client and the settings."""
+
+    redis: redis.Redis
+    client: BotWeChatClient
+    settings: Settings
+
+
+@dataclass
+class Outcome:
+    """Where a run stopped: done, failed, wait (come back in `delay` s) or busy (another runner)."""
+
+    kind: str
+    delay: float = 0.0
+
+
+class _Wait(Exception):
+    def __init__(self, delay: float):
+        self.delay = delay
+
+
+class _Fail(Exception):
+    def __init__(self, step: str, errcode, errmsg: str, hint: str):
+        self.step, self.errcode, self.errmsg, self.hint = step, errcode, errmsg, hint
+
+
+def advance(env: Env, push_id: str) -> Outcome:
+    """Run the push from its recorded state as far as it goes now (see the module docstring)."""
+    push = state.load(env.redis, push_id)
+    if push is None:
+        raise state.PushError(f"no push {push_id}")
+    if push.state in TERMINAL:
+        return Outcome(push.state)
+    lease = Lease(env.redis, push_id)
+    if not lease.acquire():
+        return Outcome("busy", state.LEASE_SECONDS)
+    try:
+        push = state.load(env.redis, push_id)  # re-read under the lease
+        return _run(env, push, lease)
+    except LeaseLost:
+        log.warning("push %s: stopped, another runner took it over", push_id)
+        return Outcome("busy", state.LEASE_SECONDS)
+    finally:
+        lease.release()
+
+
+def _run(env: Env, push: Push, lease: Lease) -> Outcome:
+    steps = {
+        "pending": _make_draft,
+        "drafted": _preview,
+        "previewed": _after_preview,
+        "publishing": _follow_publish,
+        "published": _after_publish,
+        "broadcast": _follow_mass,
+    }
+    while push.state not in TERMINAL:
+        step = steps[push.state]
+        try:
+            step(env, push, lease)
+        except _Wait as wait:
+            env.redis.zadd("push:active", {push.id: time.time() + wait.delay})
+            return Outcome("wait", wait.delay)
+        except _Fail as fail:
+            _fail(push, lease, fail.step, fail.errcode, fail.errmsg, fail.hint)
+        except content.ContentError as exc:
+            _fail(push, lease, "preflight", "", str(exc), "Fix the issue's content and push again.")
+        except WeChatAPIError as exc:
+            _fail(push, lease, _STEP_NAMES[push.state], exc.errcode, exc.errmsg, exc.hint, exc.api)
+    return Outcome(push.state)
+
+
+_STEP_NAMES = {
+    "pending": "draft",
+    "drafted": "preview",
+    "previewed": "publish",
+    "publishing": "publish",
+    "published": "broadcast",
+    "broadcast": "broadcast",
+}
+
+
+def _fail(push, lease, step, errcode, errmsg, hint, api="") -> None:
+    log.error("push %s: %s failed: errcode %s %s", push.id, step, errcode, errmsg)
+    values = {"errcode": errcode, "errmsg": errmsg, "hint": hint, "failed_step": step, "api": api}
+    lease.move(push, "failed", values)
+
+
+def _call(fn, what: str, on_network=None):
+    """Call WeChat, retrying retryable answers with capped backoff; after a network error (the call
+    may have reached WeChat) `on_network` is asked first and its answer, if any, is the result."""
+    for attempt in range(1, RETRY_ATTEMPTS + 1):
+        try:
+            return fn()
+        except WeChatAPIError as exc:
+            if not exc.retryable or attempt == RETRY_ATTEMPTS:
+                raise
+            if exc.errcode is None and on_network is not None:
+                result = on_network()
+                if result is not None:
+                    return result
+            delay = backoff_delay(attempt, RETRY_BASE, RETRY_CAP)
+            log.warning("%s: errcode %s, retry %d in %.2fs", what, exc.errcode, attempt, delay)
+            time.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+# ---- draft -----------------------------------------------------------------------------------
+
+
+def _make_draft(env: Env, push: Push, lease: Lease) -> None:
+    media_id, meta = _add_draft(env, push, lease, "draft")
+    lease.move(push, "drafted", {"draft_media_id": media_id, "articles_meta": meta})
+
+
+def _add_draft(env: Env, push: Push, lease: Lease, name: str) -> tuple[str, list[dict]]:
+    """Upload covers and images (once), then add the draft `name` once: its intent is recorded
+    first, and a runner that finds an intent without a result looks for the draft it added."""
+    articles = content.load_articles(env.redis, push.number, env.settings)
+    cache_args = (env.redis, env.client, _call)
+    if not push.get("thumbs"):
+        thumbs = upload_covers(*cache_args, articles)
+        lease.record({"thumbs": thumbs})
+        push.fields["thumbs"] = thumbs
+    if not push.get("images"):
+        images = upload_body_images(*cache_args, articles)
+        lease.record({"images": images})
+        push.fields["images"] = images
+    thumbs = push["thumbs"]
+    payload = content.draft_articles(articles, thumbs, push.get("images", {}))
+    titles = [a["title"] for a in payload]
+    meta = [
+        {"title": a.title, "digest": a.digest, "cover_url": t.get("url", "")}
+        for a, t in zip(articles, thumbs, strict=True)
+    ]
+    intent = f"{name}_intent_at"
+
+    def lookup():
+        since = float(push.get(intent, 0))
+        return _call(lambda: find_draft(env.client, env.redis, titles, since), "draft/batchget")
+
+    found = lookup() if push.get(intent) else ""
+    if found:
+        log.info("push %s: the lost draft/add did land: %s", push.id, found)
+    else:
+        lease.record({intent: time.time()})
+        push.fields[intent] = str(time.time())
+
+        def after_network_error():
+            # The draft may exist although its answer was lost: look before adding another.
+            media_id = lookup()
+            return {"media_id": media_id} if media_id else None
+
+        add = lambda: env.client.draft.add(payload)  # noqa: E731
+        found = _call(add, f"push {push.id} draft/add", after_network_error)["media_id"]
+    env.redis.sadd("push:known:drafts", found)
+    return found, meta
+
+
+# ---- preview ---------------------------------------------------------------------------------
+
+
+def _preview(env: Env, push: Push, lease: Lease) -> None:
+    done = list(push.get("preview_done", []))
+    for openid in push.get("preview_to", []):
+        if openid in done:
+            continue
+        media_id = push["draft_media_id"]
+        _call(lambda o=openid, m=media_id: env.client.mass.preview(o, m), f"push {push.id} preview")
+        done.append(openid)
+        lease.record({"preview_done": done})
+    lease.move(push, "previewed", {"preview_done": done})
+
+
+def _after_preview(env: Env, push: Push, lease: Lease) -> None:
+    if push.publish:
+        _submit_publish(env, push, lease)
+    elif push.broadcast:
+        _sendall(env, push, lease)
+    else:
+        lease.move(push, "done")
+
+
+def _after_publish(env: Env, push: Push, lease: Lease) -> None:
+    if push.broadcast:
+        _sendall(env, push, lease)
+    else:
+        lease.move(push, "done")
+
+
+# ---- publish ---------------------------------------------------------------------------------
+
+
+def _titles(push: Push) -> list[str]:
+    return [a["title"] for a in push["articles_meta"]]
+
+
+def _submit_publish(env: Env, push: Push, lease: Lease) -> None:
+    intent = float(push.get("publish_intent_at", 0))
+    if intent:
+        found = _call(
+            lambda: find_publication(env.client, env.redis, _titles(push)), f"push {push.id} lookup"
+        )
+        if found:
+            log.info("push %s: the lost freepublish/submit did publish: %s", push.id, found[0])
+            return _published(env, push, lease, found[0], found[1])
+        if time.time() - intent < PUBLISH_SETTLE:
+            raise _Wait(PUBLISH_SETTLE - (time.time() - intent))
+    lease.record({"publish_intent_at": time.time()})
+
+    def after_network_error():
+        # The submit may have reached WeChat: look for the publication after it settles.
+        push.fields["publish_intent_at"] = str(time.time())
+        raise _Wait(PUBLISH_SETTLE)
+
+    result = _call(
+        lambda: env.client.freepublish.submit(push["draft_media_id"]),
+        f"push {push.id} freepublish/submit",
+        after_network_error,
+    )
+    publish_id = str(result["publish_id"])
+    env.redis.set(f"push:by_publish:{publish_id}", push.id, ex=EVENT_TTL)
+    lease.move(
+        push,
+        "publishing",
+        {"publish_id": publish_id, "publish_msg_data_id": result.get("msg_data_id", "")},
+    )
+
+
+def _follow_publish(env: Env, push: Push, lease: Lease) -> None:
+    publish_id = str(push["publish_id"])
+    started = time.monotonic()
+    polls = list(POLL_AT)
+    while True:
+        event = env.redis.hgetall(publish_event_key(publish_id))
+        if event:
+            status = int(event["publish_status"])
+            article_id = event.get("article_id", "")
+            urls = content.json_list(event.get("article_urls"))
+        elif polls and time.monotonic() - started >= polls[0]:
+            polls.pop(0)
+            res = _call(lambda: env.client.freepublish.get(publish_id), f"push {push.id} poll")
+            status = int(res.get("publish_status", 1))
+            article_id = res.get("article_id", "")
+            items = (res.get("article_detail") or {}).get("item") or []
+            urls = [i.get("article_url", "") for i in sorted(items, key=lambda i: int(i["idx"]))]
+        else:
+            status = 1
+            if time.monotonic() - started > WAIT_IN_TASK:
+                raise _Wait(10.0)
+            time.sleep(0.25)
+            continue
+        if status == 0:
+            return _published(env, push, lease, article_id, urls)
+        if status != 1:
+            meaning = PUBLISH_STATUS.get(status, f"publish_status {status}")
+            raise _Fail(
+                "publish",
+                f"publish_status {status}",
+                meaning,
+                "Open the publication records in the MP console to see why, fix, push again.",
+            )
+
+
+def _published(env: Env, push: Push, lease: Lease, article_id: str, urls: list[str]) -> None:
+    env.redis.sadd("push:known:articles", article_id)
+    lease.move(push, "published", {"article_id": article_id, "article_urls": urls})
+    content.store_published(env.redis, push, urls)
+
+
+# ---- broadcast -------------------------------------------------------------------------------
+
+
+def _sendall(env: Env, push: Push, lease: Lease) -> None:
+    media_id = push.get("broadcast_media_id") or push["draft_media_id"]
+    if push.publish and not push.get("broadcast_media_id"):
+        # WeChat takes a draft out of the box once it is published: the broadcast gets its own.
+        media_id, _ = _add_draft(env, push, lease, "broadcast_draft")
+        lease.record({"broadcast_media_id": media_id})
+        push.fields["broadcast_media_id"] = media_id
+    lease.record({"mass_intent_at": time.time()})
+    clientmsgid = push["clientmsgid"]
+    already = False
+    try:
+        result = _call(
+            lambda: env.client.mass.sendall(media_id, push.tag_id, clientmsgid),
+            f"push {push.id} sendall",
+        )
+    except WeChatAPIError as exc:
+        if exc.errcode == ALREADY_SENT:
+            # Sent before (this push's lost answer, or an earlier push of the same issue and
+            # audience): record that send instead of failing.
+            result, already = exc.result, True
+        elif exc.errcode == 45066:
+            raise _Wait(61.0) from None
+        else:
+            raise
+    if not already:
+        quota.record_send(env.redis, push.id, time.time())
+    if result.get("msg_id"):
+        env.redis.set(f"push:by_msg:{result['msg_id']}", push.id, ex=EVENT_TTL)
+    lease.move(
+        push,
+        "broadcast",
+        {
+            "msg_id": result.get("msg_id", ""),
+            "msg_data_id": result.get("msg_data_id", ""),
+            "already_sent": already,
+        },
+    )
+
+
+def _follow_mass(env: Env, push: Push, lease: Lease) -> None:
+    msg_id = str(push.get("msg_id", ""))
+    if not msg_id:
+        lease.move(push, "done", {"mass_status": "already sent (no msg_id returned)"})
+        return
+    started = time.monotonic()
+    polls = list(POLL_AT)
+    success_seen_at = None
+    while True:
+        event = env.redis.hgetall(mass_event_key(msg_id))
+        if event:
+            if event["status"].startswith("send success") or event["status"] == "success":
+                return _mass_done(env, push, lease, event)
+            raise _Fail(
+                "broadcast",
+                event["status"],
+                f"the mass send ended with {event['status']}",
+                "See the mass-send records in the MP console.",
+            )
+        if polls and time.monotonic() - started >= polls[0]:
+            polls.pop(0)
+            res = _call(lambda: env.client.mass.get(msg_id), f"push {push.id} mass/get")
+            status = res.get("msg_status", "SENDING")
+            if status in ("SEND_FAIL", "DELETE"):
+                raise _Fail(
+                    "broadcast", status, f"the mass send is {status}", "See the MP console."
+                )
+            if status == "SEND_SUCCESS" and success_seen_at is None:
+                success_seen_at = time.monotonic()
+        if success_seen_at is not None and (not polls or time.monotonic() - success_seen_at > 3):
+            # Sent, but no event with the counts reached the webhook.
+            return _mass_done(env, push, lease, {"status": "send success"})
+        if time.monotonic() - started > WAIT_IN_TASK:
+            raise _Wait(10.0)
+        time.sleep(0.25)
+
+
+def _mass_done(env: Env, push: Push, lease: Lease, event: dict) -> None:
+    values = {
+        "mass_status": event.get("status", ""),
+        "total_count": event.get("total_count", ""),
+        "filter_count": event.get("filter_count", ""),
+        "sent_count": event.get("sent_count", ""),
+        "error_count": event.get("error_count", ""),
+    }
+    urls = content.json_list(event.get("article_urls"))
+    if urls and not push.get("article_urls"):
+        values["article_urls"] = urls
+        content.store_published(env.redis, push, urls)
+    lease.move(push, "done", values)
