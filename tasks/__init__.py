@@ -13,7 +13,14 @@ from flask import Flask
 from bot.redisdb import celery_connection
 
 # Task modules, imported by the worker; each later part adds its module here.
-TASK_MODULES: list[str] = []
+TASK_MODULES: list[str] = [
+    "tasks.publishing",
+]
+
+# Periodic tasks of beat, one entry per part.
+BEAT_SCHEDULE: dict[str, dict] = {}
+# Due schedules fire and stalled pushes resume within this many seconds (issue 5).
+BEAT_SCHEDULE["publishing-tick"] = {"task": "publishing.tick", "schedule": 2.0}
 
 
 def make_celery(app: Flask) -> Celery:
@@ -40,6 +47,7 @@ def make_celery(app: Flask) -> Celery:
         # Beat fires only while it holds a Redis lock, so a second beat cannot double-fire.
         beat_scheduler="tasks.beat:LockedScheduler",
         mmsp_redis_url=app.config["REDIS_URL"],
+        beat_schedule=BEAT_SCHEDULE,
     )
     celery.set_default()
     app.extensions["celery"] = celery
