@@ -45,6 +45,9 @@ def follow(
     """Subscribe, optionally through a parametric QR code, and deliver the subscribe event."""
     if language not in LANGUAGES:
         raise FollowerError(f"language must be one of {', '.join(LANGUAGES)}")
+    if not isinstance(scene, str) or len(scene) > 64:
+        # A QR code's scene_str is 1 to 64 characters.
+        raise FollowerError("scene must be text of at most 64 characters")
     openid = resolve(state, name)
     before = state.follower(openid)
     if before and before["subscribe"]:

@@ -148,3 +148,33 @@ def test_follower_slow_webhook_is_shown_as_a_delivery_error(sandbox, webhook):
     assert said["delivery"]["attempts"] == 3
     page = requests.get(f"{sandbox.url}/sandbox/chat/alice", timeout=10).text
     assert "delivery error: no answer within 1 s" in page
+
+
+def test_follower_bad_follow_requests_get_one_line_errors(sandbox, webhook):
+    bad_name = _post(sandbox, "al%20ice/follow")
+    assert bad_name.status_code == 400
+    assert bad_name.json()["error"].startswith("follower name 'al ice' must be 1-32 letters")
+    bad_language = _post(sandbox, "alice/follow", language="fr")
+    assert bad_language.json() == {"error": "language must be one of zh_CN, zh_TW, en"}
+    not_json = requests.post(
+        f"{sandbox.url}/sandbox/followers/alice/say",
+        data="[1]",
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert not_json.status_code == 400
+    assert not_json.json() == {"error": "the body must be a JSON object"}
+    assert webhook.calls == []
+
+
+def test_follower_chat_survives_a_sandbox_restart(sandbox, webhook):
+    _post(sandbox, "alice/follow")
+    _post(sandbox, "alice/say", text="before the restart")
+    sandbox.restart()
+    assert [e.get("content") for e in sandbox.inbox("alice")][-2:] == [
+        "before the restart",
+        "you said before the restart",
+    ]
+    assert _post(sandbox, "alice/say", text="after").json()["replies"][0]["content"] == (
+        "you said after"
+    )
