@@ -14,6 +14,7 @@ from bot.redisdb import celery_connection
 
 # Task modules, imported by the worker; each later part adds its module here.
 TASK_MODULES: list[str] = [
+    "tasks.replies",
     "tasks.publishing",
 ]
 

@@ -160,7 +160,8 @@ class Webhook:
             ctx = self.router.build_context(message, self.redis, self.settings)
             reply = self.router.dispatch(message, ctx)
             if isinstance(reply, replies.Deferred):
-                self.enqueue(reply.task_name, *reply.args)
+                # A task id fixed by the push lets the task skip a redelivery that already sent.
+                self.enqueue(reply.task_name, *reply.args, task_id=f"webhook:{key}")
                 log.info("%s deferred to task %s", key, reply.task_name)
             now = int(time.time())
             xml = replies.render(reply, message, now)
