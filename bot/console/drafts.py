@@ -54,7 +54,7 @@ def parse_upload(filename: str, data: bytes) -> tuple[Issue, str]:
         if kind == "pdf":
             from bot.newsletter import pdf_import
 
-            return pdf_import.import_pdf(data), kind
+            return pdf_import.import_pdf_bytes(data), kind
         if kind == "markdown":
             from bot.newsletter import markdown_io
             from bot.newsletter.decode import decode_bytes

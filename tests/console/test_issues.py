@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 
@@ -78,3 +79,48 @@ def test_story_text_with_html_is_shown_escaped(editor_client):
     page = editor_client.get(url).get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def confirmed_seed(client) -> None:
+    url = report_url(upload(client, "issue-09.txt", SEED.read_bytes()))
+    client.post(url + "/confirm", data={"csrf_token": client.csrf})
+
+
+def test_editing_the_markdown_shows_the_difference_then_keeps_the_previous_version(
+    editor_client, redis_client
+):
+    confirmed_seed(editor_client)
+    form = editor_client.get("/console/issues/9/edit").get_data(as_text=True)
+    text = re.search(r"<textarea[^>]*>(.*)</textarea>", form, re.S).group(1)
+    markdown = html.unescape(text)
+    old_title = store.get_issue(redis_client, 9).title
+    assert old_title in markdown
+    edited = markdown.replace(old_title, "MMSP II NEWSLETTER, CORRECTED", 1)
+    response = editor_client.post(
+        "/console/issues/9/edit", data={"csrf_token": editor_client.csrf, "markdown": edited}
+    )
+    report = editor_client.get(report_url(response)).get_data(as_text=True)
+    assert "already exists" in report
+    assert "MMSP II NEWSLETTER, CORRECTED" in report and old_title in report
+    assert store.get_issue(redis_client, 9).title == old_title  # not stored before confirming
+
+    editor_client.post(report_url(response) + "/confirm", data={"csrf_token": editor_client.csrf})
+    assert store.get_issue(redis_client, 9).title == "MMSP II NEWSLETTER, CORRECTED"
+    assert store.get_issue(redis_client, 9, "previous").title == old_title
+    diff = editor_client.get("/console/issues/9/diff").get_data(as_text=True)
+    assert re.search(r'class="del">-.*' + re.escape(old_title), diff)
+    assert re.search(r'class="add">\+.*MMSP II NEWSLETTER, CORRECTED', diff)
+
+
+def test_markdown_that_names_another_issue_is_refused(editor_client, redis_client):
+    confirmed_seed(editor_client)
+    markdown = editor_client.get("/console/issues/9/edit").get_data(as_text=True)
+    text = html.unescape(re.search(r"<textarea[^>]*>(.*)</textarea>", markdown, re.S).group(1))
+    changed = re.sub(r"(?m)^number: 9$", "number: 10", text)
+    assert changed != text
+    response = editor_client.post(
+        "/console/issues/9/edit", data={"csrf_token": editor_client.csrf, "markdown": changed}
+    )
+    assert response.status_code == 400
+    assert "says issue 10, not 9" in response.get_data(as_text=True)
+    assert store.issue_meta(redis_client, 9)["versions"] == "1"
