@@ -81,6 +81,7 @@ def filtered(ctx, wanted: Intent, click: bool = False):
         coming = [u for u in coming if words and words <= tokenize(u["title"])]
         label = wanted.topic
     rows = [_event_row(e, numbers.get(_event_id(e), 0), ctx.lang) for e in found]
+    rows.sort(key=lambda row: row["number"] or len(numbers) + 1)
     if not rows and not coming:
         return answers.text(ctx, "events_filtered_none", label=label)
     return answers.text(ctx, "events_filtered", label=label, events=rows, upcoming=coming)

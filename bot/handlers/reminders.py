@@ -3,6 +3,7 @@ button (what can be reminded), "stop reminders" / "取消提醒"."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 from bot.followers import answers, reminders
@@ -53,7 +54,9 @@ def remind(ctx, wanted: Intent | None = None, click: bool = False):
             due=event_due(item["start"], ctx.settings.tz),
         ),
     )
-    when = datetime.fromtimestamp(reminder.due, ctx.settings.tz).date().isoformat()
+    due = datetime.fromtimestamp(reminder.due, ctx.settings.tz)
+    # A plan whose date has passed (an old issue) is reminded of at the job's next run.
+    when = due.date().isoformat() if reminder.due > time.time() else ""
     return answers.text(ctx, "remind_ok" if new else "remind_already", item=item, when=when)
 
 

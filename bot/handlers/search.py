@@ -54,12 +54,14 @@ def _row(kind: str, item: dict, lang: str, event_numbers: dict) -> dict:
             "title": item["title"],
             "issue": item["issue"],
             "context": " ".join(x for x in (item.get("date", ""), item.get("url", "")) if x),
+            "number": None,
         }
     return {
         "kind": "story",
         "title": item["title"],
         "issue": item["issue"],
         "context": item.get("lead") or item.get("section_title", ""),
+        "number": None,
     }
 
 
@@ -69,11 +71,24 @@ def search(ctx, wanted: Intent, click: bool = False):
     if not hits:
         return answers.text(ctx, "search_none", query=wanted.text)
     numbers = {}
-    if any(kind == "events" for _, kind, _ in hits[:MAX_RESULTS]):
+    if any(kind == "events" for _, kind, _ in hits):
         all_events = store.all_events(ctx.redis)
         numbers = {(e["issue"], e["title"], e.get("start")): i for i, e in enumerate(all_events, 1)}
-    rows = [_row(kind, item, ctx.lang, numbers) for _, kind, item in hits[:MAX_RESULTS]]
-    return answers.text(ctx, "search_results", query=wanted.text, results=rows, total=len(hits))
+    rows: list[dict] = []
+    by_title: dict[str, dict] = {}
+    for _, kind, item in hits:
+        row = _row(kind, item, ctx.lang, numbers)
+        same = by_title.get(row["title"].casefold())
+        if same is not None and same["issue"] == row["issue"]:
+            # A story and the event it reports share a title: one line says both.
+            if row["kind"] == "event" and not same.get("number"):
+                same["number"] = row["number"]
+            continue
+        by_title[row["title"].casefold()] = row
+        rows.append(row)
+    return answers.text(
+        ctx, "search_results", query=wanted.text, results=rows[:MAX_RESULTS], total=len(rows)
+    )
 
 
 @intent("help")
