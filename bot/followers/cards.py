@@ -43,8 +43,7 @@ def contents(issue, lang: str) -> dict:
         "month": answers.month_label(issue.month, lang),
         "title": issue.title,
         "sections": [
-            {"title": s.title, "stories": [t.title for t in s.stories]}
-            for s in issue.sections
+            {"title": s.title, "stories": [t.title for t in s.stories]} for s in issue.sections
         ],
         "upcoming": len(issue.upcoming),
         "events": len(issue.events),
