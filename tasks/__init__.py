@@ -16,12 +16,15 @@ from bot.redisdb import celery_connection
 TASK_MODULES: list[str] = [
     "tasks.replies",
     "tasks.publishing",
+    "tasks.reminders",
 ]
 
 # Periodic tasks of beat, one entry per part.
 BEAT_SCHEDULE: dict[str, dict] = {}
 # Due schedules fire and stalled pushes resume within this many seconds (issue 5).
 BEAT_SCHEDULE["publishing-tick"] = {"task": "publishing.tick", "schedule": 2.0}
+# Due reminders go out within a minute (issue 6).
+BEAT_SCHEDULE["reminders-send-due"] = {"task": "reminders.send_due", "schedule": 60.0}
 
 
 def make_celery(app: Flask) -> Celery:
