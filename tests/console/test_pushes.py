@@ -1,0 +1,115 @@
+"""Scheduling, rescheduling and cancelling pushes from the console (no WeChat call needed)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.console import audit
+from bot.newsletter import store, text_import
+from config import PROJECT_ROOT
+
+SEED = PROJECT_ROOT / "bot" / "newsletter" / "samples" / "issue-09.txt"
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def issue9(redis_client):
+    store.save_issue(redis_client, text_import.import_bytes(SEED.read_bytes()), source="test")
+    return 9
+
+
+def later(hours: float) -> datetime:
+    moment = datetime.now(BEIJING) + timedelta(hours=hours)
+    return moment.replace(second=0, microsecond=0)
+
+
+def push_form(client, at: datetime | None, **extra) -> dict:
+    form = {"csrf_token": client.csrf, "publish": "1", "broadcast": "1", "audience": "all"}
+    if at is None:
+        form["when"] = "now"
+    else:
+        form.update(when="at", at=at.strftime("%Y-%m-%dT%H:%M"))
+    return {**form, **extra}
+
+
+def test_a_publisher_schedules_a_push_after_a_confirmation_page(publisher_client, issue9):
+    at = later(1)
+    form = push_form(publisher_client, at)
+    review = publisher_client.post("/console/issues/9/push", data=form)
+    page = review.get_data(as_text=True)
+    assert review.status_code == 200
+    assert "Confirm: push issue 9" in page and at.strftime("%Y-%m-%d %H:%M") in page
+    assert "mass sends left" in page
+    # Nothing is scheduled by the review page itself.
+    assert "scheduled" not in publisher_client.get("/console/pushes").get_data(as_text=True)
+
+    done = publisher_client.post("/console/issues/9/push/confirmed", data=form)
+    status_url = done.headers["Location"]
+    assert status_url.startswith("/console/pushes/s")
+    status = publisher_client.get(status_url).get_data(as_text=True)
+    assert 'id="push-state">scheduled<' in status
+    assert "publish and broadcast to all followers" in status
+    assert at.strftime("%Y-%m-%d %H:%M") in status
+    assert 'data-running="true"' in status
+    listing = publisher_client.get("/console/pushes").get_data(as_text=True)
+    assert status_url in listing
+
+
+def test_reschedule_then_cancel_a_pending_push(publisher_client, issue9, redis_client):
+    form = push_form(publisher_client, later(1))
+    url = publisher_client.post("/console/issues/9/push/confirmed", data=form).headers["Location"]
+    new_at = later(3)
+    publisher_client.post(
+        url + "/reschedule",
+        data={"csrf_token": publisher_client.csrf, "at": new_at.strftime("%Y-%m-%dT%H:%M")},
+    )
+    page = publisher_client.get(url).get_data(as_text=True)
+    assert new_at.strftime("%Y-%m-%d %H:%M") in page
+
+    publisher_client.post(url + "/cancel", data={"csrf_token": publisher_client.csrf})
+    fragment = publisher_client.get(url + "/fragment").get_data(as_text=True)
+    assert 'id="push-state">cancelled<' in fragment
+    assert 'data-running="false"' in fragment
+    assert "<html" not in fragment
+    # A cancelled push cannot be moved again; the refusal is one sentence.
+    again = publisher_client.post(url + "/cancel", data={"csrf_token": publisher_client.csrf})
+    assert "not waiting any more" in publisher_client.get(again.headers["Location"]).get_data(True)
+    actions = [e["action"] for e in audit.recent(redis_client)]
+    assert {"scheduled push", "rescheduled push", "cancelled push"} <= set(actions)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"at": "2020-01-01T09:00"}, "That time has passed"),
+        ({"at": "next tuesday"}, "is not a time like"),
+        ({"publish": "0", "broadcast": "0"}, "Choose publish, broadcast or both."),
+        ({"audience": "tag", "tag": ""}, "Choose the tag"),
+    ],
+)
+def test_a_push_that_cannot_go_is_refused_with_a_sentence(
+    publisher_client, issue9, redis_client, change, message
+):
+    form = {**push_form(publisher_client, later(1)), **change}
+    response = publisher_client.post("/console/issues/9/push/confirmed", data=form)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert not redis_client.keys("sched:s*")
+
+
+def test_a_push_of_an_issue_that_does_not_exist_is_a_404(publisher_client, redis_client):
+    response = publisher_client.post(
+        "/console/issues/42/push/confirmed", data=push_form(publisher_client, later(1))
+    )
+    assert response.status_code == 404
+    assert "There is no issue 42." in response.get_data(as_text=True)
+
+
+def test_an_editor_sees_the_quota_but_no_publish_form(editor_client, issue9):
+    page = editor_client.get("/console/issues/9/push").get_data(as_text=True)
+    assert "mass sends left" in page
+    assert "Publishing and broadcasting are for publishers" in page
+    assert 'name="broadcast"' not in page
