@@ -21,6 +21,7 @@ def _register() -> None:
     from bot.run.command import run; cli.add_command(run)  # noqa: E702, I001
     from bot.followers.menu_cli import menu; cli.add_command(menu)  # noqa: E702, I001
     from bot.publishing.cli import register as publishing; publishing(cli)  # noqa: E702, I001
+    from bot.newsletter.cli import register as newsletter; newsletter(cli)  # noqa: E702, I001
     from bot.console.cli import staff
 
     cli.add_command(staff)

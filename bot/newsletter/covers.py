@@ -1,0 +1,208 @@
+"""Article covers drawn with Pillow: 900×383 for the lead, 500×500 for the others, plus thumbs.
+
+Covers are cached by a hash of everything that decides their pixels (size, texts, theme, font,
+layout version), in memory and on disk, so re-rendering an unchanged issue draws nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import json
+import logging
+import shutil
+import subprocess
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from config import PROJECT_ROOT
+
+log = logging.getLogger(__name__)
+
+LEAD_SIZE = (900, 383)  # 2.35:1, the first article of a multi-article message
+SQUARE_SIZE = (500, 500)  # 1:1, the other articles
+THUMB_MAX_BYTES = 64 * 1024  # WeChat's limit for "thumb" material
+LAYOUT_VERSION = 1  # bump when the drawing changes, so cached covers are redrawn
+DEFAULT_CACHE_DIR = PROJECT_ROOT / "var" / "cache" / "covers"
+
+_KNOWN_FONTS = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/System/Library/Fonts/PingFang.ttc",
+)
+THEMES = {
+    "iom": {"background": "#0033A0", "accent": "#5B92E5", "text": "#FFFFFF", "muted": "#D6E4FA"},
+    "eu": {"background": "#003399", "accent": "#FFCC00", "text": "#FFFFFF", "muted": "#E6ECF7"},
+}
+NO_CJK_FONT_WARNING = (
+    "no CJK font found: covers use a fallback font and Chinese text may show as boxes "
+    "(install fonts-wqy-microhei)"
+)
+_memory: dict[str, Cover] = {}
+
+
+@dataclass(frozen=True)
+class Cover:
+    """A cover image (JPEG) and its thumb variant (JPEG within WeChat's 64 KB thumb limit)."""
+
+    name: str
+    data: bytes
+    thumb: bytes
+    width: int
+    height: int
+    mime: str = "image/jpeg"
+
+
+@functools.lru_cache(maxsize=1)
+def find_cjk_font() -> str | None:
+    """Path of a font with Chinese glyphs on this system, or None when there is none."""
+    for path in _KNOWN_FONTS:
+        if Path(path).is_file():
+            return path
+    if shutil.which("fc-list"):
+        try:
+            out = subprocess.run(
+                ["fc-list", ":lang=zh", "file"], capture_output=True, text=True, timeout=5
+            ).stdout
+        except (OSError, subprocess.SubprocessError):
+            return None
+        for row in sorted(out.splitlines()):
+            path = row.split(":")[0].strip()
+            if path and Path(path).is_file():
+                return path
+    return None
+
+
+def cover_warnings() -> list[str]:
+    """Warnings about cover rendering on this system (no CJK font)."""
+    return [] if find_cjk_font() else [NO_CJK_FONT_WARNING]
+
+
+@functools.lru_cache(maxsize=32)
+def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    path = find_cjk_font()
+    if path:
+        return ImageFont.truetype(path, size=size, index=0)
+    return ImageFont.load_default(size=size)
+
+
+def _is_cjk(text: str) -> bool:
+    return any("\u3400" <= c <= "\u9fff" for c in text)
+
+
+def _wrap(text: str, font, width: int, max_lines: int) -> list[str]:
+    """Lines that fit `width` pixels, cut to max_lines with an ellipsis."""
+    pieces = list(text) if _is_cjk(text) else text.split()
+    joiner = "" if _is_cjk(text) else " "
+    lines: list[str] = []
+    current = ""
+    for piece in pieces:
+        trial = f"{current}{joiner}{piece}" if current else piece
+        if font.getlength(trial) <= width or not current:
+            current = trial
+        else:
+            lines.append(current)
+            current = piece
+    if current:
+        lines.append(current)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        last = lines[-1]
+        while last and font.getlength(last + "…") > width:
+            last = last[:-1].rstrip()
+        lines[-1] = last + "…"
+    return lines
+
+
+def _draw(size: tuple[int, int], number: int, month_label: str, title: str, theme: str) -> Image:
+    colors = THEMES.get(theme, THEMES["iom"])
+    width, height = size
+    image = Image.new("RGB", size, colors["background"])
+    draw = ImageDraw.Draw(image)
+    margin = width // 15
+    band = max(6, height // 40)
+    draw.rectangle([0, height - band, width, height], fill=colors["accent"])
+    draw.rectangle([margin, margin, margin + width // 8, margin + band // 2], fill=colors["accent"])
+
+    small = _font(max(14, height // 22))
+    big = _font(max(28, (height // 7) if width > height else width // 12))
+    top = margin + band
+    draw.text((margin, top), "MMSP II NEWSLETTER", font=small, fill=colors["muted"])
+    top += int(small.size * 1.6)
+    draw.text((margin, top), f"No. {number} · {month_label}", font=small, fill=colors["text"])
+    top += int(small.size * 2.2)
+    max_lines = 3 if width > height else 5
+    for line in _wrap(title, big, width - 2 * margin, max_lines):
+        draw.text((margin, top), line, font=big, fill=colors["text"])
+        top += int(big.size * 1.25)
+    return image
+
+
+def _jpeg(image: Image, quality: int) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality, optimize=True, progressive=True)
+    return buffer.getvalue()
+
+
+def _thumb(image: Image) -> bytes:
+    """A JPEG under the thumb limit, made smaller and lower in quality only as needed."""
+    thumb = image.copy()
+    thumb.thumbnail((360, 360))
+    for quality in (85, 75, 65, 50, 35):
+        data = _jpeg(thumb, quality)
+        if len(data) <= THUMB_MAX_BYTES:
+            return data
+    thumb.thumbnail((200, 200))
+    return _jpeg(thumb, 35)
+
+
+def cover_key(kind: str, number: int, month_label: str, title: str, theme: str) -> str:
+    """The content hash naming a cover: same inputs and font, same file."""
+    facts = [LAYOUT_VERSION, kind, number, month_label, title, theme, find_cjk_font() or ""]
+    return hashlib.sha256(json.dumps(facts, ensure_ascii=False).encode()).hexdigest()[:20]
+
+
+def make_cover(
+    kind: str,
+    number: int,
+    month_label: str,
+    title: str,
+    theme: str = "iom",
+    cache_dir: Path | None = DEFAULT_CACHE_DIR,
+) -> Cover:
+    """The cover ("lead" or "square") for an article, drawn once and then served from the cache."""
+    size = LEAD_SIZE if kind == "lead" else SQUARE_SIZE
+    key = cover_key(kind, number, month_label, title, theme)
+    name = f"cover-{kind}-{key}.jpg"
+    if key in _memory:
+        return _memory[key]
+    cover = None
+    if cache_dir is not None:
+        path, thumb_path = Path(cache_dir) / name, Path(cache_dir) / f"thumb-{key}.jpg"
+        if path.is_file() and thumb_path.is_file():
+            cover = Cover(name, path.read_bytes(), thumb_path.read_bytes(), *size)
+    if cover is None:
+        image = _draw(size, number, month_label, title, theme)
+        cover = Cover(name, _jpeg(image, 88), _thumb(image), *size)
+        if cache_dir is not None:
+            Path(cache_dir).mkdir(parents=True, exist_ok=True)
+            path.write_bytes(cover.data)
+            thumb_path.write_bytes(cover.thumb)
+    _memory[key] = cover
+    return cover
+
+
+def clear_memory_cache() -> None:
+    """Forget covers held in memory (the disk cache stays); used to measure cold renders."""
+    _memory.clear()
+
+
+def shorten(text: str, width: int) -> str:
+    """A one-line label of at most `width` characters, cut at a word."""
+    return textwrap.shorten(" ".join(text.split()), width=width, placeholder="…")
