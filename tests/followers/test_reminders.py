@@ -1,0 +1,120 @@
+"""Reminders: sent inside WeChat's 48-hour window, held for the next answer outside it, never
+twice, never to someone who left; and the next issue announced when it is published."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.followers import delivery, records, reminders
+from bot.wechat import get_client
+
+HOURS = 3600
+
+
+@pytest.fixture
+def run_job(bot_app, redis_client):
+    """Run the reminder job once, as beat would (its work, in the app's context)."""
+
+    def run() -> dict:
+        with bot_app.app_context():
+            return delivery.send_due(redis_client, get_client())
+
+    return run
+
+
+def custom_messages(phones, name: str) -> list[dict]:
+    return [e for e in phones.inbox(name) if e["via"] == "custom"]
+
+
+def test_a_reminder_inside_the_window_is_sent_once(phones, seed_issue, run_job, redis_client):
+    phones.follow("sam", language="en")
+    assert "Reminder set" in phones.text("sam", "remind 2")
+    assert "already" in phones.text("sam", "remind 2")
+    assert run_job() == {"sent": 1}
+    [sent] = custom_messages(phones, "sam")
+    assert "Workshop on Practical Cooperation on Return and Readmission" in sent["content"]
+    assert run_job() == {}
+    assert len(custom_messages(phones, "sam")) == 1
+    [kept] = reminders.get_all(redis_client, phones.openid("sam"))
+    assert kept.state == reminders.SENT
+
+
+def test_a_reminder_in_chinese_for_a_chinese_follower(phones, seed_issue, run_job):
+    phones.follow("tao", language="en")
+    phones.text("tao", "中文")
+    assert "已设置提醒" in phones.text("tao", "提醒 3")
+    run_job()
+    [sent] = custom_messages(phones, "tao")
+    assert "提醒" in sent["content"] and "2021年7月–8月" in sent["content"]
+
+
+def test_outside_the_window_the_reminder_comes_with_the_next_answer(
+    phones, seed_issue, run_job, redis_client
+):
+    phones.follow("uma", language="en")
+    phones.text("uma", "remind 1")
+    openid = phones.openid("uma")
+    # Uma last wrote two days ago (as far as the bot knows): WeChat would refuse to write to her.
+    records.touch(redis_client, openid, now=time.time() - 49 * HOURS)
+    assert run_job() == {"held": 1}
+    assert custom_messages(phones, "uma") == []
+    answer = phones.text("uma", "events")
+    assert answer.startswith("⏰ Reminder") and "Coming soon" in answer
+    assert "⏰" not in phones.text("uma", "events")
+    assert run_job() == {}
+    assert custom_messages(phones, "uma") == []
+
+
+def test_when_wechat_refuses_with_45015_the_reminder_is_held(phones, seed_issue, run_job, sandbox):
+    phones.follow("vic", language="en")
+    phones.text("vic", "remind 2")
+    # At WeChat two days pass without Vic writing; the bot's own record does not know it.
+    sandbox.advance_clock(49 * HOURS)
+    assert run_job() == {"held": 1}
+    assert custom_messages(phones, "vic") == []
+    assert "⏰ Reminder" in phones.text("vic", "help me")
+
+
+def test_unsubscribing_stops_every_reminder(phones, seed_issue, run_job, redis_client):
+    phones.follow("wen", language="en")
+    phones.text("wen", "remind 1")
+    phones.text("wen", "remind next")
+    openid = phones.openid("wen")
+    phones.unfollow("wen")
+    assert run_job() == {}
+    assert all(r.state == "cancelled" for r in reminders.get_all(redis_client, openid))
+    time.sleep(1.1)  # events are deduplicated per second
+    phones.follow("wen", language="en")
+    assert run_job() == {}
+    assert custom_messages(phones, "wen") == []
+    assert "You had no reminders" in phones.text("wen", "stop reminders")
+
+
+def test_the_next_issue_is_announced_once_it_is_published(
+    phones, published_seed, run_job, redis_client, bot_app, sandbox
+):
+    from bot.newsletter import store
+    from bot.publishing.api import published_articles, run, start_push
+
+    phones.follow("xia", language="en")
+    assert "next issue after No. 9" in phones.text("xia", "remind next")
+    assert run_job() == {}
+    tenth = store.get_issue(redis_client, 9)
+    tenth.number, tenth.month = 10, "2021-12"
+    store.save_issue(redis_client, tenth)
+    assert run_job() == {}, "an issue that is only stored is not out yet"
+    with bot_app.app_context():
+        push = start_push(redis_client, 10, publish=True, preview_to=[])
+        for _ in range(200):
+            if run(push["id"]).kind in ("done", "failed"):
+                break
+            sandbox.run_jobs()
+            time.sleep(0.02)
+    assert published_articles(redis_client, 10)
+    assert run_job() == {"sent": 1}
+    [card] = custom_messages(phones, "xia")
+    assert card["type"] == "news"
+    assert card["articles"][0]["url"] == published_articles(redis_client, 10)[0]["url"]
+    assert run_job() == {}
