@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import signal
 import sys
 
 import click
+from werkzeug.serving import WSGIRequestHandler
 
 from sandbox.follower_cli import FOLLOWER_COMMANDS
 
 DEFAULT_PORT = 8090
+_SECRETS_IN_QUERY = re.compile(r"\b(secret|access_token)=[^&\s]*")
+
+
+class RedactingRequestHandler(WSGIRequestHandler):
+    """Werkzeug's request log line, with the secret and access_token in a query masked."""
+
+    def log_request(self, code: object = "-", size: object = "-") -> None:
+        line = _SECRETS_IN_QUERY.sub(r"\1=***", self.requestline)
+        self.log("info", '"%s" %s %s', line, getattr(code, "value", code), size)
 
 
 @click.group("sandbox")
@@ -22,11 +34,18 @@ def sandbox() -> None:
 @click.option("--port", type=int, default=DEFAULT_PORT, show_default=True, help="0 = any free port")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--webhook", default=None, help="URL the followers' messages are delivered to.")
-def serve(port: int, host: str, webhook: str | None) -> None:
+@click.option(
+    "--faults",
+    default=None,
+    metavar="JSON",
+    help='Faults for this run, e.g. \'{"busy": 0.1, "slow": 0.05, "seed": 1}\'.',
+)
+def serve(port: int, host: str, webhook: str | None, faults: str | None) -> None:
     """Serve the sandbox until stopped (Ctrl-C)."""
     from werkzeug.serving import make_server
 
     from config import load_settings
+    from sandbox import faults as fault_settings
     from sandbox import jobs
     from sandbox.app import create_sandbox_app
     from sandbox.state import key
@@ -36,8 +55,15 @@ def serve(port: int, host: str, webhook: str | None) -> None:
     st = app.extensions["sandbox"]
     if webhook is not None:
         st.update_config({"webhook_url": webhook})
+    if faults is not None:
+        try:
+            fault_settings.save(st, json.loads(faults))
+        except (ValueError, fault_settings.FaultError) as exc:
+            raise click.BadParameter(str(exc), param_hint="--faults") from None
     try:
-        server = make_server(host, port, app, threaded=True)
+        server = make_server(
+            host, port, app, threaded=True, request_handler=RedactingRequestHandler
+        )
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     url = f"http://{host}:{server.server_port}"

@@ -59,11 +59,16 @@ def validate(settings: dict[str, Any]) -> dict[str, Any]:
         raise FaultError("slow_seconds must be a non-negative number")
     if not isinstance(merged["paths"], list):
         raise FaultError("paths must be a list of API paths such as 'draft/add'")
+    if not isinstance(merged["rate_limits"], dict):
+        raise FaultError('rate_limits must map API paths to {"limit": n, "per": seconds}')
     for path, limit in merged["rate_limits"].items():
-        if not (isinstance(limit, dict) and int(limit.get("limit", -1)) >= 0):
-            raise FaultError(f"rate_limits[{path!r}] needs a non-negative 'limit'")
-        if float(limit.get("per", 60)) <= 0:
+        count = limit.get("limit") if isinstance(limit, dict) else None
+        if not isinstance(count, int) or count < 0:
+            raise FaultError(f"rate_limits[{path!r}] needs a non-negative integer 'limit'")
+        per = limit.get("per", 60)
+        if not isinstance(per, int | float) or per <= 0:
             raise FaultError(f"rate_limits[{path!r}] needs a positive 'per' (seconds)")
+    merged["rate_limits"] = {p.strip("/"): v for p, v in merged["rate_limits"].items()}
     merged["paths"] = [p.strip("/") for p in merged["paths"]]
     return merged
 
