@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from bot.followers.answers import answering
 from bot.webhook.replies import TextReply
 from bot.webhook.router import router
 from bot.webhook.texts import render_text
 
 
 @router.keyword("help", "?")
+@answering  # held reminders ride along with the answer
 def help_reply(message, ctx) -> TextReply:
     # "?" says nothing about the language, so it follows the follower's; "help" asks in English.
     lang = ctx.lang if message.content.strip() in {"?", "？"} else "en"
@@ -15,5 +17,6 @@ def help_reply(message, ctx) -> TextReply:
 
 
 @router.keyword("帮助")
+@answering
 def help_reply_zh(message, ctx) -> TextReply:
     return TextReply(render_text("help", "zh"))

@@ -74,7 +74,7 @@ def test_when_wechat_refuses_with_45015_the_reminder_is_held(phones, seed_issue,
     sandbox.advance_clock(49 * HOURS)
     assert run_job() == {"held": 1}
     assert custom_messages(phones, "vic") == []
-    assert "⏰ Reminder" in phones.text("vic", "help me")
+    assert "⏰ Reminder" in phones.text("vic", "help")
 
 
 def test_unsubscribing_stops_every_reminder(phones, seed_issue, run_job, redis_client):
