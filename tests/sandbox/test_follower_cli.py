@@ -54,16 +54,16 @@ def run(sandbox, webhook, tmp_path):
 
 def test_follower_cli_follow_prints_the_welcome(run):
     result = run("follow", "alice")
-    assert result.exit_code == 0, result.output
-    assert result.output.startswith("alice follows the account (openid o")
-    assert "bot: Welcome!\n     Send help for the list of commands.\n" in result.output
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("alice follows the account (openid o")
+    assert "bot: Welcome!\n     Send help for the list of commands.\n" in result.stdout
 
 
 def test_follower_cli_say_prints_a_news_card_as_title_digest_and_url(run):
     run("follow", "alice")
     result = run("say", "latest", "--as", "alice")
-    assert result.exit_code == 0, result.output
-    assert result.output == (
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == (
         "bot: ▣ MMSP II Newsletter No. 12\n"
         "       Skills partnerships between the EU and China\n"
         "       http://127.0.0.1/s/issue-12\n"
@@ -75,8 +75,8 @@ def test_follower_cli_click_and_inbox(run, sandbox):
     sandbox.wechat_client().menu.create(menu)
     run("follow", "alice")
     clicked = run("click", "LATEST_ISSUE", "--as", "alice")
-    assert "bot: ▣ MMSP II Newsletter No. 12" in clicked.output
-    box = run("inbox", "alice").output.splitlines()
+    assert "bot: ▣ MMSP II Newsletter No. 12" in clicked.stdout
+    box = run("inbox", "alice").stdout.splitlines()
     assert box[0].endswith("alice: (followed)")
     assert box[-4].endswith("alice: (tapped Latest)")
     assert box[-3].endswith("bot: ▣ MMSP II Newsletter No. 12")
@@ -85,20 +85,20 @@ def test_follower_cli_click_and_inbox(run, sandbox):
 def test_follower_cli_say_with_no_answer_says_so(run):
     run("follow", "alice")
     result = run("say", "nothing to see", "--as", "alice", "--wait", "0.5")
-    assert result.output == "(no reply: the bot answered success)\n"
+    assert result.stdout == "(no reply: the bot answered success)\n"
 
 
 def test_follower_cli_refuses_a_non_follower_in_one_line(run):
     result = run("say", "hi", "--as", "carol")
     assert result.exit_code == 1
-    assert result.output == (
+    assert result.stderr == (
         "Error: carol does not follow the account (mmsp-bot sandbox follow carol)\n"
     )
 
 
 def test_follower_cli_unfollow(run):
     run("follow", "alice")
-    assert run("unfollow", "alice").output == (
+    assert run("unfollow", "alice").stdout == (
         "alice no longer follows the account (delivery: no_reply)\n"
     )
     assert run("say", "hi", "--as", "alice").exit_code == 1
@@ -108,7 +108,7 @@ def test_follower_cli_without_a_sandbox_names_the_fix(run, tmp_path):
     dead = f"http://127.0.0.1:{free_port()}"
     result = run("inbox", "alice", env={"SANDBOX_URL": dead, "MMSP_VAR_DIR": str(tmp_path)})
     assert result.exit_code == 1
-    assert result.output == (
+    assert result.stderr == (
         f"Error: no sandbox answers at {dead} (start `mmsp-bot sandbox serve` or "
         "`mmsp-bot run`, or set SANDBOX_URL)\n"
     )

@@ -214,3 +214,15 @@ def test_follower_job_event_reaches_the_webhook_nested_and_stays_out_of_inboxes(
 def test_follower_without_a_webhook_gets_an_error_entry(state):
     result = _follow(state)
     assert result["delivery"]["error"] == "no webhook URL is configured"
+
+
+def test_follower_reply_encrypted_for_another_account_is_an_error(state, webhook):
+    state.update_config({"delivery_mode": "safe"})
+    _follow(state)
+    other = StandIn(ACCOUNT.token, ACCOUNT.aes_key, "wx0000000000000000").crypto
+    webhook.answer = lambda f: other.encrypt_message(text_reply(f, "x"), "1", "1700000000")
+    webhook.encrypt_reply = False
+    result = followers.say(state, "alice", "hello")
+    assert result["delivery"]["error"] == (
+        "reply does not decrypt: appid in the envelope does not match"
+    )

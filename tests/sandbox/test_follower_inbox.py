@@ -72,7 +72,7 @@ def test_follower_cli_waits_for_a_reply_sent_later_by_customer_service(sandbox, 
         env={"SANDBOX_URL": sandbox.url},
         catch_exceptions=False,
     )
-    assert result.output == (
+    assert result.stdout == (
         "(no reply: the bot answered success)\nbot [custom]: Here is the archive\n"
     )
 
