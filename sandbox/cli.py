@@ -68,6 +68,7 @@ def serve(port: int, host: str, webhook: str | None, faults: str | None) -> None
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     url = f"http://{host}:{server.server_port}"
     app.config["SANDBOX_PUBLIC_URL"] = url
+    st.public_base = url
     st.r.set(key("public_url"), url)
     if app.config["SANDBOX_ACCOUNT_GENERATED"]:
         account = st.account

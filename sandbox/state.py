@@ -76,6 +76,8 @@ class SandboxState:
         self.r = redis.Redis.from_url(redis_url, decode_responses=True, socket_timeout=5)
         # Uploaded files are bytes; they need a client that does not decode.
         self.raw = redis.Redis.from_url(redis_url, decode_responses=False, socket_timeout=5)
+        # Set by `serve` once it listens; other processes read the address from Redis.
+        self.public_base = ""
 
     # -- clock: tests move it forward to expire tokens or leave the 48-hour window ----------
     def now(self) -> float:
@@ -88,7 +90,7 @@ class SandboxState:
 
     def public_url(self) -> str:
         """The address the sandbox serves on (for the URLs of images and articles)."""
-        return self.r.get(key("public_url")) or "http://127.0.0.1"
+        return self.public_base or self.r.get(key("public_url")) or "http://127.0.0.1"
 
     # -- run-time settings ----------------------------------------------------------------------
     def config(self) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""`message/mass/sendall|preview|get|delete`: mass sends with clientmsgid dedup and quotas."""
+"""`message/mass/sendall|send|preview|get|delete`: mass sends, clientmsgid dedup, quotas."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from sandbox.state import SandboxState, key
 CHINA = ZoneInfo("Asia/Shanghai")
 DEDUP_SECONDS = 24 * 3600
 CLIENTMSGID_BYTES = 64
+MAX_LISTED = 10000
 MSG_TYPES = {"mpnews", "text", "image"}
 # The default quota per account type: (sends, period).
 QUOTAS = {"subscription": (1, "day"), "service": (4, "month")}
@@ -81,21 +82,45 @@ def _dedup_id(data: dict[str, Any], audience: dict[str, Any], msgtype: str) -> s
     return "auto:" + hashlib.sha1(digest.encode("utf-8")).hexdigest()
 
 
+def _listed(st: SandboxState, data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The audience of message/mass/send: 2 to 10 000 openids, each a follower."""
+    openids = data.get("touser")
+    if not isinstance(openids, list) or not 2 <= len(openids) <= MAX_LISTED:
+        raise ApiError(40130, "invalid openid list size, at least two openid")
+    for openid in openids:
+        follower = st.follower(openid) if isinstance(openid, str) else None
+        if follower is None or not follower["subscribe"]:
+            raise ApiError(40003, "invalid openid")
+    return {"touser": sorted(set(openids))}, list(dict.fromkeys(openids))
+
+
 @bp.route("/message/mass/sendall", methods=["POST"])
 def mass_sendall():
-    st = state()
+    """Send to all followers or to a tag."""
     data = body()
+    return _submit(data, lambda st: _audience(st, data))
+
+
+@bp.route("/message/mass/send", methods=["POST"])
+def mass_send():
+    """Send to a list of openids."""
+    data = body()
+    return _submit(data, lambda st: _listed(st, data))
+
+
+def _submit(data: dict[str, Any], audience_of) -> Any:
+    st = state()
     msgtype = data.get("msgtype")
     if msgtype not in MSG_TYPES:
         raise ApiError(40008, "invalid message type")
-    audience, recipients = _audience(st, data)
+    audience, recipients = audience_of(st)
     dedup_id = _dedup_id(data, audience, msgtype)
     now = st.now()
     earlier = st.r.hget(key("mass_ids"), dedup_id)
     if earlier and now - json.loads(earlier)["at"] < DEDUP_SECONDS:
         # The same send within 24 h: refused, with the msg_id of the one already made.
         msg_id = json.loads(earlier)["msg_id"]
-        raise ApiError(45065, "clientmsgid already used", msg_id=msg_id)
+        raise ApiError(45065, "clientmsgid exist", msg_id=msg_id)
     content = _content(st, data, msgtype)
     limit, unit = _quota(st)
     quota_key = key("mass_quota", _period(st, unit))

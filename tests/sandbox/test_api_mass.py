@@ -126,3 +126,14 @@ def test_masssendjobfinish_reports_the_counts(sandbox, client):
     assert event.findtext("Status") == "send success"
     assert [event.findtext(f) for f in ("TotalCount", "SentCount", "ErrorCount")] == ["3", "3", "0"]
     assert event.find("ArticleUrlResult").findtext("Count") == "1"
+
+
+def test_send_to_a_list_of_openids(sandbox, client):
+    alice, bob = sandbox.add_follower("alice"), sandbox.add_follower("bob")
+    sandbox.add_follower("carol")
+    sent = client.message.send_mass_text("For you two", [alice, bob], client_msg_id="pair")
+    sandbox.run_jobs()
+    assert client.message.get_mass(sent["msg_id"])["msg_status"] == "SEND_SUCCESS"
+    for name, expected in (("alice", 1), ("bob", 1), ("carol", 0)):
+        assert len([e for e in sandbox.inbox(name) if e["via"] == "mass"]) == expected
+    assert _errcode(lambda: client.message.send_mass_text("one", [alice])).errcode == 40130
