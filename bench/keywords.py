@@ -1,0 +1,155 @@
+"""Benchmark of the followers' keyword answers against the bare webhook, in the same run.
+
+Both sides go through the real webhook (signature, XML parsing, dedup in Redis, routing, reply
+XML) in one process, sequentially, with distinct signed plaintext messages:
+- bare: a routing table with one handler answering a constant text (the webhook's own cost);
+- keywords: the bot's routing table with the seed issue stored, and a mix of what followers
+  type in English and Chinese (latest, archive, issue 9, events, past events, a month, a topic,
+  event 2, searches, help, typos, full-width text).
+Prints the median and p99 latency of each, the milliseconds the keyword path adds, and the
+ratio. The Redis database given (--redis-url, else $BENCH_REDIS_URL, else database 5) is
+flushed before and after.
+
+    .venv/bin/python bench/keywords.py [--requests 3000] [--redis-url redis://127.0.0.1:6379/5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import itertools
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TOKEN = "benchToken2026"
+SETTINGS = {
+    "WECHAT_APPID": "wx00bench00000000",
+    "WECHAT_SECRET": "0123456789abcdef0123456789abcdef",
+    "WECHAT_TOKEN": TOKEN,
+    "SECRET_KEY": "bench",
+    # Nothing here calls WeChat; an unroutable base makes sure of it.
+    "WECHAT_API_BASE": "http://127.0.0.1:9/cgi-bin/",
+}
+MIX = [
+    "latest",
+    "最新一期",
+    "archive",
+    "往期",
+    "issue 9",
+    "第9期",
+    "events",
+    "活动",
+    "past events",
+    "往期活动",
+    "events July 2021",
+    "2021年7月活动",
+    "events trafficking",
+    "event 2",
+    "活动 5",
+    "trafficking",
+    "immigration systems",
+    "NIA workplan",
+    "xylophone",
+    "help",
+    "帮助",
+    "lastest",
+    "ＥＶＥＮＴＳ",
+    "about",
+]
+_ids = itertools.count(int(time.time() * 1000) * 1000)
+
+
+def signed_query() -> str:
+    ts, nonce = str(int(time.time())), "20261129"
+    signature = hashlib.sha1("".join(sorted([TOKEN, ts, nonce])).encode()).hexdigest()
+    return f"signature={signature}&timestamp={ts}&nonce={nonce}"
+
+
+def text_xml(content: str, sender: str) -> bytes:
+    return (
+        f"<xml><ToUserName><![CDATA[gh_bench]]></ToUserName>"
+        f"<FromUserName><![CDATA[{sender}]]></FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+        f"<Content><![CDATA[{content}]]></Content><MsgId>{next(_ids)}</MsgId></xml>"
+    ).encode()
+
+
+def bare_router():
+    from bot.webhook.replies import TextReply
+    from bot.webhook.router import Router
+
+    router = Router()
+
+    @router.fallback
+    def constant(message, ctx):
+        return TextReply("ok")
+
+    return router
+
+
+def measure(app, texts: list[str], senders: int = 50) -> list[float]:
+    """Milliseconds of each request, in order (a few warm-up requests first, not counted)."""
+    client = app.test_client()
+    timings = []
+    for i, text in enumerate(texts[:20] + texts):
+        body = text_xml(text, f"oBenchFollower{i % senders:04d}")
+        start = time.perf_counter()
+        response = client.post(f"/wechat?{signed_query()}", data=body, content_type="text/xml")
+        elapsed = (time.perf_counter() - start) * 1000
+        if response.status_code != 200:
+            raise SystemExit(f"the webhook answered {response.status_code} to {text!r}")
+        if i >= 20:
+            timings.append(elapsed)
+    return timings
+
+
+def summary(timings: list[float]) -> tuple[float, float, float]:
+    ordered = sorted(timings)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return statistics.median(ordered), p99, statistics.fmean(ordered)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=3000)
+    default_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
+    parser.add_argument("--redis-url", default=default_url)
+    args = parser.parse_args()
+
+    import logging
+
+    logging.disable(logging.INFO)
+    from bot import create_app
+    from bot.newsletter import store
+    from bot.newsletter.text_import import import_text
+
+    seed = ROOT / "bot" / "newsletter" / "samples" / "issue-09.txt"
+    keyword_app = create_app({**SETTINGS, "REDIS_URL": args.redis_url})
+    bare_app = create_app(
+        {**SETTINGS, "REDIS_URL": args.redis_url, "WEBHOOK_ROUTER": bare_router()}
+    )
+    r = keyword_app.extensions["redis"]
+    r.flushdb()
+    store.save_issue(r, import_text(seed.read_text(encoding="utf-8")))
+
+    texts = [MIX[i % len(MIX)] for i in range(args.requests)]
+    bare = summary(measure(bare_app, texts))
+    words = summary(measure(keyword_app, texts))
+    print(f"{'path':<10}{'p50 ms':>9}{'p99 ms':>9}{'mean ms':>9}{'req/s':>9}")
+    for name, (p50, p99, mean) in (("bare", bare), ("keywords", words)):
+        print(f"{name:<10}{p50:>9.2f}{p99:>9.2f}{mean:>9.2f}{1000 / mean:>9.0f}")
+    print(
+        f"keyword answers add {words[0] - bare[0]:.2f} ms at p50, {words[1] - bare[1]:.2f} ms "
+        f"at p99; throughput ratio keywords/bare = {bare[2] / words[2]:.2f}"
+    )
+    r.flushdb()
+
+
+if __name__ == "__main__":
+    main()
