@@ -246,6 +246,43 @@ def _fit_title(candidates: list[str]) -> str:
     return cut_at_word(candidates[-1], TITLE_MAX)
 
 
+Piece = list[tuple[Section, list[Story]]]
+
+
+def _section_html(issue: Issue, piece: Piece, label: str, footer: str, timings) -> str:
+    notes = _Notes()
+    parts = [
+        {
+            "title": display_title(s.title),
+            "stories": [_story_view(t, issue, notes) for t in stories],
+        }
+        for s, stories in piece
+    ]
+    html = _env.get_template("articles/section.html").render(
+        parts_list=parts, number=issue.number, month_label=label, notes=notes.urls, footer=footer
+    )
+    return _finish(html, timings)
+
+
+def _split_to_fit(issue: Issue, piece: Piece, label: str, footer: str, timings) -> list:
+    """(piece, html) pairs: the piece whole if its HTML fits, else split in halves by story."""
+    html = _section_html(issue, piece, label, footer, timings)
+    stories = [(s, t) for s, ts in piece for t in ts]
+    if len(html) < CONTENT_MAX_CHARS or len(stories) < 2:
+        return [(piece, html)]
+    halves = (stories[: len(stories) // 2], stories[len(stories) // 2 :])
+    out = []
+    for half in halves:
+        regrouped: Piece = []
+        for section, story in half:
+            if regrouped and regrouped[-1][0] is section:
+                regrouped[-1][1].append(story)
+            else:
+                regrouped.append((section, [story]))
+        out += _split_to_fit(issue, regrouped, label, footer, timings)
+    return out
+
+
 def render_issue(
     issue: Issue,
     settings=None,
@@ -272,7 +309,7 @@ def render_issue(
     )
     notes = _Notes()
     foreword = [_block(p, notes) for p in issue.foreword.paragraphs]
-    banner = placeholder(lead_cover.name)
+    banner = placeholder(f"issue-{issue.number}-banner.jpg")
     html = _env.get_template("articles/lead.html").render(
         banner=banner,
         heading=heading,
@@ -306,39 +343,32 @@ def render_issue(
         )
     )
     for group in group_sections(issue):
-        notes = _Notes()
-        parts = [
-            {
-                "title": display_title(s.title),
-                "stories": [_story_view(t, issue, notes) for t in s.stories],
-            }
-            for s in group
-        ]
-        html = _env.get_template("articles/section.html").render(
-            parts_list=parts,
-            number=issue.number,
-            month_label=label,
-            notes=notes.urls,
-            footer=footer,
-        )
+        pieces = [(section, list(section.stories)) for section in group]
         title = _fit_title([" & ".join(display_title(s.title) for s in group)])
-        first_text = next(
-            (p for s in group for t in s.stories for p in t.paragraphs if len(p) > 40), title
-        )
-        cover = covers.make_cover("square", issue.number, label, title, cache_dir=cache_dir)
-        articles.append(
-            RenderedArticle(
-                title=title,
-                author=author,
-                digest=summary(first_text, DIGEST_MAX),
-                content=_finish(html, timings),
-                content_source_url=source_url,
-                cover=cover.data,
-                thumb=cover.thumb,
-                cover_name=cover.name,
-                kind="section",
+        for part_no, (piece, html) in enumerate(
+            _split_to_fit(issue, pieces, label, footer, timings)
+        ):
+            part_title = title if part_no == 0 else _fit_title([f"{title} ({part_no + 1})"])
+            first_text = next(
+                (p for _, stories in piece for t in stories for p in t.paragraphs if len(p) > 40),
+                part_title,
             )
-        )
+            cover = covers.make_cover(
+                "square", issue.number, label, part_title, cache_dir=cache_dir
+            )
+            articles.append(
+                RenderedArticle(
+                    title=part_title,
+                    author=author,
+                    digest=summary(first_text, DIGEST_MAX),
+                    content=html,
+                    content_source_url=source_url,
+                    cover=cover.data,
+                    thumb=cover.thumb,
+                    cover_name=cover.name,
+                    kind="section",
+                )
+            )
     return articles
 
 
