@@ -6,6 +6,7 @@ import secrets
 import signal
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import click
 
@@ -59,26 +60,52 @@ def _has_command(name: str) -> bool:
     return name in cli.commands
 
 
-def _prepare_demo(stack: Stack) -> list[str]:
-    """Sample issue, menu, a first follower: what a newcomer needs to try it; notes to print."""
-    notes = []
-    steps = []
-    if _has_command("ingest") and SAMPLE_ISSUE.exists() and not _any_issue(stack.redis_url):
-        steps.append((("ingest", str(SAMPLE_ISSUE)), f"sample issue: {_relative(SAMPLE_ISSUE)}"))
-    if stack.plan.sandbox:
-        if _has_command("menu"):
-            steps.append((("menu", "sync", "--yes"), "menu: synced to the sandbox"))
-        follow = ("sandbox", "follow", DEMO_FOLLOWER, "--language", "en", "--wait", "0")
-        steps.append((follow, f"{DEMO_FOLLOWER} follows the account in the sandbox"))
-    for args, note in steps:
-        try:
-            stack.run_command(*args)
-            notes.append(note)
-        except RunError as exc:
-            if "already follows" not in str(exc):
-                # The bot runs without it; say what is missing instead of stopping.
-                notes.append(f"warning: {exc}")
-    return notes
+def _demo_step(stack: Stack, args: tuple[str, ...], note: str, stdin: str | None = None) -> str:
+    """One `mmsp-bot` step of the demo; a failure becomes a warning (the bot runs without it)."""
+    try:
+        stack.run_command(*args, stdin=stdin)
+    except RunError as exc:
+        return "" if "already follows" in str(exc) else f"warning: {exc}"
+    return note
+
+
+def _ingest_sample(stack: Stack) -> str:
+    if not (_has_command("ingest") and SAMPLE_ISSUE.exists()):
+        return ""
+    try:
+        if _any_issue(stack.redis_url):
+            return ""
+    except Exception as exc:  # the content part's store, whatever it raises: say it, go on
+        return f"warning: cannot tell whether an issue exists ({type(exc).__name__}: {exc})"
+    return _demo_step(
+        stack, ("ingest", str(SAMPLE_ISSUE)), f"sample issue: {_relative(SAMPLE_ISSUE)}"
+    )
+
+
+def _start(stack: Stack) -> tuple[list[str], tuple[str, str] | None]:
+    """Start everything; the demo steps run beside the start-up as soon as what they need is up."""
+    sandbox = stack.plan.sandbox
+    pool = ThreadPoolExecutor(max_workers=4)
+    try:
+        stack.start_redis()
+        steps = [pool.submit(_ingest_sample, stack)]
+        login = pool.submit(_staff_login, stack)
+        stack.spawn_children()
+        stack.wait_sandbox()
+        if sandbox and _has_command("menu"):
+            menu = ("menu", "sync", "--yes")
+            steps.append(pool.submit(_demo_step, stack, menu, "menu: synced to the sandbox"))
+        stack.wait_web()
+        if sandbox:
+            follow = ("sandbox", "follow", DEMO_FOLLOWER, "--language", "en", "--wait", "0")
+            note = f"{DEMO_FOLLOWER} follows the account in the sandbox"
+            steps.append(pool.submit(_demo_step, stack, follow, note))
+        stack.wait_background_ready()
+        notes = [note for note in (step.result() for step in steps) if note]
+        return notes, login.result()
+    finally:
+        # On a failure or Ctrl-C, do not wait here for steps still running (they end on their own).
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _any_issue(redis_url: str) -> bool:
@@ -97,9 +124,9 @@ def _staff_login(stack: Stack) -> tuple[str, str] | None:
     if not (stack.plan.sandbox and _has_command("staff")):
         return None
     password = secrets.token_urlsafe(9)
-    stack.run_command(
-        "staff", "add", DEMO_STAFF, "--role", "publisher", "--password-stdin", stdin=password + "\n"
-    )
+    args = ("staff", "add", DEMO_STAFF, "--role", "publisher", "--password-stdin")
+    if _demo_step(stack, args, "ok", stdin=password + "\n") != "ok":
+        return None
     return DEMO_STAFF, password
 
 
@@ -145,10 +172,7 @@ def run(port: int, host: str | None) -> None:
         signal.signal(signum, _on_signal)
     code = 0
     try:
-        stack.start()
-        notes = _prepare_demo(stack)
-        login = _staff_login(stack)
-        stack.wait_background_ready()
+        notes, login = _start(stack)
         _print_ready(stack, time.monotonic() - started, notes, login)
         while (dead := stack.exited()) is None:
             time.sleep(0.2)

@@ -48,7 +48,8 @@ class Stack:
 
     # start-up -----------------------------------------------------------------------------
 
-    def start(self) -> None:
+    def start_redis(self) -> None:
+        """The embedded Redis (when no REDIS_URL), then the children's environment."""
         if not self.redis_url:
             try:
                 self.redis, self.redis_url = embedded_redis.start(
@@ -60,6 +61,9 @@ class Stack:
         else:
             (self.plan.var / local_state.REDIS_FILE).unlink(missing_ok=True)
         self.env = child_environment(self.plan, self.redis_url)
+
+    def spawn_children(self) -> None:
+        """The sandbox (if any) and the Procfile's web, worker and beat, all at once."""
         commands = procfile_commands()
         if self.plan.sandbox:
             webhook = f"http://127.0.0.1:{self.plan.port}/wechat"
@@ -68,11 +72,15 @@ class Stack:
         for name in ("web", "worker", "beat"):
             # `exec` so that the program itself is the child we signal, not a shell around it.
             self._spawn(name, ["/bin/sh", "-c", f"exec {commands[name]}"])
+
+    def wait_sandbox(self) -> None:
         if self.plan.sandbox:
             self._wait_http(self.plan.sandbox_url + "/cgi-bin/", "sandbox", ok=lambda s: s < 500)
             local_state.write_json(
                 self.plan.var / local_state.SANDBOX_FILE, {"url": self.plan.sandbox_url}
             )
+
+    def wait_web(self) -> None:
         self._wait_http(self.plan.web_url + "/healthz", "web", ok=lambda s: s == 200)
 
     def wait_background_ready(self) -> None:
@@ -132,7 +140,7 @@ class Stack:
             f"(log: {child.log_path})"
         )
 
-    def run_command(self, *args: str, stdin: str | None = None, timeout: float = 60) -> str:
+    def run_command(self, *args: str, stdin: str | None = None, timeout: float = 30) -> str:
         """Run `mmsp-bot ARGS` against this stack; its output, or RunError with its last line."""
         try:
             done = subprocess.run(

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 
 from tasks.beat import LOCK_KEY
-from tests.support.live import Process, python_module, wait_until
+from tests.support.live import PROJECT_ROOT, Process, python_module, wait_until
 
 
 def _beat(redis_url: str, name: str) -> Process:
     args = python_module("celery", "-A", "tests.run.beat_probe", "beat", "--loglevel=INFO")
+    # A fresh log: the test reads it for what this run of beat said, not an earlier one.
+    (PROJECT_ROOT / "tests" / "artifacts" / "logs" / f"{name}.log").unlink(missing_ok=True)
     return Process(args, {"REDIS_URL": redis_url, "BEAT_LOCK_TTL": "3"}, name)
 
 
