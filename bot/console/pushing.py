@@ -151,7 +151,9 @@ def status(r: redis.Redis, ref: str) -> dict | None:
     elif sched and sched.get("state") == "missed":
         error = {"step": "schedule", "errcode": "", "errmsg": sched.get("note", ""), "hint": ""}
     options = sched["options"] if sched else found
-    urls = [a["url"] for a in found.get("published") or []] or list(found.get("article_urls") or [])
+    articles = [a for a in found.get("published") or [] if a.get("url")]
+    if not articles:
+        articles = [{"title": "", "url": url} for url in found.get("article_urls") or []]
     return {
         "id": ref,
         "number": int(found.get("number") or (sched or {}).get("number") or 0),
@@ -164,7 +166,7 @@ def status(r: redis.Redis, ref: str) -> dict | None:
         "changeable": bool(sched) and sched.get("state") == "scheduled",
         "steps": steps,
         "error": error,
-        "article_urls": urls,
+        "articles": articles,
         "sent": _count(found.get("sent_count")),
         "failed": _count(found.get("error_count")) or 0,
         "total": _count(found.get("total_count")),

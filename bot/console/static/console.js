@@ -55,6 +55,9 @@
       fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
         .then(function (resp) { return resp.ok ? resp.text() : Promise.reject(resp.status); })
         .then(function (html) {
+          // Never swap the box under someone typing a new time into it.
+          var active = document.activeElement;
+          if (active && active.tagName === "INPUT" && box.contains(active)) return;
           box.innerHTML = html;
           wireTimes(box);
           var inner = box.querySelector("[data-running]");
@@ -70,10 +73,11 @@
       var inner = box.querySelector("[data-running]");
       if (inner && inner.getAttribute("data-running") === "true") pollStatus(box);
     });
-    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
-      form.addEventListener("submit", function (ev) {
-        if (!window.confirm(form.getAttribute("data-confirm"))) ev.preventDefault();
-      });
-    });
+  });
+  // Delegated, so that forms swapped in by the status refresh ask too.
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) ev.preventDefault();
   });
 })();
