@@ -23,7 +23,8 @@ class Article:
     digest: str
     content: str
     content_source_url: str
-    cover: bytes
+    cover: bytes  # the thumb (JPEG within 64 KB) that becomes thumb_media_id
+    cover_image: bytes  # the full cover, for the cover URL of the followers' "latest" card
     images: dict[str, bytes] = field(default_factory=dict)
     need_open_comment: int = 0
     only_fans_can_comment: int = 0
@@ -42,7 +43,7 @@ def load_articles(r: redis.Redis, number: int, settings: Settings) -> list[Artic
 def _render(issue, settings: Settings) -> list[Article]:
     from bot.newsletter import preflight, render
 
-    rendered = render.render_issue(issue, settings)
+    rendered = render.render_for_publishing(issue, settings)
     problems = preflight.check(rendered)
     if problems:
         raise ContentError("pre-flight check failed: " + "; ".join(str(p) for p in problems[:5]))
@@ -57,17 +58,20 @@ def _article(a) -> Article:
         content=a.content,
         content_source_url=a.content_source_url,
         cover=a.thumb,
+        cover_image=a.cover,
         images=dict(a.images),
+        need_open_comment=a.need_open_comment,
+        only_fans_can_comment=a.only_fans_can_comment,
     )
 
 
 def draft_articles(articles: list[Article], thumbs: list[dict], images: dict[str, str]) -> list:
     """The draft/add payload: every field, covers as thumb media ids, placeholders as mmbiz URLs."""
+    from bot.newsletter.render import swap_images
+
     payload = []
     for article, thumb in zip(articles, thumbs, strict=True):
-        html = article.content
-        for placeholder, url in images.items():
-            html = html.replace(placeholder, url)
+        html = swap_images(article.content, images)
         payload.append(
             {
                 "article_type": "news",

@@ -26,10 +26,24 @@ def upload_covers(r: redis.Redis, client: BotWeChatClient, call, articles) -> li
             continue
         media = ("cover.jpg", data, "image/jpeg")
         result = call(lambda m=media: client.material.add("thumb", m), "material/add_material")
-        thumb = {"media_id": result["media_id"], "url": result.get("url", "")}
+        # A thumb comes back without a URL: the cover shown on cards is uploaded as an image.
+        url = result.get("url") or _upload_image(cache, client, call, article.cover_image)
+        thumb = {"media_id": result["media_id"], "url": url}
         cache.put("thumb", digest, json.dumps(thumb))
         thumbs.append(thumb)
     return thumbs
+
+
+def _upload_image(cache: UploadCache, client: BotWeChatClient, call, raw: bytes) -> str:
+    """The mmbiz URL of an image, uploaded with media/uploadimg unless uploaded before."""
+    data, ext, mime = body_image(raw)
+    digest = content_hash(data)
+    url = cache.get("img", digest)
+    if not url:
+        media = (f"image.{ext}", data, mime)
+        url = call(lambda: client.media.upload_image(media), "media/uploadimg")
+        cache.put("img", digest, url)
+    return url
 
 
 def upload_body_images(r: redis.Redis, client: BotWeChatClient, call, articles) -> dict:
@@ -38,14 +52,6 @@ def upload_body_images(r: redis.Redis, client: BotWeChatClient, call, articles) 
     urls: dict[str, str] = {}
     for article in articles:
         for placeholder, raw in article.images.items():
-            if placeholder in urls:
-                continue
-            data, ext, mime = body_image(raw)
-            digest = content_hash(data)
-            url = cache.get("img", digest)
-            if not url:
-                media = (f"image.{ext}", data, mime)
-                url = call(lambda m=media: client.media.upload_image(m), "media/uploadimg")
-                cache.put("img", digest, url)
-            urls[placeholder] = url
+            if placeholder not in urls:
+                urls[placeholder] = _upload_image(cache, client, call, raw)
     return urls

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from bot import create_app
+from bot.newsletter import store
+from bot.newsletter.text_import import import_bytes
 from bot.redisdb import connect
 from bot.wechat import build_client
-from config import load_settings
+from config import PROJECT_ROOT, load_settings
+from tests.support.live import Process, python_module, serve_wsgi, start_celery_worker
 
 
 @pytest.fixture
@@ -28,3 +32,73 @@ def make_client(wx_settings, redis_url):
         return build_client(wx_settings, connect(redis_url), timeout=timeout)
 
     return make
+
+
+SEED = PROJECT_ROOT / "bot" / "newsletter" / "samples" / "issue-09.txt"
+
+
+@pytest.fixture
+def seed_issue(redis_client) -> int:
+    """The seed (9th) issue, imported with the content part's importer and stored."""
+    issue = import_bytes(SEED.read_bytes())
+    store.save_issue(redis_client, issue)
+    return issue.number
+
+
+@pytest.fixture
+def followers(sandbox) -> dict[str, str]:
+    """Three followers of the sandbox account, by name: openid."""
+    return {name: sandbox.add_follower(name) for name in ("alice", "bob", "chen")}
+
+
+@pytest.fixture
+def bot_env(wx_env, followers) -> dict[str, str]:
+    """Settings of every bot process in these tests: the sandbox, alice as staff, a service
+    account (4 mass sends a month, so that several broadcasts fit in one test run)."""
+    return {
+        **wx_env,
+        "STAFF_OPENIDS": followers["alice"],
+        "WECHAT_ACCOUNT_TYPE": "service",
+        "BEAT_LOCK_TTL": "3",
+    }
+
+
+@pytest.fixture
+def bot_app(bot_env, followers, redis_client):
+    # Overrides are typed values, not environment text.
+    return create_app({**bot_env, "STAFF_OPENIDS": (followers["alice"],), "TESTING": True})
+
+
+@pytest.fixture
+def webhook(bot_app, sandbox):
+    """The bot's web app on a real socket, with the sandbox delivering events to /wechat."""
+    with serve_wsgi(bot_app) as url:
+        sandbox.configure(webhook_url=f"{url}/wechat")
+        yield url
+
+
+@pytest.fixture
+def processes():
+    """Start workers and beat with processes.worker(env) / processes.beat(env); all stopped."""
+    started: list[Process] = []
+
+    class Starter:
+        def worker(self, env, name="worker", concurrency=2) -> Process:
+            proc = start_celery_worker(env, f"{name}{len(started)}", concurrency)
+            started.append(proc)
+            return proc
+
+        def beat(self, env) -> Process:
+            args = python_module("celery", "-A", "tasks.worker", "beat", "--loglevel=INFO")
+            proc = Process(args, env, f"beat{len(started)}")
+            started.append(proc)
+            return proc
+
+    yield Starter()
+    for proc in started:
+        proc.stop()
+
+
+def successful_calls(sandbox, path: str) -> int:
+    """How many calls of `path` the sandbox answered with errcode 0."""
+    return sum(1 for c in sandbox.calls(path, limit=2000) if not c.get("errcode"))

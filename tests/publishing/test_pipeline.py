@@ -1,0 +1,122 @@
+"""The seed issue through real Celery workers to the sandbox: draft, preview, publish, broadcast."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import requests
+
+from bot.publishing import api, state
+from tests.publishing.conftest import successful_calls
+from tests.support.live import wait_until
+
+
+def _push(app, redis_client, number, **options) -> str:
+    with app.app_context():
+        return api.start_push(redis_client, number, by="test", **options)["id"]
+
+
+def _finished(redis_client, push_id):
+    def check():
+        push = state.load(redis_client, push_id)
+        return push if push and push.state in state.TERMINAL else None
+
+    return check
+
+
+def test_the_seed_issue_is_drafted_previewed_published_and_broadcast(
+    seed_issue, bot_app, bot_env, webhook, sandbox, followers, processes, redis_client
+):
+    processes.worker(bot_env)
+    push_id = _push(bot_app, redis_client, seed_issue, publish=True, broadcast=True)
+    push = wait_until(_finished(redis_client, push_id), 60, 0.2, "the push to finish")
+
+    assert push.state == "done", push.fields
+    for step in ("pending", "drafted", "previewed", "publishing", "published", "broadcast", "done"):
+        assert step in push["times"]
+    # One publication and one mass send; the broadcast had its own draft (publishing used one).
+    assert successful_calls(sandbox, "freepublish/submit") == 1
+    assert successful_calls(sandbox, "message/mass/sendall") == 1
+    assert successful_calls(sandbox, "draft/add") == 2
+    # The preview reached the staff member (alice) only, and the broadcast everyone.
+    assert successful_calls(sandbox, "message/mass/preview") == 1
+    assert int(push["sent_count"]) == len(followers)
+    for name in followers:
+        assert any(m.get("via") == "mass" for m in sandbox.inbox(name)), name
+
+    published = api.published_articles(redis_client, seed_issue)
+    assert len(published) == len(push["article_urls"]) >= 2
+    for article in published:
+        assert article["title"] and article["digest"] and article["cover_url"]
+        assert requests.get(article["url"], timeout=5).status_code == 200
+
+    with bot_app.app_context():
+        status = api.status(redis_client, seed_issue)
+    assert status["state"] == "done" and status["article_urls"] == push["article_urls"]
+
+
+def test_two_workers_racing_on_one_push_send_it_once(
+    seed_issue, bot_app, bot_env, sandbox, processes, redis_client
+):
+    processes.worker(bot_env, "a")
+    processes.worker(bot_env, "b")
+    push_id = _push(bot_app, redis_client, seed_issue, broadcast=True)
+    with bot_app.app_context():
+        for _ in range(5):  # as if redelivered and resumed over and over
+            api._enqueue(push_id)
+    push = wait_until(_finished(redis_client, push_id), 60, 0.2, "the push to finish")
+
+    assert push.state == "done", push.fields
+    assert successful_calls(sandbox, "draft/add") == 1
+    assert len(sandbox.calls("message/mass/sendall")) == 1
+
+
+def test_with_a_fifth_of_all_calls_failing_every_push_completes_once(
+    seed_issue, bot_app, bot_env, webhook, sandbox, processes, redis_client
+):
+    sandbox.set_faults(busy=0.06, rate_limited=0.05, token_revoked=0.04, drop=0.05, seed=11)
+    processes.worker(bot_env)
+    first = _push(bot_app, redis_client, seed_issue, publish=True, broadcast=True)
+    a = wait_until(_finished(redis_client, first), 90, 0.2, "the first push")
+    second = _push(bot_app, redis_client, seed_issue, broadcast=True)
+    b = wait_until(_finished(redis_client, second), 90, 0.2, "the second push")
+    sandbox.clear_faults()
+
+    assert a.state == "done", a.fields
+    assert b.state == "done", b.fields
+    assert sum(c["count"] for c in _fault_counts(sandbox)) > 0
+    # The second broadcast of the same issue to the same audience was recognised as sent.
+    assert b["already_sent"] == "1" and b["msg_id"] == a["msg_id"]
+    assert len(sandbox.records("publishes")) == 1
+    assert len(sandbox.records("mass")) == 1
+
+
+def _fault_counts(sandbox):
+    counts = sandbox.counts()
+    return [{"name": k, "count": v} for k, v in counts.items() if k.startswith("fault:")]
+
+
+def test_a_schedule_a_few_seconds_ahead_fires_once_with_two_beats_and_two_workers(
+    seed_issue, bot_app, bot_env, sandbox, processes, redis_client
+):
+    processes.worker(bot_env, "a")
+    processes.worker(bot_env, "b")
+    first_beat = processes.beat(bot_env)
+    processes.beat(bot_env)  # stands by while the first holds the beat lock
+    at = datetime.now(UTC) + timedelta(seconds=4)
+    with bot_app.app_context():
+        sched_id = api.start_push(redis_client, seed_issue, publish=True, at=at)["id"]
+    time.sleep(2)
+    first_beat.kill()  # a beat restart around the due time: the other takes over
+
+    def fired_push():
+        with bot_app.app_context():
+            info = api.status(redis_client, sched_id)
+        return info if info.get("state") in state.TERMINAL else None
+
+    info = wait_until(fired_push, 60, 0.3, "the scheduled push to finish")
+    assert info["state"] == "done" and info["schedule"]["state"] == "fired"
+    assert redis_client.zcard("push:all") == 1
+    assert successful_calls(sandbox, "freepublish/submit") == 1
+    assert successful_calls(sandbox, "draft/add") == 1
