@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 import requests
+from click.testing import CliRunner
 
 from bot import create_app
+from bot.followers import menu as menu_file
+from sandbox.cli import sandbox as sandbox_group
 from tests.support.live import serve_wsgi
 
 
@@ -35,3 +38,21 @@ def test_follower_gets_the_bots_welcome_and_help(sandbox, bot_webhook, mode):
     assert "latest – the newest issue" in page
     assert [d["kind"] for d in sandbox.deliveries()] == ["text", "event:subscribe"]
     assert all(d["mode"] == mode for d in sandbox.deliveries())
+
+
+def test_follower_clicks_the_bots_menu_and_sees_the_answer_in_the_cli_and_the_page(
+    sandbox, bot_webhook
+):
+    sandbox.wechat_client().menu.create(menu_file.load())
+    sandbox.follow("alice", language="en")
+    run = CliRunner()
+    env = {"SANDBOX_URL": sandbox.url}
+    clicked = run.invoke(sandbox_group, ["click", "ABOUT", "--as", "alice"], env=env)
+    assert clicked.exit_code == 0, clicked.stderr
+    assert clicked.stdout.startswith("bot: MMSP II")
+    helped = run.invoke(sandbox_group, ["say", "help", "--as", "alice"], env=env)
+    assert "• latest – the newest issue" in helped.stdout
+
+    page = requests.get(f"{sandbox.url}/sandbox/chat/alice", timeout=10).text
+    assert "alice tapped About" in page
+    assert 'name="key" value="LATEST_ISSUE"' in page
