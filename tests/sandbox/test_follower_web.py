@@ -87,6 +87,10 @@ def test_follower_clicks_a_menu_button_created_with_wechatpy(sandbox, webhook):
         "CLICK",
         "LATEST_ISSUE",
     )
+    assert webhook.calls[-1].body.endswith(
+        "<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[CLICK]]></Event>"
+        "<EventKey><![CDATA[LATEST_ISSUE]]></EventKey></xml>"
+    )
     assert clicked["replies"][0]["articles"][0]["title"] == "Issue 12 <EU & China>"
     missing = _post(sandbox, "alice/click", key="NOPE")
     assert missing.status_code == 400
