@@ -19,11 +19,9 @@ def schedule(st: SandboxState, kind: str, job_id: str, ready_at: float) -> None:
     st.r.zadd(key("pending", kind), {job_id: ready_at})
 
 
-def _claim(st: SandboxState, kind: str, job_id: str) -> bool:
-    """Only one thread or process finishes a job; the others see it claimed."""
-    claimed = st.r.set(key("claim", kind, job_id), 1, nx=True, ex=3600)
-    st.r.zrem(key("pending", kind), job_id)
-    return bool(claimed)
+def record_lock(st: SandboxState, kind: str, record_id: object):
+    """A Redis lock on one job's records: finishing it and changing it (delete) never interleave."""
+    return st.r.lock(key("lock", kind, record_id), timeout=60, blocking_timeout=60)
 
 
 def queue_event(st: SandboxState, openid: str, fields: dict[str, Any]) -> None:
@@ -44,13 +42,25 @@ def deliver_queued(st: SandboxState) -> int:
 
 def finish_publish(st: SandboxState, publish_id: str) -> bool:
     """Give a due publish job its final status (success or the injected failure)."""
+    with record_lock(st, "publish", publish_id):
+        record = st.get("publishes", publish_id)
+        if not record or record["publish_status"] != PUBLISHING:
+            st.r.zrem(key("pending", "publish"), publish_id)
+            return False
+        if st.now() < record["ready_at"]:
+            return False
+        info = _publish_outcome(st, publish_id, record)
+        st.put("publishes", publish_id, record)
+        st.r.zrem(key("pending", "publish"), publish_id)
+    log.info("publish %s finished with status %s", publish_id, info["publish_status"])
+    queue_event(st, st.operator_openid(), {"Event": "PUBLISHJOBFINISH", "PublishEventInfo": info})
+    return True
+
+
+def _publish_outcome(st: SandboxState, publish_id: str, record: dict[str, Any]) -> dict[str, Any]:
+    """Apply the job's final status to its record; returns the event's PublishEventInfo."""
     from sandbox.api.freepublish import publish_articles
 
-    record = st.get("publishes", publish_id)
-    if not record or record["publish_status"] != PUBLISHING or st.now() < record["ready_at"]:
-        return False
-    if not _claim(st, "publish", publish_id):
-        return False
     status = int(record["outcome"])
     info: dict[str, Any] = {"publish_id": int(publish_id), "publish_status": status}
     if status == 0:
@@ -69,22 +79,22 @@ def finish_publish(st: SandboxState, publish_id: str) -> bool:
         failed = list(range(1, len(record["articles"]) + 1)) if status in (2, 4) else []
         record.update(publish_status=status, fail_idx=failed)
         info["fail_idx"] = failed
-    st.put("publishes", publish_id, record)
-    log.info("publish %s finished with status %s", publish_id, status)
-    queue_event(st, st.operator_openid(), {"Event": "PUBLISHJOBFINISH", "PublishEventInfo": info})
-    return True
+    return info
 
 
 def finish_mass(st: SandboxState, msg_id: str) -> bool:
     """Deliver a due mass send to the followers' inboxes and report MASSSENDJOBFINISH."""
     from sandbox.api.mass import complete_mass_send
 
-    record = st.get("mass", msg_id)
-    if not record or record["msg_status"] != "SENDING" or st.now() < record["ready_at"]:
-        return False
-    if not _claim(st, "mass", msg_id):
-        return False
-    event = complete_mass_send(st, msg_id, record)
+    with record_lock(st, "mass", msg_id):
+        record = st.get("mass", msg_id)
+        if not record or record["msg_status"] != "SENDING":
+            st.r.zrem(key("pending", "mass"), msg_id)
+            return False
+        if st.now() < record["ready_at"]:
+            return False
+        event = complete_mass_send(st, msg_id, record)
+        st.r.zrem(key("pending", "mass"), msg_id)
     log.info("mass send %s finished: %s", msg_id, record["msg_status"])
     queue_event(st, st.operator_openid(), event)
     return True

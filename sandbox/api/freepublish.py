@@ -134,22 +134,24 @@ def freepublish_batchget():
 
 @bp.route("/freepublish/delete", methods=["POST"])
 def freepublish_delete():
+    """Delete one article (index from 1) or all of them (0); all gone: publish_status 5."""
     st = state()
     data = body()
     article_id = data.get("article_id")
-    record = _find_published(st, article_id)
+    publish_id = _find_published(st, article_id).get("publish_id", "")
     index = data.get("index", 0) or 0
-    items = record["news_item"]
-    if not isinstance(index, int) or not 0 <= index <= len(items):
-        raise ApiError(40097, "invalid args, index is out of range")
-    for idx, item in enumerate(items, start=1):
-        if index in (0, idx):
-            item["is_deleted"] = True
-    record["update_time"] = int(st.now())
-    st.put("articles", article_id, record)
-    if all(item["is_deleted"] for item in items) and record.get("publish_id"):
-        publication = st.get("publishes", record["publish_id"])
-        if publication:
+    with jobs.record_lock(st, "publish", publish_id):
+        record = _find_published(st, article_id)
+        items = record["news_item"]
+        if not isinstance(index, int) or not 0 <= index <= len(items):
+            raise ApiError(40097, "invalid args, index is out of range")
+        for idx, item in enumerate(items, start=1):
+            if index in (0, idx):
+                item["is_deleted"] = True
+        record["update_time"] = int(st.now())
+        st.put("articles", article_id, record)
+        publication = st.get("publishes", publish_id)
+        if publication and all(item["is_deleted"] for item in items):
             publication["publish_status"] = ALL_DELETED
-            st.put("publishes", record["publish_id"], publication)
+            st.put("publishes", publish_id, publication)
     return ok()

@@ -248,16 +248,18 @@ def mass_delete():
     """Delete a sent message (article_idx 0 or absent: the whole message)."""
     st = state()
     data = body()
-    record = _find_mass(st, data.get("msg_id"))
+    msg_id = _find_mass(st, data.get("msg_id"))["msg_id"]
     article_idx = data.get("article_idx") or 0
-    article_id = record.get("article_id")
-    if article_id:
-        published = st.get("articles", article_id)
-        for idx, item in enumerate(published["news_item"], start=1):
-            if article_idx in (0, idx):
-                item["is_deleted"] = True
-        st.put("articles", article_id, published)
-    if article_idx == 0:
-        record["msg_status"] = "DELETE"
-        st.put("mass", record["msg_id"], record)
+    with jobs.record_lock(st, "mass", msg_id):
+        record = st.get("mass", msg_id)
+        article_id = record.get("article_id")
+        if article_id:
+            published = st.get("articles", article_id)
+            for idx, item in enumerate(published["news_item"], start=1):
+                if article_idx in (0, idx):
+                    item["is_deleted"] = True
+            st.put("articles", article_id, published)
+        if article_idx == 0:
+            record["msg_status"] = "DELETE"
+            st.put("mass", msg_id, record)
     return ok()
