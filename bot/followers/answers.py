@@ -56,15 +56,32 @@ def answer(ctx, wanted: Intent, click: bool = False) -> Reply | None:
     return fn(ctx, wanted, click=click)
 
 
-def text(ctx, name: str, **values) -> TextReply:
-    """A text reply from a template in the follower's language, paged when long."""
-    body = texts.say(name, ctx.lang, **values)
-    return TextReply(texts.paged(ctx.redis, ctx.openid, body, ctx.lang))
+class FullText(TextReply):
+    """A text answer not cut into pages yet; finish() cuts it (one Redis round trip in all)."""
+
+
+class NextPage(TextReply):
+    """A page of an earlier long answer (MORE): sent as it is, the other pages kept."""
+
+
+def text(ctx, name: str, **values) -> FullText:
+    """A text reply from a template in the follower's language (finish() pages it)."""
+    return FullText(texts.say(name, ctx.lang, **values))
 
 
 def finish(ctx, reply: Reply | None) -> Reply | None:
-    """Deliver held reminders with a text answer (a news card cannot carry them: they wait)."""
-    if isinstance(reply, NewsReply) or not reminders.has_held(ctx.redis, ctx.openid):
+    """Page a long text, and deliver held reminders with a text answer (a news card cannot
+    carry them: they wait for the next text)."""
+    pipe = ctx.redis.pipeline()
+    pipe.sismember(reminders.HELD_SET, ctx.openid)
+    content = None
+    full = reply.content if isinstance(reply, TextReply) else ""
+    if isinstance(reply, TextReply) and not isinstance(reply, NextPage):
+        content = texts.keep_pages(pipe, ctx.openid, full, ctx.lang)
+    has_held = pipe.execute()[0]
+    if content is not None:
+        reply = TextReply(content)
+    if isinstance(reply, NewsReply) or not has_held:
         return reply
     held = reminders.take_held(ctx.redis, ctx.openid)
     if not held:
@@ -72,9 +89,7 @@ def finish(ctx, reply: Reply | None) -> Reply | None:
     for item in held:
         reminders.mark(ctx.redis, ctx.openid, item["id"], reminders.DELIVERED)
     log.info("follower %s: %d held reminder(s) delivered with the answer", ctx.openid, len(held))
-    parts = [item["text"] for item in held]
-    if isinstance(reply, TextReply) and reply.content:
-        parts.append(reply.content)
+    parts = [item["text"] for item in held] + ([full] if full else [])
     body = "\n\n".join(parts)
     return TextReply(texts.paged(ctx.redis, ctx.openid, body, ctx.lang))
 

@@ -138,6 +138,19 @@ def touch(r: redis.Redis, openid: str, now: float | None = None) -> None:
     pipe.execute()
 
 
+def seen(r: redis.Redis, openid: str, now: float | None = None) -> Follower | None:
+    """Note an interaction and read the record in one round trip (None: not known before)."""
+    now = time.time() if now is None else now
+    pipe = r.pipeline(transaction=False)
+    pipe.hgetall(record_key(openid))
+    pipe.hset(record_key(openid), mapping={"openid": openid, "last_seen": now})
+    pipe.zadd(SEEN_KEY, {openid: now})
+    data = pipe.execute()[0]
+    if not data.get("status"):
+        return None
+    return Follower.from_hash(openid, {**data, "last_seen": now}, set())
+
+
 def set_language(r: redis.Redis, openid: str, lang: str, source: str = SOURCE_CHOICE) -> None:
     mapping = {"language": language.valid(lang), "language_source": source}
     r.hset(record_key(openid), mapping=mapping)

@@ -59,18 +59,26 @@ def _cut(text: str, limit: int) -> list[str]:
     return pages or [""]
 
 
-def paged(r: redis.Redis, openid: str, text: str, lang: str) -> str:
-    """The first page of `text`; the rest is kept for MORE (a new long answer replaces it)."""
+def keep_pages(pipe, openid: str, text: str, lang: str) -> str:
+    """Queue on `pipe` what MORE needs after this answer; returns the page to send now.
+
+    A short answer clears the pages of an earlier long one (MORE would answer out of turn).
+    """
+    pipe.delete(more_key(openid))
     if len(text.encode()) <= MAX_TEXT_BYTES:
-        r.delete(more_key(openid))
         return text
     pages = _cut(text, _PAGE_BYTES)
-    pipe = r.pipeline()
-    pipe.delete(more_key(openid))
     pipe.rpush(more_key(openid), *pages[1:])
     pipe.expire(more_key(openid), MORE_TTL)
-    pipe.execute()
     return pages[0] + "\n\n" + say("more_hint", lang, page=1, pages=len(pages))
+
+
+def paged(r: redis.Redis, openid: str, text: str, lang: str) -> str:
+    """The first page of `text`; the rest is kept for MORE (a new long answer replaces it)."""
+    pipe = r.pipeline()
+    first = keep_pages(pipe, openid, text, lang)
+    pipe.execute()
+    return first
 
 
 def next_page(r: redis.Redis, openid: str, lang: str) -> str | None:

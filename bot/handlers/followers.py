@@ -74,12 +74,10 @@ def follower_context(message, ctx) -> None:
         follower = records.subscribe(ctx.redis, ctx.openid, scene=message.scene, lang=lang)
         ctx.lang = follower.language
         return
-    follower = records.get(ctx.redis, ctx.openid)
+    follower = records.seen(ctx.redis, ctx.openid)
     if follower is None:
         # Followed before the bot kept records: count them in from now on.
         follower = records.subscribe(ctx.redis, ctx.openid)
-    else:
-        records.touch(ctx.redis, ctx.openid)
     if isinstance(message, TextMessage):
         ctx.lang = records.guess_language_from_text(ctx.redis, follower, message.content)
     else:

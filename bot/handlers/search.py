@@ -93,7 +93,7 @@ def search(ctx, wanted: Intent, click: bool = False):
 
 @intent("help")
 def help_answer(ctx, wanted: Intent | None = None, click: bool = False):
-    return answers.TextReply(render_text("help", ctx.lang))
+    return answers.FullText(render_text("help", ctx.lang))
 
 
 @intent("too_short", "empty")
@@ -104,7 +104,7 @@ def too_short(ctx, wanted: Intent, click: bool = False):
 @intent("more")
 def more(ctx, wanted: Intent | None = None, click: bool = False):
     page = texts.next_page(ctx.redis, ctx.openid, ctx.lang)
-    return answers.TextReply(page) if page else answers.text(ctx, "more_none")
+    return answers.NextPage(page) if page else answers.text(ctx, "more_none")
 
 
 @router.fallback
