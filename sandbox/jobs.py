@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
+from collections.abc import Iterator
 from typing import Any
+
+import redis
 
 from sandbox.state import SandboxState, key
 
@@ -19,9 +23,18 @@ def schedule(st: SandboxState, kind: str, job_id: str, ready_at: float) -> None:
     st.r.zadd(key("pending", kind), {job_id: ready_at})
 
 
-def record_lock(st: SandboxState, kind: str, record_id: object):
+@contextlib.contextmanager
+def record_lock(st: SandboxState, kind: str, record_id: object) -> Iterator[None]:
     """A Redis lock on one job's records: finishing it and changing it (delete) never interleave."""
-    return st.r.lock(key("lock", kind, record_id), timeout=60, blocking_timeout=60)
+    lock = st.r.lock(key("lock", kind, record_id), timeout=60, blocking_timeout=60)
+    if not lock.acquire():
+        raise redis.exceptions.LockError(f"{kind} {record_id} stayed locked for a minute")
+    try:
+        yield
+    finally:
+        # A reset of the sandbox's state (tests) may have removed the lock in the meantime.
+        with contextlib.suppress(redis.exceptions.LockError):
+            lock.release()
 
 
 def queue_event(st: SandboxState, openid: str, fields: dict[str, Any]) -> None:
