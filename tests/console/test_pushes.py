@@ -113,3 +113,27 @@ def test_an_editor_sees_the_quota_but_no_publish_form(editor_client, issue9):
     assert "mass sends left" in page
     assert "Publishing and broadcasting are for publishers" in page
     assert 'name="broadcast"' not in page
+
+
+def test_a_failed_push_shows_wechats_errcode_with_a_hint_a_person_can_act_on(
+    editor_client, issue9, redis_client
+):
+    from bot.publishing import state
+    from bot.wechat import hint_for
+
+    state.create(redis_client, "p7", {"number": 9, "publish": False, "broadcast": True})
+    lease = state.Lease(redis_client, "p7")
+    assert lease.acquire()
+    try:
+        push = state.load(redis_client, "p7")
+        failure = {"errcode": 45028, "errmsg": "has no masssend quota", "failed_step": "broadcast"}
+        lease.move(push, "failed", {**failure, "hint": hint_for(45028)})
+    finally:
+        lease.release()
+
+    page = editor_client.get("/console/pushes/p7").get_data(as_text=True)
+    assert 'id="push-state">failed<' in page
+    assert "Failed at broadcast" in page and "WeChat errcode 45028" in page
+    assert hint_for(45028) in page
+    assert 'data-running="false"' in page
+    assert "Change this scheduled push" not in page
