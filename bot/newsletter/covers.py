@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 LEAD_SIZE = (900, 383)  # 2.35:1, the first article of a multi-article message
 SQUARE_SIZE = (500, 500)  # 1:1, the other articles
 THUMB_MAX_BYTES = 64 * 1024  # WeChat's limit for "thumb" material
-LAYOUT_VERSION = 1  # bump when the drawing changes, so cached covers are redrawn
+LAYOUT_VERSION = 2  # bump when the drawing changes, so cached covers are redrawn
 DEFAULT_CACHE_DIR = PROJECT_ROOT / "var" / "cache" / "covers"
 
 _KNOWN_FONTS = (
@@ -141,6 +141,14 @@ def _draw(size: tuple[int, int], number: int, month_label: str, title: str, them
     for line in _wrap(title, big, width - 2 * margin, max_lines):
         draw.text((margin, top), line, font=big, fill=colors["text"])
         top += int(big.size * 1.25)
+    if width <= height:
+        # Square covers show small in the message list: a large issue number stays legible.
+        huge = _font(height // 4)
+        label = str(number)
+        left = width - margin - int(huge.getlength(label))
+        draw.text(
+            (left, height - band - margin - huge.size), label, font=huge, fill=colors["accent"]
+        )
     return image
 
 

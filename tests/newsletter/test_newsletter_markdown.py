@@ -90,7 +90,7 @@ issues = st.builds(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(issues)
 def test_issue_to_markdown_and_back_is_identity(issue):
     text = to_markdown(issue)
