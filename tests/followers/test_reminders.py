@@ -118,3 +118,24 @@ def test_the_next_issue_is_announced_once_it_is_published(
     assert card["type"] == "news"
     assert card["articles"][0]["url"] == published_articles(redis_client, 10)[0]["url"]
     assert run_job() == {}
+
+
+def test_the_reminder_task_runs_on_a_real_worker(phones, seed_issue, settings_env, sandbox):
+    from tests.support.live import start_celery_worker, wait_until
+
+    phones.follow("yara", language="en")
+    phones.text("yara", "remind 2")
+    env = {**settings_env, "WECHAT_API_BASE": sandbox.api_base}
+    worker = start_celery_worker(env, name="reminders-worker", concurrency=1)
+    try:
+        from celery import Celery
+
+        sender = Celery(broker=settings_env["REDIS_URL"])
+        sender.send_task("reminders.send_due")
+        sender.send_task("reminders.send_due")
+        wait_until(lambda: custom_messages(phones, "yara"), timeout=30, what="the reminder")
+        time.sleep(1)
+        assert len(custom_messages(phones, "yara")) == 1
+        sender.close()
+    finally:
+        worker.stop()

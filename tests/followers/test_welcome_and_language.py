@@ -52,3 +52,29 @@ def test_unfollow_marks_gone_and_a_return_keeps_the_language(phones, redis_clien
     welcome = phones.follow("emil", language="en")
     assert "欢迎" in welcome[0]["content"]
     assert records.get(redis_client, openid).active
+
+
+def test_a_chinese_phone_is_welcomed_in_chinese_from_wechats_user_info(phones, redis_client):
+    [welcome] = phones.follow("fang", language="zh_CN")
+    assert "欢迎关注" in welcome["content"] and "菜单" in welcome["content"]
+    follower = records.get(redis_client, phones.openid("fang"))
+    assert (follower.language, follower.language_source) == ("zh", records.SOURCE_WECHAT)
+    # Her later English keyword still gets a Chinese answer: her language is known.
+    assert "即将举行" in phones.text("fang", "events") or "简报" in phones.text("fang", "about")
+
+
+def test_an_english_phone_is_welcomed_in_english(phones, redis_client):
+    [welcome] = phones.follow("gary", language="en")
+    assert welcome["content"].startswith("Welcome")
+    assert records.get(redis_client, phones.openid("gary")).language == "en"
+
+
+def test_a_slow_or_failing_user_info_still_welcomes_at_once(phones, sandbox, redis_client):
+    sandbox.set_faults(busy=1.0, paths=["user/info"])
+    started = time.monotonic()
+    [welcome] = phones.follow("hugo", language="zh_CN")
+    assert time.monotonic() - started < 4
+    assert welcome["content"].startswith("Welcome")
+    sandbox.clear_faults()
+    # The first message's script decides instead.
+    assert "简报" in phones.text("hugo", "你好")
