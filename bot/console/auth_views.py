@@ -8,10 +8,17 @@ from bot.console import accounts, audit, bp
 from bot.console.security import access, safe_next
 from bot.redisdb import get_redis
 
+LOOPBACK = {"127.0.0.1", "::1"}
+
 
 def client_ip() -> str:
-    # Behind a proxy, the deployment's ProxyFix (if any) has already set remote_addr.
-    return request.remote_addr or "unknown"
+    """The address sign-in limits count: the peer, or what a reverse proxy on this host saw."""
+    peer = request.remote_addr or "unknown"
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if peer in LOOPBACK and forwarded:
+        # The proxy appends the address it saw last; earlier entries could be made up by a client.
+        return forwarded.split(",")[-1].strip() or peer
+    return peer
 
 
 def note(action: str, detail: str = "") -> None:

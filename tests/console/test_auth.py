@@ -182,3 +182,17 @@ def test_staff_add_creates_an_account_that_can_sign_in(client, redis_client, mon
     short = runner.invoke(cli, ["staff", "add", "kai", "--password-stdin"], input="short\n")
     assert short.exit_code == 1
     assert "at least 10 characters" in short.output
+
+
+def test_behind_a_local_proxy_the_limit_counts_the_address_the_proxy_saw(app, staff):
+    def through_proxy(seen: str):
+        client = client_from(app, "127.0.0.1")
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = f"203.0.113.99, {seen}"
+        return client
+
+    attacker = through_proxy("198.51.100.7")
+    for i in range(accounts.MAX_FAILURES_IP):
+        sign_in(attacker, f"user{i}", "whatever-password")
+    assert sign_in(attacker, "paul", PUBLISHER_PASSWORD).status_code == 429
+    # Another person behind the same proxy is not locked out with the attacker.
+    assert sign_in(through_proxy("198.51.100.8"), "paul", PUBLISHER_PASSWORD).status_code == 302
