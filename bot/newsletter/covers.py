@@ -44,6 +44,8 @@ NO_CJK_FONT_WARNING = (
     "no CJK font found: covers use a fallback font and Chinese text may show as boxes "
     "(install fonts-wqy-microhei)"
 )
+# Covers kept in this process (about 100 KB each); the oldest goes first, the disk cache stays.
+_MEMORY_ENTRIES = 64
 _memory: dict[str, Cover] = {}
 
 
@@ -202,6 +204,8 @@ def make_cover(
             Path(cache_dir).mkdir(parents=True, exist_ok=True)
             path.write_bytes(cover.data)
             thumb_path.write_bytes(cover.thumb)
+    if len(_memory) >= _MEMORY_ENTRIES:
+        _memory.pop(next(iter(_memory)))
     _memory[key] = cover
     return cover
 

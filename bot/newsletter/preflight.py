@@ -22,9 +22,11 @@ SOURCE_URL_MAX_BYTES = 1024
 ALLOWED_TAGS = {
     "section", "p", "span", "strong", "b", "em", "i", "u", "br", "h1", "h2", "h3", "h4", "h5",
     "h6", "ul", "ol", "li", "blockquote", "pre", "code", "table", "thead", "tbody", "tr", "td",
-    "th", "img", "hr", "sup", "sub", "figure", "figcaption",
+    "th", "img", "hr", "sup", "sub", "figure", "figcaption", "a",
 }  # fmt: skip
-ALLOWED_ATTRIBUTES = {"style", "src", "alt", "width", "height", "colspan", "rowspan"}
+ALLOWED_ATTRIBUTES = {"style", "src", "alt", "width", "height", "colspan", "rowspan", "href"}
+# Articles may link only to WeChat article pages; other links must be text or numbered notes.
+WECHAT_LINK_HOSTS = ("mp.weixin.qq.com",)
 # Inline style properties WeChat drops, so a layout relying on them breaks.
 DROPPED_STYLES = re.compile(r"(?:^|;)\s*(position|transform)\s*:|url\(|expression\(", re.I)
 WECHAT_IMAGE_HOSTS = ("mmbiz.qpic.cn", "mmbiz.qlogo.cn")
@@ -61,15 +63,24 @@ class _Scan(HTMLParser):
                 self.found.append(("content", f"style WeChat drops on <{tag}>: {value[:60]}"))
         if tag == "img":
             self.images.append(dict(attrs).get("src") or "")
+        if tag == "a":
+            href = dict(attrs).get("href") or ""
+            if _host(href) not in WECHAT_LINK_HOSTS:
+                self.found.append(
+                    ("content", f"external link {href[:80]} (make it text or a note)")
+                )
 
     handle_startendtag = handle_starttag
+
+
+def _host(url: str) -> str:
+    return re.sub(r"^https?://", "", url, flags=re.I).split("/")[0].split("?")[0].lower()
 
 
 def _image_problem(src: str, images: dict) -> str | None:
     if src.startswith(PLACEHOLDER_PREFIX):
         return None if src in images else f"image placeholder {src} has no image bytes"
-    host = re.sub(r"^https?://", "", src).split("/")[0]
-    if host.endswith(WECHAT_IMAGE_HOSTS):
+    if _host(src).endswith(WECHAT_IMAGE_HOSTS):
         return None
     return f"external image {src[:80]} (WeChat filters it out; upload it with uploadimg)"
 
