@@ -5,14 +5,26 @@ or DONE + the exact response body that was sent. The first call claims the key a
 whatever is there in one Redis round trip (a Lua script, loaded once per process); a retry
 that finds DONE answers the same bytes; one that finds PENDING waits for them a little and
 otherwise answers `success`, so the handler never runs twice.
+
+Caching the reply is off the answer's path: a writer thread per process stores replies in
+batches (one pipeline per batch), so a request costs one round trip of its own. A retry that
+comes before the write lands is a retry that finds PENDING, and waits for it.
 """
 
 from __future__ import annotations
 
+import atexit
+import logging
+import os
+import queue
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
+
+log = logging.getLogger(__name__)
 
 KEY_PREFIX = "wh:push:"
 PENDING = "P"
@@ -44,6 +56,11 @@ class Dedup:
         self.wait = wait
         self._poll = poll
         self._claim = client.register_script(_CLAIM)
+        self._writer = BatchWriter(client)
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until every reply handed to finish() is in Redis (tests, shutdown)."""
+        return self._writer.flush(timeout)
 
     def claim(self, key: str) -> Claim:
         """Claim the push; owned=True means this call must run the handler and then finish()."""
@@ -52,9 +69,9 @@ class Dedup:
             return Claim(owned=True)
         return Claim(owned=False, body=_body(current))
 
-    def finish(self, key: str, body: str) -> None:
-        """Cache the response body every retry of this push will get."""
-        self._redis.set(KEY_PREFIX + key, DONE + body, ex=self.ttl)
+    def finish(self, key: str, body: str, writes: list[Callable] = ()) -> None:
+        """Cache the body every retry of this push will get (and run `writes` on the pipeline)."""
+        self._writer.put((KEY_PREFIX + key, DONE + body, self.ttl, list(writes)))
 
     def wait_for(self, key: str, deadline: float) -> str | None:
         """The cached body once the worker running the handler stores it, or None at deadline."""
@@ -72,3 +89,57 @@ def _body(value: str | bytes | None) -> str | None:
     if value and value.startswith(DONE):
         return value[len(DONE) :]
     return None
+
+
+class BatchWriter:
+    """A thread that writes queued replies to Redis, many per pipeline; one per process."""
+
+    BATCH = 256
+
+    def __init__(self, client: redis.Redis) -> None:
+        self._redis = client
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+        self._pending = 0
+        self._idle = threading.Condition(self._lock)
+
+    def put(self, item: tuple) -> None:
+        with self._lock:
+            # Threads do not survive a fork: a gunicorn worker starts its own writer.
+            if self._pid != os.getpid():
+                self._pid = os.getpid()
+                self._queue = queue.SimpleQueue()
+                self._pending = 0
+                threading.Thread(target=self._run, name="reply-writer", daemon=True).start()
+                atexit.register(self.flush)
+            self._pending += 1
+        self._queue.put(item)
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < self.BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            self._write(batch)
+            with self._idle:
+                self._pending -= len(batch)
+                self._idle.notify_all()
+
+    def _write(self, batch: list[tuple]) -> None:
+        try:
+            pipe = self._redis.pipeline(transaction=False)
+            for key, value, ttl, writes in batch:
+                pipe.set(key, value, ex=ttl)
+                for write in writes:
+                    write(pipe)
+            pipe.execute()
+        except Exception as exc:  # the thread must live on; retries then answer `success`
+            log.error("could not cache %d replies (%s)", len(batch), type(exc).__name__)

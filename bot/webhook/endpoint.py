@@ -143,19 +143,20 @@ class Webhook:
             log.info("retry of %s answered from cache", key)
             return _response(body)
 
-        body = self._run(message, encrypted)
-        try:
-            self.dedup.finish(key, body)
-        except redis.RedisError as exc:
-            log.error("could not cache the reply of %s (%s)", key, type(exc).__name__)
+        body, writes = self._run(message, encrypted)
+        self.dedup.finish(key, body, writes)
         return _response(body)
 
-    def _run(self, message: Message, encrypted: bool) -> str:
-        """Route, run the handler, render; any failure is logged with the push id, never raised."""
+    def _run(self, message: Message, encrypted: bool) -> tuple[str, list]:
+        """Route, run the handler, render; any failure is logged with the push id, never raised.
+
+        Returns the body and the context's after-reply writes (see Context.write_later).
+        """
         key = message.dedup_key
         if isinstance(message, UnknownMessage):
             log.info("unknown push %s/%s %s: success", message.msg_type, message.event or "-", key)
-            return replies.SUCCESS
+            return replies.SUCCESS, []
+        ctx = None
         try:
             ctx = self.router.build_context(message, self.redis, self.settings)
             reply = self.router.dispatch(message, ctx)
@@ -167,11 +168,11 @@ class Webhook:
             xml = replies.render(reply, message, now)
         except Exception as exc:  # a broken handler must not make WeChat retry or show an error
             log.error("handler failed for %s: %s", key, _where(exc))
-            return replies.SUCCESS
+            return replies.SUCCESS, ctx.after_reply if ctx else []
         if encrypted and xml != replies.SUCCESS:
             nonce = str(int.from_bytes(os.urandom(4), "big"))
-            return self.crypto.envelope(xml, str(now), nonce)
-        return xml
+            xml = self.crypto.envelope(xml, str(now), nonce)
+        return xml, ctx.after_reply
 
 
 def _parse(body: bytes) -> dict:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.webhook.messages import ClickEvent, Event, Message, TextMessage
@@ -36,6 +36,16 @@ class Context:
     lang: str = "en"
     # For a prefix match, the rest of the text after the prefix ("remind 3" -> "3").
     argument: str = ""
+    # Redis writes the answer need not wait for; see write_later.
+    after_reply: list[Callable[[Any], None]] = field(default_factory=list)
+
+    def write_later(self, write: Callable[[Any], None]) -> None:
+        """Queue write(pipeline) to run after the reply, batched with the reply's caching.
+
+        For bookkeeping no reply depends on (last-seen times, counters): it costs the request no
+        Redis round trip. The write may be lost if the process dies first.
+        """
+        self.after_reply.append(write)
 
 
 def normalize(text: str) -> str:

@@ -19,7 +19,7 @@ from tests.webhook.wire import open_reply, text_xml
 
 @pytest.fixture(scope="module")
 def gunicorn(redis_url):
-    """Two gunicorn workers of one thread each: a busy worker forces the next call to the other."""
+    """Two gunicorn workers of one thread each: a busy worker leaves the next call to the other."""
     from tests.conftest import TEST_WECHAT
 
     port = free_port()
@@ -33,8 +33,15 @@ def gunicorn(redis_url):
         "WEB_THREADS": "1",
         "WEB_ACCESS_LOG": "/dev/null",
     }
+    # Sync workers accept a connection only when idle, so while one worker runs a handler
+    # every other call is served by the other worker: the race across processes is certain.
     args = python_module(
-        "gunicorn", "--config", "config/gunicorn.py", "tests.webhook.live_app:create()"
+        "gunicorn",
+        "--config",
+        "config/gunicorn.py",
+        "--worker-class",
+        "sync",
+        "tests.webhook.live_app:create()",
     )
     proc = Process(args, env, "webhook-gunicorn")
     try:
