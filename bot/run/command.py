@@ -70,7 +70,7 @@ def _demo_step(stack: Stack, args: tuple[str, ...], note: str, stdin: str | None
 
 
 def _ingest_sample(stack: Stack) -> str:
-    if not (_has_command("ingest") and SAMPLE_ISSUE.exists()):
+    if not (stack.plan.sandbox and _has_command("ingest") and SAMPLE_ISSUE.exists()):
         return ""
     try:
         if _any_issue(stack.redis_url):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 import socket
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
@@ -30,7 +32,7 @@ class Plan:
     var: Path
     redis_url: str = ""  # empty: start the embedded Redis
     sandbox: bool = True
-    env: dict[str, str] = field(default_factory=dict)
+    lock: IO[str] | None = None  # held while the run lives (see hold_var_lock)
 
     @property
     def sandbox_port(self) -> int:
@@ -114,12 +116,33 @@ def decide(port: int, host: str | None) -> Plan:
         redis_url=env.get("REDIS_URL", ""),
         sandbox=not real_wechat,
     )
+    plan.lock = hold_var_lock(plan.var)
     check_port_free(plan.host, plan.port, "web app")
     if plan.sandbox:
         check_port_free("127.0.0.1", plan.sandbox_port, "sandbox")
     if plan.redis_url:
         check_redis_answers(plan.redis_url)
     return plan
+
+
+def hold_var_lock(folder: Path) -> IO[str]:
+    """One run per var/ folder: two embedded Redis servers on one data folder would corrupt it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = open(folder / "run.lock", "a+")  # noqa: SIM115 - held open for the run's lifetime
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "?"
+        handle.close()
+        raise RunError(
+            f"another mmsp-bot run (pid {holder}) uses {folder}; stop it, or set MMSP_VAR_DIR"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
 
 
 def child_environment(plan: Plan, redis_url: str) -> dict[str, str]:

@@ -13,6 +13,7 @@ import pytest
 import redis
 import requests
 
+from tests.conftest import TEST_WECHAT
 from tests.run.runproc import RunCommand, bare_env, mmsp_bot, processes_with_env
 from tests.support.live import PROJECT_ROOT, free_port, wait_until
 
@@ -126,3 +127,21 @@ def test_restart_keeps_account_and_data_and_a_dead_child_stops_everything(starte
         timeout=10,
         what="every child gone",
     )
+
+
+def test_with_wechat_and_redis_configured_it_says_so_and_starts_no_sandbox(
+    started, var_dir, redis_url, redis_client
+):
+    port = _ports()
+    run = started(
+        port, REDIS_URL=redis_url, WECHAT_API_BASE="http://127.0.0.1:9/cgi-bin/", **TEST_WECHAT
+    )
+    run.wait_for("ready in")
+    assert run.lines[0] == f"Redis: {redis_url} (REDIS_URL)"
+    assert run.lines[1].startswith("WeChat: the real platform")
+    assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"http://127.0.0.1:{port + 1}/", timeout=2)
+    assert not (var_dir / "redis").exists(), "no embedded Redis"
+    assert run.interrupt() == 0
+    assert processes_with_env("MMSP_VAR_DIR", str(var_dir)) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import socket
 
 import pytest
@@ -53,3 +54,14 @@ def test_a_half_configured_wechat_account_is_named(tmp_path):
     )
     assert "half configured" in line
     assert "WECHAT_SECRET, WECHAT_TOKEN not set" in line
+
+
+def test_a_second_run_on_the_same_var_folder_is_refused(tmp_path):
+    var = tmp_path / "var"
+    var.mkdir()
+    with open(var / "run.lock", "w") as held:  # as a first run holds it
+        held.write("4242")
+        held.flush()
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        line = _refused(var, ["--port", str(free_port())])
+    assert "another mmsp-bot run (pid 4242)" in line and "MMSP_VAR_DIR" in line
