@@ -155,6 +155,11 @@ def post(webhook: Webhook, openid: str, xml_text: str, to_message: bool) -> Outc
                 outcome.calls.append(_call(attempt, started, "connection failed"))
                 outcome.error = f"cannot reach the webhook ({type(exc).__name__})"
                 continue
+            if time.monotonic() - started > webhook.timeout:
+                # requests times each read apart; WeChat gives the whole answer 5 s in all.
+                outcome.calls.append(_call(attempt, started, "answer too late"))
+                outcome.error = f"no answer within {webhook.timeout:g} s"
+                continue
             outcome.calls.append(_call(attempt, started, f"HTTP {response.status_code}"))
             return _judge(webhook, openid, response, to_message, outcome)
     log.warning("webhook gave no answer openid=%s attempts=%s", openid, outcome.attempts)

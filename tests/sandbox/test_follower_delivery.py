@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -226,3 +227,29 @@ def test_follower_reply_encrypted_for_another_account_is_an_error(state, webhook
     assert result["delivery"]["error"] == (
         "reply does not decrypt: appid in the envelope does not match"
     )
+
+
+def test_follower_answer_trickling_past_the_timeout_counts_as_no_answer(state, webhook):
+    from flask import Flask, Response
+
+    trickle = Flask("trickle")
+    calls = []
+
+    @trickle.post("/wechat")
+    def slow_body():
+        calls.append(1)
+
+        def chunks():
+            for _ in range(4):
+                time.sleep(0.2)  # each read is quick, the whole answer takes 0.8 s
+                yield b" "
+            yield b"success"
+
+        return Response(chunks(), mimetype="text/plain")
+
+    _follow(state)
+    with serve_wsgi(trickle) as url:
+        state.update_config({"webhook_url": url + "/wechat", "delivery_timeout": 0.5})
+        result = followers.say(state, "alice", "hello")
+    assert len(calls) == 3
+    assert result["delivery"]["error"] == "no answer within 0.5 s"
