@@ -80,7 +80,8 @@ def _host(url: str) -> str:
 def _image_problem(src: str, images: dict) -> str | None:
     if src.startswith(PLACEHOLDER_PREFIX):
         return None if src in images else f"image placeholder {src} has no image bytes"
-    if _host(src).endswith(WECHAT_IMAGE_HOSTS):
+    host = _host(src)
+    if any(host == h or host.endswith("." + h) for h in WECHAT_IMAGE_HOSTS):
         return None
     return f"external image {src[:80]} (WeChat filters it out; upload it with uploadimg)"
 

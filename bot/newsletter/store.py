@@ -51,18 +51,22 @@ class SaveResult:
 
 
 def _text(value) -> str | None:
+    """A Redis reply as str, whether the client decodes responses or not."""
     return value.decode() if isinstance(value, bytes) else value
 
 
 def _meta_key(number: int) -> str:
+    """The hash holding an issue's version bookkeeping."""
     return f"issue:{number}:meta"
 
 
 def _version_key(number: int, version: int) -> str:
+    """The key of one stored version of an issue."""
     return f"issue:{number}:v:{version}"
 
 
 def _member(data: dict) -> str:
+    """Canonical JSON, so the same entry is always the same sorted-set member."""
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
@@ -149,6 +153,7 @@ def _make_current(pipe, issue: Issue, old_entries: list) -> None:
 
 
 def _old_entries(pipe, number: int) -> list:
+    """The [key, member] index entries written for the issue's current version."""
     raw = _text(pipe.get(f"issue:{number}:indexed"))
     return json.loads(raw) if raw else []
 
@@ -272,6 +277,7 @@ def events_in_period(r: redis.Redis, first_month: str, last_month: str) -> list[
 
 
 def _search(r: redis.Redis, kind: str, query: str, newest_first: bool) -> list[dict]:
+    """Index members of `kind` found under every token of the query, ordered by score."""
     tokens = tokenize(query)
     if not tokens:
         return []
