@@ -146,6 +146,15 @@ def follow(name: str, language: str, scene: str, wait: float) -> None:
     _show_result(result, name, wait)
 
 
+@click.command("scan")
+@click.argument("scene")
+@_as
+@_wait
+def scan(scene: str, name: str, wait: float) -> None:
+    """Scan the parametric QR code of SCENE (subscribes NAME if not yet a follower)."""
+    _show_result(_call("POST", f"followers/{name}/scan", json={"scene": scene}), name, wait)
+
+
 @click.command("unfollow")
 @click.argument("name")
 def unfollow(name: str) -> None:
@@ -168,4 +177,4 @@ def inbox(name: str, last: int) -> None:
         click.echo(f"[{stamp}] {format_entry(entry, name)}")
 
 
-FOLLOWER_COMMANDS = (say, click_button, view, follow, unfollow, inbox)
+FOLLOWER_COMMANDS = (say, click_button, view, follow, scan, unfollow, inbox)

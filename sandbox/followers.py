@@ -61,6 +61,24 @@ def follow(
     return _result(state, openid, follower, sent, outcome)
 
 
+def scan(state: SandboxState, name: str, scene: str, language: str = "zh_CN") -> dict[str, Any]:
+    """Scan a parametric QR code: a SCAN event for a follower, a subscribe for anyone else."""
+    if not isinstance(scene, str) or not scene:
+        raise FollowerError("scene is required")
+    follower = state.follower(resolve(state, name))
+    if not follower or not follower["subscribe"]:
+        return follow(state, name, language=language, scene=scene)
+    if len(scene) > 64:
+        raise FollowerError("scene must be text of at most 64 characters")
+    openid = follower["openid"]
+    state.touch(openid)
+    # Already a follower: no prefix on the key, as WeChat sends it.
+    fields = {"Event": "SCAN", "EventKey": scene, "Ticket": f"sandbox-ticket-{scene}"}
+    sent = add_to_inbox(state, openid, _event_entry(fields, "scanned a QR code"), sender="follower")
+    outcome = delivery.deliver_event(state, openid, fields)
+    return _result(state, openid, follower, sent, outcome)
+
+
 def unfollow(state: SandboxState, name: str) -> dict[str, Any]:
     """Unsubscribe and deliver the event; WeChat shows no reply to it, so none is recorded."""
     follower = require_follower(state, name)

@@ -70,6 +70,13 @@ def follow(name: str):
     return jsonify(result)
 
 
+@bp.post("/followers/<name>/scan")
+def scan(name: str):
+    data = _body()
+    scene = _text_field(data, "scene")
+    return jsonify(followers.scan(_state(), name, scene, language=data.get("language") or "zh_CN"))
+
+
 @bp.post("/followers/<name>/unfollow")
 def unfollow(name: str):
     return jsonify(followers.unfollow(_state(), name))

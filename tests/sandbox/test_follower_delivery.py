@@ -190,6 +190,15 @@ def test_follower_subscribe_through_a_qr_scene_carries_the_prefixed_key(state, w
     assert fields["Ticket"]
 
 
+def test_follower_scanning_a_qr_code_again_sends_scan_without_the_prefix(state, webhook):
+    followers.scan(state, "bob", "expo2024")
+    assert webhook.calls[-1].fields["EventKey"] == "qrscene_expo2024"
+    result = followers.scan(state, "bob", "expo2024")
+    fields = webhook.calls[-1].fields
+    assert (fields["Event"], fields["EventKey"]) == ("SCAN", "expo2024")
+    assert result["replies"][0]["content"] == "event SCAN expo2024"
+
+
 def test_follower_job_event_reaches_the_webhook_nested_and_stays_out_of_inboxes(state, webhook):
     openid = state.openid_for("editor")
     info = {
