@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 import time
 from typing import Any
@@ -57,11 +58,22 @@ def error_reply(exc: ApiError) -> Response:
     return reply({"errcode": exc.errcode, "errmsg": f"{exc.errmsg} rid: {rid}", **exc.extra})
 
 
-def body() -> dict[str, Any]:
-    """The request's JSON object (WeChat reads it whatever the content type says)."""
+# A \uXXXX escape of a non-ASCII character (not preceded by an escaping backslash).
+_NON_ASCII_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u(?!00[0-7][0-9a-fA-F])([0-9a-fA-F]{4})")
+
+
+def body(keep_escapes: bool = False) -> dict[str, Any]:
+    """The request's JSON object (WeChat reads it whatever the content type says).
+
+    keep_escapes: non-ASCII characters sent as \\uXXXX escapes stay as that literal text, which
+    is what the draft box shows when a client does not send real UTF-8 (the doc warns of it).
+    """
     raw = request.get_data(cache=True)
     try:
-        data = json.loads(raw.decode("utf-8")) if raw.strip() else {}
+        text = raw.decode("utf-8")
+        if keep_escapes:
+            text = _NON_ASCII_ESCAPE.sub(r"\1\\\\u\2", text)
+        data = json.loads(text) if raw.strip() else {}
     except (UnicodeDecodeError, ValueError):
         raise ApiError(47001, "data format error") from None
     if not isinstance(data, dict):

@@ -142,7 +142,7 @@ def news_items(st: SandboxState, media_id: str, draft: dict[str, Any], content: 
 @bp.route("/draft/add", methods=["POST"])
 def draft_add():
     st = state()
-    articles = body().get("articles")
+    articles = body(keep_escapes=True).get("articles")
     if not isinstance(articles, list) or not articles:
         raise ApiError(44003, "empty news data")
     if len(articles) > MAX_ARTICLES:
@@ -166,7 +166,7 @@ def draft_get():
 @bp.route("/draft/update", methods=["POST"])
 def draft_update():
     st = state()
-    data = body()
+    data = body(keep_escapes=True)
     media_id = data.get("media_id")
     draft = find_draft(st, media_id)
     index = data.get("index", 0)

@@ -108,6 +108,21 @@ def menu_get():
     return reply(menu=menu)
 
 
+@bp.route("/get_current_selfmenu_info", methods=["GET"])
+def selfmenu_info():
+    """The menu live on phones, in this API's own shape (sub-buttons under a `list`)."""
+    menu = current_menu(state())
+    if menu is None:
+        return reply(is_menu_open=0)
+    buttons = []
+    for button in menu["button"]:
+        shown = {k: v for k, v in button.items() if k != "sub_button"}
+        if button["sub_button"]:
+            shown["sub_button"] = {"list": button["sub_button"]}
+        buttons.append(shown)
+    return reply(is_menu_open=1, selfmenu_info={"button": buttons})
+
+
 @bp.route("/menu/delete", methods=["GET"])
 def menu_delete():
     state().delete("menu", "current")

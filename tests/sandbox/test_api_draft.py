@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import requests
 from wechatpy.exceptions import WeChatClientException
@@ -95,3 +97,16 @@ def test_outside_images_and_scripts_are_dropped(client, thumb):
     assert own in stored["content"]
     assert "example.org" not in stored["content"] and "script" not in stored["content"]
     assert stored["digest"] == "one two"  # an empty digest takes the start of the text
+
+
+def test_escaped_chinese_is_kept_as_escapes_as_the_doc_warns(sandbox, client, thumb):
+    token = client.access_token
+    payload = {"articles": [article(thumb, title="移民")]}
+    raw = json.dumps(payload, ensure_ascii=True).encode()  # \u79fb\u6c11, not UTF-8
+    url = f"{sandbox.api_base}draft/add"
+    media_id = requests.post(url, params={"access_token": token}, data=raw, timeout=5).json()
+    title = client.draft.get(media_id["media_id"])["news_item"][0]["title"]
+    assert title == "\\u79fb\\u6c11"
+    client.draft.add([article(thumb, title="移民")])  # wechatpy sends real UTF-8
+    titles = {i["content"]["news_item"][0]["title"] for i in client.draft.batchget()["item"]}
+    assert "移民" in titles

@@ -40,6 +40,15 @@ def test_menu_create_get_delete(client):
     assert client.menu.get() is None
 
 
+def test_current_selfmenu_info_shows_the_live_menu(client):
+    assert client.menu.get_menu_info()["is_menu_open"] == 0
+    client.menu.create(MENU)
+    info = client.menu.get_menu_info()
+    buttons = info["selfmenu_info"]["button"]
+    assert info["is_menu_open"] == 1 and buttons[0]["key"] == "LATEST_ISSUE"
+    assert [b["name"] for b in buttons[1]["sub_button"]["list"]] == ["Events", "Website"]
+
+
 def _button(**fields):
     return {"type": "click", "name": "Go", "key": "GO", **fields}
 
