@@ -78,12 +78,23 @@ def send_preview(number: int):
         flash("Add your WeChat openid on your account page first.", "error")
         return redirect(url_for("console.account"))
     try:
-        push_id = pushing.send_preview(get_redis(), number, g.staff.openid, g.staff.name)
+        at = (
+            parse_beijing_time(request.form.get("at", ""))
+            if request.form.get("when") == "at"
+            else None
+        )
+        push_id = pushing.send_preview(get_redis(), number, g.staff.openid, g.staff.name, at)
     except pushing.PushRefused as exc:
         flash(str(exc), "error")
         return redirect(url_for("console.preview", number=number))
-    note("sent preview", f"issue {number} to own WeChat (push {push_id})")
-    flash("The preview is on its way to your WeChat.", "info")
+    if at:
+        note(
+            "scheduled preview", f"issue {number} to own WeChat at {at:%Y-%m-%d %H:%M} ({push_id})"
+        )
+        flash(f"The preview goes to your WeChat at {at:%Y-%m-%d %H:%M} Beijing time.", "info")
+    else:
+        note("sent preview", f"issue {number} to own WeChat (push {push_id})")
+        flash("The preview is on its way to your WeChat.", "info")
     return redirect(url_for("console.push_status", push_id=push_id))
 
 
@@ -185,6 +196,14 @@ def _status_or_404(push_id: str):
     return status
 
 
+def _changeable_or_403(push_id: str) -> dict:
+    """A push the signed-in staff member may change: editors only their previews."""
+    status = _status_or_404(push_id)
+    if status["reaches_followers"] and not g.staff.can("publisher"):
+        abort(403, "Only a publisher may change a push that publishes or broadcasts.")
+    return status
+
+
 @bp.get("/pushes/<push_id>")
 @access("editor")
 def push_status(push_id: str):
@@ -199,9 +218,9 @@ def push_fragment(push_id: str):
 
 
 @bp.post("/pushes/<push_id>/cancel")
-@access("publisher")
+@access("editor")
 def cancel_push(push_id: str):
-    _status_or_404(push_id)
+    _changeable_or_403(push_id)
     try:
         pushing.cancel(get_redis(), push_id)
     except pushing.PushRefused as exc:
@@ -213,9 +232,9 @@ def cancel_push(push_id: str):
 
 
 @bp.post("/pushes/<push_id>/reschedule")
-@access("publisher")
+@access("editor")
 def reschedule_push(push_id: str):
-    _status_or_404(push_id)
+    _changeable_or_403(push_id)
     try:
         at = parse_beijing_time(request.form.get("at", ""))
         if at is None:

@@ -83,9 +83,14 @@ def schedule(
     return started["id"]
 
 
-def send_preview(r: redis.Redis, number: int, openid: str, by: str) -> str:
-    """Draft the issue and preview it on the staff member's phone; the push id."""
-    return _refusing(_api().preview, r, number, openid, by=by)
+def send_preview(
+    r: redis.Redis, number: int, openid: str, by: str, at: datetime | None = None
+) -> str:
+    """Draft the issue and preview it on the staff member's phone, now or at `at`; the id."""
+    if at is None:
+        return _refusing(_api().preview, r, number, openid, by=by)
+    started = _refusing(_api().start_push, r, number, preview_to=[openid], at=at, by=by)
+    return started["id"]
 
 
 def cancel(r: redis.Redis, ref: str) -> None:
@@ -116,6 +121,10 @@ def _what(options: dict) -> str:
     if not parts and options.get("preview_to"):
         parts.append("preview to " + ", ".join(options["preview_to"]))
     return " and ".join(parts) or "draft only"
+
+
+def _truthy(value) -> bool:
+    return value in (True, "1", 1, "true")
 
 
 def _count(value) -> int | None:
@@ -164,6 +173,8 @@ def status(r: redis.Redis, ref: str) -> dict | None:
         "by": (sched or {}).get("by") or found.get("by", ""),
         "running": state not in FINAL,
         "changeable": bool(sched) and sched.get("state") == "scheduled",
+        # Publishing or broadcasting reaches followers: only a publisher may change such a push.
+        "reaches_followers": _truthy(options.get("publish")) or _truthy(options.get("broadcast")),
         "steps": steps,
         "error": error,
         "articles": articles,

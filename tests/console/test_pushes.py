@@ -137,3 +137,36 @@ def test_a_failed_push_shows_wechats_errcode_with_a_hint_a_person_can_act_on(
     assert hint_for(45028) in page
     assert 'data-running="false"' in page
     assert "Change this scheduled push" not in page
+
+
+def test_an_editor_schedules_a_preview_and_may_move_it_but_not_a_publishers_push(
+    editor_client, publisher_client, issue9, redis_client
+):
+    from bot.console import accounts
+
+    accounts.set_openid(redis_client, "erin", "oEDITOR000000001")
+    at = later(2)
+    sent = editor_client.post(
+        "/console/issues/9/preview/send",
+        data={"csrf_token": editor_client.csrf, "when": "at", "at": at.strftime("%Y-%m-%dT%H:%M")},
+    )
+    preview_url = sent.headers["Location"]
+    page = editor_client.get(preview_url).get_data(as_text=True)
+    assert "preview to oEDITOR000000001" in page and "Change this scheduled push" in page
+    moved = later(4)
+    editor_client.post(
+        preview_url + "/reschedule",
+        data={"csrf_token": editor_client.csrf, "at": moved.strftime("%Y-%m-%dT%H:%M")},
+    )
+    assert moved.strftime("%Y-%m-%d %H:%M") in editor_client.get(preview_url).get_data(True)
+
+    form = push_form(publisher_client, later(1))
+    push_url = publisher_client.post("/console/issues/9/push/confirmed", data=form).headers[
+        "Location"
+    ]
+    assert "Change this scheduled push" not in editor_client.get(push_url).get_data(True)
+    refused = editor_client.post(push_url + "/cancel", data={"csrf_token": editor_client.csrf})
+    assert refused.status_code == 403
+    assert 'id="push-state">scheduled<' in editor_client.get(push_url).get_data(True)
+    editor_client.post(preview_url + "/cancel", data={"csrf_token": editor_client.csrf})
+    assert 'id="push-state">cancelled<' in editor_client.get(preview_url).get_data(True)
