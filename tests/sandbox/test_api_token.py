@@ -106,3 +106,13 @@ def test_the_request_log_masks_secrets_and_tokens(sandbox):
     log = sandbox.log()[start:]
     assert "GET /cgi-bin/token?" in log and "secret=***" in log
     assert sandbox.account()["secret"] not in log and token not in log
+
+
+def test_unknown_api_and_malformed_json_answer_like_wechat(sandbox):
+    token = _token(sandbox)["access_token"]
+    unknown = requests.get(f"{sandbox.api_base}no/such/api", params={"access_token": token})
+    assert unknown.json()["errcode"] == 40066
+    url = f"{sandbox.api_base}draft/add"
+    broken = requests.post(url, params={"access_token": token}, data=b"{not json", timeout=5)
+    assert broken.status_code == 200 and broken.json()["errcode"] == 47001
+    assert "Traceback" not in broken.text
