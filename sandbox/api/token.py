@@ -13,6 +13,8 @@ from sandbox.state import SandboxState, key
 TOKEN_LIFETIME = 7200
 # A normal fetch leaves the previous token usable this long; stable_token renews this early.
 OVERLAP = 300
+# A new account may fetch a normal token 2000 times a day.
+TOKEN_PER_DAY = 2000
 FORCE_REFRESH_PER_DAY = 20
 FORCE_REFRESH_GAP = 30
 # Redis forgets token records this long after they were minted (real time, generous).
@@ -77,6 +79,10 @@ def token():
     args = request.args
     _check_credentials(args.get("grant_type"), args.get("appid"), args.get("secret"))
     st = state()
+    day_key = key("token_fetches", "day", int(st.now() // 86400))
+    if st.r.incr(day_key) > TOKEN_PER_DAY:
+        raise ApiError(45009, "reach max api daily quota limit")
+    st.r.expire(day_key, 2 * 86400)
     previous = st.r.get(key("current_token", "token"))
     _supersede(st, previous, OVERLAP)
     access_token, expires_in = _mint(st, "token")

@@ -116,3 +116,12 @@ def test_unknown_api_and_malformed_json_answer_like_wechat(sandbox):
     broken = requests.post(url, params={"access_token": token}, data=b"{not json", timeout=5)
     assert broken.status_code == 200 and broken.json()["errcode"] == 47001
     assert "Traceback" not in broken.text
+
+
+def test_token_fetches_are_capped_at_2000_a_day(sandbox, redis_client):
+    day = int(sandbox.now() // 86400)
+    redis_client.set(f"sandbox:token_fetches:day:{day}", 1999)  # as if fetched all day long
+    assert "access_token" in _token(sandbox)
+    assert _token(sandbox)["errcode"] == 45009
+    sandbox.advance_clock(86400)
+    assert "access_token" in _token(sandbox)
