@@ -24,22 +24,35 @@ WAIT_FOR_FOLLOWER = {45015, 45047}
 RETRY_AFTER = 300
 
 
-def _issue_reminder_text(r: redis.Redis, reminder, lang: str, number: int) -> tuple[str, dict]:
-    """The text (and the news card, when published) announcing issue `number`."""
+def topic_matches(r: redis.Redis, topics: set[str], number: int, limit: int = 5) -> list[dict]:
+    """Stories of issue `number` about the follower's topics (title and the topic), once each."""
+    found: dict[str, dict] = {}
+    for topic in sorted(topics):
+        for story in store.find_stories(r, topic):
+            if story["issue"] == number and story["title"] not in found:
+                found[story["title"]] = {"title": story["title"], "topic": topic}
+    return list(found.values())[:limit]
+
+
+def _issue_reminder_text(r: redis.Redis, follower, number: int) -> tuple[str, dict]:
+    """The text announcing issue `number` (and its news card, when published and the text has
+    nothing a card cannot say)."""
     from bot.followers.cards import published_cards
 
+    lang = follower.language
     summary = next((s for s in store.list_issues(r) if s["number"] == number), {})
     cards = published_cards(r, number)
-    url = cards[0].url if cards else ""
+    matches = topic_matches(r, follower.topics, number)
     text = texts.say(
         "reminder_issue",
         lang,
         number=number,
         month=answers.month_label(summary.get("month", ""), lang),
         title=summary.get("title", ""),
-        url=url,
+        url=cards[0].url if cards else "",
+        matches=matches,
     )
-    return text, ({"card": cards[0]} if cards else {})
+    return text, ({"card": cards[0]} if cards and not matches else {})
 
 
 def _event_reminder_text(reminder, lang: str) -> str:
@@ -67,7 +80,11 @@ def _deliver_one(r, client, openid: str, reminder_id: str, now: float, published
         return "cancelled"
     extra: dict = {}
     if reminder.kind == "issue":
-        text, extra = _issue_reminder_text(r, reminder, follower.language, published)
+        text, extra = _issue_reminder_text(r, follower, published)
+        if follower.topics:
+            # Topic followers keep hearing of each new issue until they unfollow.
+            following = reminders.Reminder(id=f"issue:{published}", kind="issue", issue=published)
+            reminders.request(r, openid, following)
     else:
         text = _event_reminder_text(reminder, follower.language)
     if follower.last_seen < now - WINDOW:

@@ -96,6 +96,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "lang_zh": ("中文", "chinese", "汉语", "简体中文"),
     "lang_en": ("english", "英文", "英语"),
     "more": ("more", "next", "m", "更多", "继续"),
+    "topics": ("topics", "my topics", "following", "我的关注", "关注", "我的主题"),
 }
 
 _EXACT = {word: name for name, words in KEYWORDS.items() for word in words}
@@ -176,6 +177,8 @@ _EVENT_DETAIL = [
     re.compile(r"^(?:活动|第) ?(\d{1,3})(?: ?个活动)?$"),
     re.compile(r"^活动 ?([0-9]{1,3})$"),
 ]
+_FOLLOW = re.compile(r"^(?:follow|关注) ?(.+)$")
+_UNFOLLOW = re.compile(r"^(?:unfollow|stop following|取消关注) ?(.+)$")
 _REMIND = re.compile(r"^(?:remind(?: me)?(?: of| about)?|提醒(?:我)?) ?#?(\d{1,3})$")
 _EVENTS_FILTER_EN = re.compile(r"^(?:events?|activities) (?:in |on |about |for |of )?(.+)$")
 _EVENTS_FILTER_ZH = [re.compile(r"^(.+?) ?(?:的)?活动$"), re.compile(r"^活动 ?(.+)$")]
@@ -284,6 +287,10 @@ def understand(raw: str) -> Intent:
         m = pattern.match(text)
         if m:
             return Intent("event", number=int(m.group(1)), text=text)
+    m = _UNFOLLOW.match(text) or _FOLLOW.match(text)
+    if m:
+        name = "unfollow_topic" if m.re is _UNFOLLOW else "follow_topic"
+        return Intent(name, topic=m.group(1).strip(), text=text)
     m = _REMIND.match(text)
     if m:
         return Intent("remind", number=int(m.group(1)), text=text)

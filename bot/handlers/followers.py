@@ -72,6 +72,11 @@ def follower_context(message, ctx) -> None:
         if known is None or known.language_source != records.SOURCE_CHOICE:
             lang = wechat_language(ctx.openid)
         follower = records.subscribe(ctx.redis, ctx.openid, scene=message.scene, lang=lang)
+        if follower.topics:
+            # A returning follower's topics are settings: they hear of the next issue again.
+            from bot.handlers.topics import watch_next_issue
+
+            watch_next_issue(ctx.redis, ctx.openid)
         ctx.lang = follower.language
         return
     follower = records.seen(ctx.redis, ctx.openid)

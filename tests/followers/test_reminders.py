@@ -100,6 +100,10 @@ def test_the_next_issue_is_announced_once_it_is_published(
 
     phones.follow("xia", language="en")
     assert "next issue after No. 9" in phones.text("xia", "remind next")
+    phones.follow("zoe", language="en")
+    followed = phones.text("zoe", "follow trafficking")
+    assert 'You now follow "trafficking"' in followed and "stories in past issues" in followed
+    assert "trafficking" in phones.text("zoe", "topics")
     assert run_job() == {}
     tenth = store.get_issue(redis_client, 9)
     tenth.number, tenth.month = 10, "2021-12"
@@ -113,11 +117,18 @@ def test_the_next_issue_is_announced_once_it_is_published(
             sandbox.run_jobs()
             time.sleep(0.02)
     assert published_articles(redis_client, 10)
-    assert run_job() == {"sent": 1}
+    assert run_job() == {"sent": 2}
     [card] = custom_messages(phones, "xia")
     assert card["type"] == "news"
     assert card["articles"][0]["url"] == published_articles(redis_client, 10)[0]["url"]
+    # Zoe's announcement names the new issue's stories on her topic, with the link.
+    [note] = custom_messages(phones, "zoe")
+    assert "On your topics:" in note["content"] and "(trafficking)" in note["content"]
+    assert published_articles(redis_client, 10)[0]["url"] in note["content"]
     assert run_job() == {}
+    # Still following, she will hear of the issue after this one too; until she unfollows.
+    assert any(r.id == "issue:10" for r in reminders.get_all(redis_client, phones.openid("zoe")))
+    assert "no longer follow" in phones.text("zoe", "unfollow trafficking")
 
 
 def test_the_reminder_task_runs_on_a_real_worker(phones, seed_issue, settings_env, sandbox):

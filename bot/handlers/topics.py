@@ -1,0 +1,54 @@
+"""Topics a follower follows ("follow trafficking", "关注 trafficking", "unfollow ...", "topics"):
+when the next issue is out, its announcement names the stories on their topics."""
+
+from __future__ import annotations
+
+from bot.followers import answers, records, reminders
+from bot.followers.answers import answering, intent
+from bot.followers.keywords import KEYWORDS, Intent
+from bot.newsletter import store
+from bot.newsletter.tokens import tokenize
+from bot.webhook.router import router
+
+MAX_TOPICS = 20
+MAX_TOPIC_LENGTH = 40
+
+
+def watch_next_issue(r, openid: str) -> None:
+    """Make sure the follower hears of the next issue (the topics ride on that message)."""
+    number = store.latest_number(r) or 0
+    reminders.request(
+        r, openid, reminders.Reminder(id=f"issue:{number}", kind="issue", issue=number)
+    )
+
+
+@intent("follow_topic")
+def follow(ctx, wanted: Intent, click: bool = False):
+    topic = wanted.topic.strip()[:MAX_TOPIC_LENGTH]
+    if not tokenize(topic):
+        return answers.text(ctx, "topic_unclear", topic=topic)
+    mine = records.get(ctx.redis, ctx.openid)
+    if mine and topic not in mine.topics and len(mine.topics) >= MAX_TOPICS:
+        return answers.text(ctx, "topic_too_many", limit=MAX_TOPICS)
+    records.follow_topic(ctx.redis, ctx.openid, topic)
+    watch_next_issue(ctx.redis, ctx.openid)
+    found = len(store.find_stories(ctx.redis, topic))
+    return answers.text(ctx, "topic_followed", topic=topic, found=found)
+
+
+@intent("unfollow_topic")
+def unfollow(ctx, wanted: Intent, click: bool = False):
+    removed = records.unfollow_topic(ctx.redis, ctx.openid, wanted.topic.strip())
+    return answers.text(ctx, "topic_unfollowed", topic=wanted.topic.strip(), removed=removed)
+
+
+@intent("topics")
+def listing(ctx, wanted: Intent | None = None, click: bool = False):
+    mine = records.get(ctx.redis, ctx.openid)
+    return answers.text(ctx, "topics_list", topics=sorted(mine.topics) if mine else [])
+
+
+@router.keyword(*KEYWORDS["topics"])
+@answering
+def topics_keyword(message, ctx):
+    return listing(ctx)
