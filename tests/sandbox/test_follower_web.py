@@ -151,7 +151,7 @@ def test_follower_slow_webhook_is_shown_as_a_delivery_error(sandbox, webhook):
     said = _post(sandbox, "alice/say", text="slow").json()
     assert said["delivery"]["attempts"] == 3
     page = requests.get(f"{sandbox.url}/sandbox/chat/alice", timeout=10).text
-    assert "delivery error: no answer within 1 s" in page
+    assert "该公众号暂时无法提供服务，请稍后再试<br>delivery error: no answer within 1 s" in page
 
 
 def test_follower_bad_follow_requests_get_one_line_errors(sandbox, webhook):
