@@ -117,6 +117,12 @@ def list_deliveries():
 
 
 # -- HTML: the chat page -----------------------------------------------------------------------
+@bp.get("/")
+def home():
+    """The sandbox's front page is the list of followers (it links to the platform view)."""
+    return redirect(url_for(".chats"))
+
+
 @bp.get("/chat/")
 def chats():
     st = _state()

@@ -125,6 +125,14 @@ def test_follower_chat_page_shows_messages_cards_and_the_menu(sandbox, webhook):
     assert 'name="key" value="LATEST_ISSUE"' in html
 
 
+def test_follower_front_page_lists_followers_with_links_to_their_chats(sandbox, webhook):
+    _post(sandbox, "alice/follow")
+    page = requests.get(f"{sandbox.url}/sandbox/", timeout=10)
+    assert page.url.endswith("/sandbox/chat/")
+    assert 'href="/sandbox/chat/alice">alice</a>' in page.text
+    assert 'href="/sandbox/platform"' in page.text
+
+
 def test_follower_chat_page_form_sends_the_message(sandbox, webhook):
     _post(sandbox, "alice/follow")
     response = requests.post(
