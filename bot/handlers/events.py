@@ -20,13 +20,17 @@ def numbered_events(r) -> list[dict]:
     return store.all_events(r, newest_first=True)
 
 
+FORMATS_ZH = {"online": "线上", "hybrid": "线上线下结合", "in-person": "线下", "in person": "线下"}
+
+
 def _event_row(event: dict, number: int, lang: str) -> dict:
+    fmt = event.get("format", "")
     return {
         "number": number,
         "title": event["title"],
         "date": answers.date_label(event.get("start", ""), event.get("end", ""), lang),
         "place": event.get("place", ""),
-        "format": event.get("format", ""),
+        "format": FORMATS_ZH.get(fmt.lower(), fmt) if lang == "zh" else fmt,
         "issue": event.get("issue"),
     }
 

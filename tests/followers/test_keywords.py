@@ -167,3 +167,15 @@ def test_a_long_answer_is_cut_with_a_more_continuation(phones, redis_client, see
     assert len(pages) >= 2 and all(len(p.encode()) <= 1800 for p in pages)
     assert "Regional workshop number 59" in "".join(pages)
     assert "That was all" in phones.text("rosa", "more")
+
+
+def test_a_picture_gets_a_pointer_to_what_the_account_understands(client, redis_client):
+    import xmltodict
+
+    from tests.webhook.wire import message_xml, signed_query
+
+    body = message_xml("image", {"PicUrl": "https://e.org/p.jpg", "MediaId": "m1", "MsgId": 77})
+    response = client.post(
+        "/wechat", query_string=signed_query(), data=body, content_type="text/xml"
+    )
+    assert "reads text only" in xmltodict.parse(response.data)["xml"]["Content"]
