@@ -14,6 +14,8 @@ from bot.console import accounts
 from bot.redisdb import get_redis
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# The largest console request: an issue's PDF (10 MB) and the form around it.
+MAX_REQUEST_BYTES = 11 * 1024 * 1024
 
 # Console pages load only their own script and stylesheet; nothing may frame them.
 PAGE_CSP = (
@@ -86,6 +88,8 @@ def guard():
             return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
         if not g.staff.can(needed):
             abort(403, f"Only a {needed} may do this.")
+    # Bounds what a form post may make the server read (and spool to disk) before it is refused.
+    request.max_content_length = MAX_REQUEST_BYTES
     if request.method in UNSAFE_METHODS and not _csrf_ok():
         abort(400, "The form has expired or did not come from this console; reload and retry.")
     return None

@@ -124,3 +124,9 @@ def test_markdown_that_names_another_issue_is_refused(editor_client, redis_clien
     assert response.status_code == 400
     assert "says issue 10, not 9" in response.get_data(as_text=True)
     assert store.issue_meta(redis_client, 9)["versions"] == "1"
+
+
+def test_an_upload_over_the_size_limit_is_refused_before_it_is_read(editor_client, redis_client):
+    response = upload(editor_client, "huge.pdf", b"%PDF-1.4\n" + b"0" * (12 * 1024 * 1024))
+    assert response.status_code == 413
+    assert store.list_issues(redis_client) == []
