@@ -358,6 +358,8 @@ class MassSendJobFinishEvent(Event):
 
 
 @_event("PUBLISHJOBFINISH")
+# An old example in WeChat's docs spells the event so; the platform sends PUBLISHJOBFINISH.
+@_event("FREEPUBLISHJOBFINISH")
 @dataclass(frozen=True, kw_only=True)
 class PublishJobFinishEvent(Event):
     """The result of freepublish/submit; publish_status 0 is success (see PROTOCOL.md 4.5)."""
