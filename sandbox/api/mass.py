@@ -108,6 +108,28 @@ def mass_send():
     return _submit(data, lambda st: _listed(st, data))
 
 
+def _claim_send(st: SandboxState, dedup_id: str, msg_id: int, now: float) -> None:
+    """Take the send's dedup id atomically, or 45065 with the msg_id of the send that has it."""
+    claim = json.dumps({"msg_id": msg_id, "at": now})
+    if st.r.hsetnx(key("mass_ids"), dedup_id, claim):
+        return
+    earlier = json.loads(st.r.hget(key("mass_ids"), dedup_id) or claim)
+    if now - earlier["at"] < DEDUP_SECONDS:
+        # The same send within 24 h: refused, with the msg_id of the one already made.
+        raise ApiError(45065, "clientmsgid exist", msg_id=earlier["msg_id"])
+    st.r.hset(key("mass_ids"), dedup_id, claim)
+
+
+def _spend_quota(st: SandboxState) -> None:
+    """Count one send against the account's quota, or 45028 when it is spent."""
+    limit, unit = _quota(st)
+    quota_key = key("mass_quota", _period(st, unit))
+    if st.r.incr(quota_key) > limit:
+        st.r.decr(quota_key)
+        raise ApiError(45028, "has no masssend quota")
+    st.r.expire(quota_key, 40 * 86400)
+
+
 def _submit(data: dict[str, Any], audience_of) -> Any:
     st = state()
     msgtype = data.get("msgtype")
@@ -116,18 +138,14 @@ def _submit(data: dict[str, Any], audience_of) -> Any:
     audience, recipients = audience_of(st)
     dedup_id = _dedup_id(data, audience, msgtype)
     now = st.now()
-    earlier = st.r.hget(key("mass_ids"), dedup_id)
-    if earlier and now - json.loads(earlier)["at"] < DEDUP_SECONDS:
-        # The same send within 24 h: refused, with the msg_id of the one already made.
-        msg_id = json.loads(earlier)["msg_id"]
-        raise ApiError(45065, "clientmsgid exist", msg_id=msg_id)
-    content = _content(st, data, msgtype)
-    limit, unit = _quota(st)
-    quota_key = key("mass_quota", _period(st, unit))
-    if int(st.r.get(quota_key) or 0) >= limit:
-        raise ApiError(45028, "has no masssend quota")
-    st.r.incr(quota_key)
     msg_id = st.next_id("mass", 1000000000)
+    _claim_send(st, dedup_id, msg_id, now)
+    try:
+        content = _content(st, data, msgtype)
+        _spend_quota(st)
+    except ApiError:
+        st.r.hdel(key("mass_ids"), dedup_id)  # nothing was sent: the id may be used again
+        raise
     msg_data_id = st.next_id("msg_data", 2247480000)
     ready_at = now + float(st.config()["mass_delay"])
     record = {
@@ -143,7 +161,6 @@ def _submit(data: dict[str, Any], audience_of) -> Any:
         **content,
     }
     st.put("mass", msg_id, record)
-    st.r.hset(key("mass_ids"), dedup_id, json.dumps({"msg_id": msg_id, "at": now}))
     if msgtype == "mpnews":
         # WeChat takes a draft out of the draft box once it is mass-sent.
         st.delete("drafts", content["media_id"])

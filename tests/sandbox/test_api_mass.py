@@ -137,3 +137,22 @@ def test_send_to_a_list_of_openids(sandbox, client):
     for name, expected in (("alice", 1), ("bob", 1), ("carol", 0)):
         assert len([e for e in sandbox.inbox(name) if e["via"] == "mass"]) == expected
     assert _errcode(lambda: client.message.send_mass_text("one", [alice])).errcode == 40130
+
+
+def test_concurrent_sends_with_one_clientmsgid_make_one_send(sandbox, client):
+    from concurrent.futures import ThreadPoolExecutor
+
+    sandbox.configure(mass_quota=50)
+    client.draft.count()  # the token first, so the threads do not all fetch one
+
+    def send(_):
+        try:
+            return client.message.send_mass_text("once", is_to_all=True, client_msg_id="race")
+        except WeChatClientException as exc:
+            return exc.errcode
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(send, range(8)))
+    sent = [a for a in answers if isinstance(a, dict)]
+    assert len(sent) == 1 and answers.count(45065) == 7
+    assert len(sandbox.records("mass")) == 1
