@@ -130,3 +130,29 @@ def test_an_upload_over_the_size_limit_is_refused_before_it_is_read(editor_clien
     response = upload(editor_client, "huge.pdf", b"%PDF-1.4\n" + b"0" * (12 * 1024 * 1024))
     assert response.status_code == 413
     assert store.list_issues(redis_client) == []
+
+
+def counts_of(page: str) -> list[str]:
+    return re.findall(r"<th>(?:Sections|Stories|Events)</th><td>(\d+)</td>", page)
+
+
+def test_a_pdf_and_a_markdown_file_reach_the_import_report(editor_client, redis_client):
+    from bot.newsletter import markdown_io, text_import
+    from tests.newsletter.pdfmaker import text_to_pdf
+
+    text_report = editor_client.get(
+        report_url(upload(editor_client, "issue-09.txt", SEED.read_bytes()))
+    ).get_data(as_text=True)
+    markdown = markdown_io.to_markdown(text_import.import_bytes(SEED.read_bytes()))
+    for name, data, kind in [
+        ("issue-09.pdf", text_to_pdf(SEED.read_text(encoding="utf-8")), "(pdf)"),
+        ("issue-09.md", markdown.encode(), "(markdown)"),
+    ]:
+        page = editor_client.get(report_url(upload(editor_client, name, data))).get_data(True)
+        assert "Import report: issue 9" in page and kind in page
+        if kind == "(markdown)":
+            assert counts_of(page) == counts_of(text_report)
+        else:
+            # What the PDF's text layer lost (wrapped lines) is listed, not guessed.
+            assert "Warnings (0)" not in page
+    assert store.list_issues(redis_client) == []
