@@ -114,18 +114,17 @@ def _run(env: Env, push: Push, lease: Lease) -> Outcome:
         except content.ContentError as exc:
             _fail(push, lease, "preflight", "", str(exc), "Fix the issue's content and push again.")
         except WeChatAPIError as exc:
-            _fail(push, lease, _STEP_NAMES[push.state], exc.errcode, exc.errmsg, exc.hint, exc.api)
+            _fail(push, lease, _step_name(push), exc.errcode, exc.errmsg, exc.hint, exc.api)
     return Outcome(push.state)
 
 
-_STEP_NAMES = {
-    "pending": "draft",
-    "drafted": "preview",
-    "previewed": "publish",
-    "publishing": "publish",
-    "published": "broadcast",
-    "broadcast": "broadcast",
-}
+def _step_name(push: Push) -> str:
+    """The step a push in this state is doing (what a failure is reported against)."""
+    if push.state == "previewed":
+        return "publish" if push.publish else "broadcast"
+    return {"pending": "draft", "drafted": "preview", "publishing": "publish"}.get(
+        push.state, "broadcast"
+    )
 
 
 def _fail(push, lease, step, errcode, errmsg, hint, api="") -> None:

@@ -45,6 +45,10 @@ def test_the_seed_issue_is_drafted_previewed_published_and_broadcast(
     for name in followers:
         assert any(m.get("via") == "mass" for m in sandbox.inbox(name)), name
 
+    # WeChat's job-finished events reached the push through the bot's webhook.
+    assert redis_client.exists(f"push:event:publish:{push['publish_id']}")
+    assert redis_client.hget(f"push:event:mass:{push['msg_id']}", "sent_count") == "3"
+
     published = api.published_articles(redis_client, seed_issue)
     assert len(published) == len(push["article_urls"]) >= 2
     for article in published:

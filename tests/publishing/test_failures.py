@@ -1,0 +1,60 @@
+"""What cannot be retried fails the push at once, with WeChat's errcode and what to do; dry runs."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import _register, cli
+from bot.publishing import state
+from tests.support.live import wait_until
+
+
+@pytest.fixture
+def run_cli(bot_env, monkeypatch):
+    for name, value in bot_env.items():
+        monkeypatch.setenv(name, value)
+    _register()
+    runner = CliRunner()
+    return lambda *args: runner.invoke(cli, list(args))
+
+
+def _wait_push(redis_client, number):
+    def finished():
+        push_id = redis_client.get(f"push:issue:{number}")
+        push = state.load(redis_client, push_id) if push_id else None
+        return push if push and push.state in state.TERMINAL else None
+
+    return wait_until(finished, 60, 0.2, "the push to finish")
+
+
+def test_a_rejected_publication_and_a_spent_quota_fail_with_errcode_and_hint(
+    seed_issue, bot_env, sandbox, processes, redis_client, run_cli
+):
+    processes.worker(bot_env)
+    sandbox.configure(publish_outcome=4)
+    started = run_cli("push", str(seed_issue), "--publish")
+    assert started.exit_code == 0, started.output
+    push = _wait_push(redis_client, seed_issue)
+    assert push.state == "failed" and push["failed_step"] == "publish"
+    assert push["errcode"] == "publish_status 4" and "review rejected" in push["errmsg"]
+
+    shown = run_cli("status", str(seed_issue))
+    assert "failed at publish: errcode publish_status 4" in shown.output
+    assert "what to do:" in shown.output and "Traceback" not in shown.output
+
+    sandbox.configure(publish_outcome=0, mass_quota=0)
+    again = run_cli("push", str(seed_issue), "--broadcast")
+    assert again.exit_code == 0, again.output
+    push = _wait_push(redis_client, seed_issue)
+    assert push.state == "failed" and push["failed_step"] == "broadcast"
+    assert push["errcode"] == "45028" and "No mass-send quota" in push["hint"]
+    assert len(sandbox.calls("message/mass/sendall")) == 1  # not retried
+
+
+def test_a_dry_run_checks_the_issue_and_calls_no_wechat_api(seed_issue, sandbox, run_cli):
+    result = run_cli("push", str(seed_issue), "--publish", "--broadcast", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "nothing sent" in result.output and "freepublish/submit" in result.output
+    assert "clientmsgid mmsp-issue9-all" in result.output
+    assert sandbox.calls() == []
