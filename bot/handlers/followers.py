@@ -14,7 +14,15 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from flask import current_app
 
 from bot.followers import language, records
-from bot.webhook.messages import SubscribeEvent, TextMessage, UnsubscribeEvent
+from bot.webhook.messages import (
+    ClickEvent,
+    LocationEvent,
+    ScanEvent,
+    SubscribeEvent,
+    TextMessage,
+    UnsubscribeEvent,
+    ViewEvent,
+)
 from bot.webhook.router import router
 
 log = logging.getLogger(__name__)
@@ -23,6 +31,7 @@ log = logging.getLogger(__name__)
 # take a small part of them, after which the welcome goes out in the default language.
 USER_INFO_TIMEOUT = (0.5, 1.5)
 USER_INFO_DEADLINE = 1.5
+FOLLOWER_EVENTS = (SubscribeEvent, ScanEvent, ClickEvent, ViewEvent, LocationEvent)
 
 
 _pool: tuple[int, ThreadPoolExecutor] | None = None
@@ -61,10 +70,15 @@ def wechat_language(openid: str) -> str | None:
     return None
 
 
+def _from_a_follower(message) -> bool:
+    """Messages and the events a person causes; job reports (mass send, publish) are not."""
+    return not message.is_event or isinstance(message, FOLLOWER_EVENTS)
+
+
 @router.context_step
 def follower_context(message, ctx) -> None:
     """Record or touch the follower and answer in their language."""
-    if isinstance(message, UnsubscribeEvent):
+    if isinstance(message, UnsubscribeEvent) or not _from_a_follower(message):
         return
     if isinstance(message, SubscribeEvent):
         known = records.get(ctx.redis, ctx.openid)

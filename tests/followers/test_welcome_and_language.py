@@ -78,3 +78,16 @@ def test_a_slow_or_failing_user_info_still_welcomes_at_once(phones, sandbox, red
     sandbox.clear_faults()
     # The first message's script decides instead.
     assert "简报" in phones.text("hugo", "你好")
+
+
+def test_a_job_report_event_does_not_count_as_a_follower(client, redis_client):
+    from tests.webhook.wire import event_xml, signed_query
+
+    report = event_xml(
+        "TEMPLATESENDJOBFINISH", sender="oSystemNotAFollower", MsgID=200163836, Status="success"
+    )
+    response = client.post(
+        "/wechat", query_string=signed_query(), data=report, content_type="text/xml"
+    )
+    assert response.status_code == 200
+    assert records.get(redis_client, "oSystemNotAFollower") is None
