@@ -1,4 +1,4 @@
-"""Gunicorn settings of the `web` process (Procfile, `mmsp-bot run`): sized for WeChat's 5-second rule.
+"""Gunicorn settings of the `web` process (Procfile, `mmsp-bot run`), sized for WeChat's 5 s rule.
 
 WeChat drops a webhook call that gets no answer within 5 s and retries it (three retries in
 total). The handlers answer from Redis in milliseconds and hand slow work to Celery, so what
@@ -25,3 +25,24 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 # Gunicorn 27's control socket sits at one path per user: several web processes on a machine
 # would fight over it, and nothing here uses it.
 control_socket_disable = True
+
+if os.environ.get("LOG_FORMAT") == "json":
+    # Gunicorn's own lines (start, workers, access) as JSON lines too, like the app's (bot/logs.py).
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "bot.logs.JsonLines"}},
+        "handlers": {
+            "json": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        # The app installs its own root handler (bot/logs.py); none here, or lines would double.
+        "root": {"level": "INFO", "handlers": []},
+        "loggers": {
+            "gunicorn.error": {"handlers": ["json"], "level": "INFO", "propagate": False},
+            "gunicorn.access": {"handlers": ["json"], "level": "INFO", "propagate": False},
+        },
+    }

@@ -126,3 +126,7 @@ def test_procfile_processes_publish_a_scheduled_issue_exactly_once(procfile, san
         if line.startswith("{")
     ]
     assert any(line.get("push") == push_id and line.get("issue") == "9" for line in lines)
+    # The web processes write nothing but JSON lines (gunicorn's own and access lines included).
+    for proc in webs:
+        for line in filter(None, proc.log().splitlines()):
+            assert isinstance(json.loads(line), dict), line
