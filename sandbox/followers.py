@@ -70,13 +70,10 @@ def scan(state: SandboxState, name: str, scene: str, language: str = "zh_CN") ->
         return follow(state, name, language=language, scene=scene)
     if len(scene) > 64:
         raise FollowerError("scene must be text of at most 64 characters")
-    openid = follower["openid"]
-    state.touch(openid)
     # Already a follower: no prefix on the key, as WeChat sends it.
     fields = {"Event": "SCAN", "EventKey": scene, "Ticket": f"sandbox-ticket-{scene}"}
-    sent = add_to_inbox(state, openid, _event_entry(fields, "scanned a QR code"), sender="follower")
-    outcome = delivery.deliver_event(state, openid, fields)
-    return _result(state, openid, follower, sent, outcome)
+    entry = _event_entry(fields, "scanned a QR code")
+    return _interact(state, follower, entry, lambda o: delivery.deliver_event(state, o, fields))
 
 
 def unfollow(state: SandboxState, name: str) -> dict[str, Any]:
@@ -95,37 +92,28 @@ def say(state: SandboxState, name: str, text: str) -> dict[str, Any]:
     if not text or not text.strip():
         raise FollowerError("the message is empty")
     follower = require_follower(state, name)
-    openid = follower["openid"]
-    state.touch(openid)
-    sent = add_to_inbox(state, openid, {"type": "text", "content": text}, sender="follower")
-    outcome = delivery.deliver_message(state, openid, text)
-    return _result(state, openid, follower, sent, outcome)
+    entry = {"type": "text", "content": text}
+    return _interact(state, follower, entry, lambda o: delivery.deliver_message(state, o, text))
 
 
 def click(state: SandboxState, name: str, menu_key: str) -> dict[str, Any]:
     """Tap a `click` button of the account's menu: a CLICK event with the button's key."""
     follower = require_follower(state, name)
     button = find_button(state, "click", "key", menu_key)
-    openid = follower["openid"]
-    state.touch(openid)
     fields = {"Event": "CLICK", "EventKey": menu_key}
     entry = _event_entry(fields, f"tapped {button['name']}")
-    sent = add_to_inbox(state, openid, entry, sender="follower")
-    outcome = delivery.deliver_event(state, openid, fields)
-    return _result(state, openid, follower, sent, outcome)
+    return _interact(state, follower, entry, lambda o: delivery.deliver_event(state, o, fields))
 
 
 def view(state: SandboxState, name: str, url: str) -> dict[str, Any]:
     """Tap a `view` button: the page opens and a VIEW event goes out; no reply is shown."""
     follower = require_follower(state, name)
     button = find_button(state, "view", "url", url)
-    openid = follower["openid"]
-    state.touch(openid)
     fields = {"Event": "VIEW", "EventKey": url}
     entry = {**_event_entry(fields, f"opened {button['name']}"), "url": url}
-    sent = add_to_inbox(state, openid, entry, sender="follower")
-    outcome = delivery.deliver_event(state, openid, fields, record_reply=False)
-    return _result(state, openid, follower, sent, outcome)
+    return _interact(
+        state, follower, entry, lambda o: delivery.deliver_event(state, o, fields, False)
+    )
 
 
 def menu_buttons(state: SandboxState) -> list[dict[str, Any]]:
@@ -144,6 +132,14 @@ def find_button(state: SandboxState, kind: str, field: str, value: str) -> dict[
             if button.get("type") == kind and button.get(field) == value:
                 return button
     raise FollowerError(f"the menu has no {kind} button with {field} {value!r}")
+
+
+def _interact(state, follower, entry, deliver) -> dict[str, Any]:
+    """Record what the follower did, open the 48-hour window, deliver it, gather the replies."""
+    openid = follower["openid"]
+    state.touch(openid)
+    sent = add_to_inbox(state, openid, entry, sender="follower")
+    return _result(state, openid, follower, sent, deliver(openid))
 
 
 def _event_entry(fields: dict[str, Any], label: str) -> dict[str, Any]:
