@@ -111,3 +111,20 @@ def test_access_rules_hold_for_every_route(app, redis_client, staff, identity):
         elif outcome != "403":
             failures.append(f"{identity} {method} {url}: {response.status_code}, not 403")
     assert failures == []
+
+
+@pytest.mark.parametrize("token", [None, "wrong-token"])
+def test_every_form_post_without_the_sessions_csrf_token_is_refused(
+    app, redis_client, staff, token
+):
+    before = redis_client.dbsize()
+    for endpoint, method, url in console_requests(app):
+        if method == "GET" or endpoint == "console.static":
+            continue
+        client = app.test_client()
+        session_for(client, redis_client, staff["publisher"])
+        data = {} if token is None else {"csrf_token": token}
+        response = client.open(url, method=method, data=data)
+        assert response.status_code == 400, f"{method} {url} took a post without its token"
+    # Only the sessions made for the test were written: no refused post changed anything.
+    assert redis_client.dbsize() - before == len(redis_client.keys("staff:session*"))
