@@ -19,6 +19,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CREDENTIALS_FILE = "wechat.json"
 SANDBOX_FILE = "sandbox.json"
 REDIS_FILE = "redis.json"
+SECRET_FILE = "secret.json"
 
 # The account settings the sandbox account provides, in the file's key order.
 _ACCOUNT = {
@@ -88,7 +89,7 @@ def recorded_settings(given: set[str], environ: dict[str, str] | None = None) ->
     """Settings recorded by a run, for those the environment (names in `given`) leaves unset.
 
     The recorded account (with the sandbox's API base) applies only when no account setting is
-    given at all; the recorded Redis only when REDIS_URL is not given.
+    given at all; the recorded Redis and console key only when REDIS_URL, SECRET_KEY are not.
     """
     folder = var_dir(environ)
     found: dict[str, str] = {}
@@ -105,4 +106,8 @@ def recorded_settings(given: set[str], environ: dict[str, str] | None = None) ->
         url = str(read_json(folder / REDIS_FILE).get("url", ""))
         if url.startswith("redis://"):
             found["REDIS_URL"] = url
+    if "SECRET_KEY" not in given:
+        secret_key = read_json(folder / SECRET_FILE).get("secret_key")
+        if isinstance(secret_key, str) and secret_key:
+            found["SECRET_KEY"] = secret_key
     return found

@@ -169,7 +169,7 @@ def child_environment(plan: Plan, redis_url: str) -> dict[str, str]:
 
 def _local_secret_key(folder: Path) -> str:
     """A console session key kept under var/, so staff stay logged in across restarts."""
-    path = folder / "secret.json"
+    path = folder / local_state.SECRET_FILE
     value = local_state.read_json(path).get("secret_key")
     if isinstance(value, str) and len(value) >= 32:
         return value
