@@ -56,10 +56,26 @@ def issue_answer(ctx, number: int, click: bool = False):
     if cards:
         limit = MAX_ARTICLES if click else MAX_ARTICLES_TO_MESSAGE
         return NewsReply(cards[:limit])
-    issue = store.get_issue(ctx.redis, number)
-    if issue is None:
+    version = store.issue_meta(ctx.redis, number).get("current")
+    if not version:
         return answers.text(ctx, "issue_missing", number=number, numbers=known_numbers(ctx.redis))
-    return answers.text(ctx, "issue_contents", issue=contents(issue, ctx.lang))
+    shown = _contents_of_version(ctx.redis, number, int(version), ctx.lang)
+    return answers.text(ctx, "issue_contents", issue=shown)
+
+
+_parsed: dict[tuple[int, int, str], dict] = {}
+
+
+def _contents_of_version(r: redis.Redis, number: int, version: int, lang: str) -> dict:
+    """The contents of one stored version; a version never changes, so each process parses
+    it once (the issue's JSON is the largest thing a keyword answer would read)."""
+    key = (number, version, lang)
+    if key not in _parsed:
+        issue = store.get_issue(r, number, version)
+        if len(_parsed) > 64:
+            _parsed.clear()
+        _parsed[key] = contents(issue, lang)
+    return _parsed[key]
 
 
 def known_numbers(r: redis.Redis) -> list[int]:
