@@ -210,14 +210,20 @@ def list_pushes(r: redis.Redis, limit: int = 50) -> list[dict]:
     for push in _api().list_pushes(r, limit):
         if not push:
             continue
+        ref, by = push["id"], push.get("by", "")
+        if by.startswith("schedule s"):
+            # A push a schedule started: show who scheduled it, and the page with both.
+            ref = by.split()[1]
+            sched = (_api().status(r, ref) or {}).get("schedule") or {}
+            by = sched.get("by") or by
         rows.append(
             {
-                "id": push["id"],
+                "id": ref,
                 "number": push["number"],
                 "what": _what(push),
                 "when": (push.get("times") or {}).get("pending", ""),
                 "state": push.get("state", ""),
-                "by": push.get("by", ""),
+                "by": by,
             }
         )
     return rows

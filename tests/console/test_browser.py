@@ -182,6 +182,9 @@ def test_staff_import_preview_and_schedule_a_push_that_goes_out(
         ]:
             tab.goto(path, name)
             assert page.locator("h1").count() == 1
+            if name == "pushes":
+                rows = page.locator("table.grid tr").all_inner_texts()
+                assert any("publish and broadcast" in row and "paul" in row for row in rows)
         # The audit log names who did each step.
         log = page.locator("table.grid").inner_text()
         for action in ("signed in", "confirmed issue", "sent preview", "scheduled push"):
