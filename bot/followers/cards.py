@@ -56,20 +56,23 @@ def issue_answer(ctx, number: int, click: bool = False):
     if cards:
         limit = MAX_ARTICLES if click else MAX_ARTICLES_TO_MESSAGE
         return NewsReply(cards[:limit])
-    version = store.issue_meta(ctx.redis, number).get("current")
+    meta = store.issue_meta(ctx.redis, number)
+    version = meta.get("current")
     if not version:
         return answers.text(ctx, "issue_missing", number=number, numbers=known_numbers(ctx.redis))
-    shown = _contents_of_version(ctx.redis, number, int(version), ctx.lang)
+    saved_at = meta.get(f"v{version}:saved_at", "")
+    shown = _contents_of_version(ctx.redis, number, int(version), saved_at, ctx.lang)
     return answers.text(ctx, "issue_contents", issue=shown)
 
 
-_parsed: dict[tuple[int, int, str], dict] = {}
+_parsed: dict[tuple, dict] = {}
 
 
-def _contents_of_version(r: redis.Redis, number: int, version: int, lang: str) -> dict:
+def _contents_of_version(r, number: int, version: int, saved_at: str, lang: str) -> dict:
     """The contents of one stored version; a version never changes, so each process parses
-    it once (the issue's JSON is the largest thing a keyword answer would read)."""
-    key = (number, version, lang)
+    it once (the issue's JSON is the largest thing a keyword answer would read). The time it
+    was saved tells a version apart from one stored again under its number after data loss."""
+    key = (number, version, saved_at, lang)
     if key not in _parsed:
         issue = store.get_issue(r, number, version)
         if len(_parsed) > 64:
