@@ -14,13 +14,12 @@ DAY = 86400
 
 def _follower_hashes(r: redis.Redis) -> list[dict[str, str]]:
     """Every follower record (`follower:<openid>` hashes; their sub-keys and indexes skipped)."""
-    keys = [
-        key
-        for key in r.scan_iter(match="follower:*", count=1000)
-        if key.count(":") == 1 and r.type(key) == "hash"
-    ]
-    pipe = r.pipeline()
+    keys = [key for key in r.scan_iter(match="follower:*", count=1000) if key.count(":") == 1]
+    pipe = r.pipeline(transaction=False)
     for key in keys:
+        pipe.type(key)
+    hashes = [key for key, kind in zip(keys, pipe.execute(), strict=True) if kind == "hash"]
+    for key in hashes:
         pipe.hgetall(key)
     return [data for data in pipe.execute() if data]
 

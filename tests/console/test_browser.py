@@ -6,6 +6,7 @@ Each page the test visits is kept as a screenshot under tests/artifacts/screensh
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shutil
 from datetime import datetime, timedelta
@@ -18,7 +19,8 @@ from bot.console import accounts
 from config import PROJECT_ROOT
 from tests.support.live import Process, python_module, serve_wsgi, start_celery_worker
 
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's chromium (.ci/run installs it); CHROMIUM_PATH points elsewhere on other systems.
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
