@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
 import redis
 
@@ -33,6 +34,9 @@ RETRY_CAP = 10.0
 # picked up again by the next dispatch), and when it polls WeChat in that time if no event came.
 WAIT_IN_TASK = 15.0
 POLL_AT = (3.0, 8.0, 14.0)
+# A publish or mass-send job with no result after this long fails the push (staff look at the
+# MP console) instead of being followed for ever.
+JOB_PATIENCE = 6 * 3600
 # After a submit whose answer was lost, how long WeChat gets to show the publication before the
 # draft is submitted again.
 PUBLISH_SETTLE = 20.0
@@ -274,7 +278,19 @@ def _submit_publish(env: Env, push: Push, lease: Lease) -> None:
     )
 
 
+def _give_up_if_stale(push: Push, step: str) -> None:
+    started = datetime.fromisoformat(push["times"][push.state]).timestamp()
+    if time.time() - started > JOB_PATIENCE:
+        raise _Fail(
+            step,
+            "no result",
+            f"WeChat gave no result in {JOB_PATIENCE // 3600} hours",
+            "Look up the job in the MP console; push again only if it did not go out.",
+        )
+
+
 def _follow_publish(env: Env, push: Push, lease: Lease) -> None:
+    _give_up_if_stale(push, "publish")
     publish_id = str(push["publish_id"])
     started = time.monotonic()
     polls = list(POLL_AT)
@@ -358,6 +374,7 @@ def _sendall(env: Env, push: Push, lease: Lease) -> None:
 
 
 def _follow_mass(env: Env, push: Push, lease: Lease) -> None:
+    _give_up_if_stale(push, "broadcast")
     msg_id = str(push.get("msg_id", ""))
     if not msg_id:
         lease.move(push, "done", {"mass_status": "already sent (no msg_id returned)"})

@@ -87,7 +87,9 @@ class WeChatAPIError(WeChatClientException):
         super().__init__(errcode, errmsg, client=client, request=request, response=response)
         self.api = api
         self.result = result or {}
-        self.retryable = is_retryable(errcode)
+        # A token refused again right after its renewal is still worth another try later (the
+        # client renews it each time); from the token endpoint itself it means bad credentials.
+        self.retryable = is_retryable(errcode) or (errcode in TOKEN_CODES and api != "stable_token")
         self.hint = hint_for(errcode)
 
     def __str__(self) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 import pytest
 import requests
 
-from bot.wechat import WeChatAPIError, with_retries
+from bot.redisdb import connect
+from bot.wechat import WeChatAPIError, build_client, with_retries
 
 
 def test_eight_workers_over_three_simulated_hours_fetch_one_token_per_lifetime(
@@ -92,3 +94,13 @@ def test_busy_answers_are_retried_until_one_succeeds(sandbox, make_client):
     results = [with_retries(client.draft.count, attempts=10, base=0.01) for _ in range(5)]
     assert all(r["total_count"] == 0 for r in results)
     assert any(c["errcode"] == -1 for c in sandbox.calls("draft/count"))
+
+
+def test_a_wrong_secret_fails_at_once_with_the_setting_to_fix(sandbox, wx_settings, redis_url):
+    settings = dataclasses.replace(wx_settings, WECHAT_SECRET="f" * 32)
+    client = build_client(settings, connect(redis_url))
+    with pytest.raises(WeChatAPIError) as caught:
+        client.draft.count()
+    assert caught.value.errcode == 40125 and not caught.value.retryable
+    assert "WECHAT_SECRET" in caught.value.hint
+    assert settings.WECHAT_SECRET not in str(caught.value)
