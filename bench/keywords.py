@@ -1,7 +1,8 @@
 """Benchmark of the followers' keyword answers against the bare webhook, in the same run.
 
 Both sides go through the real webhook (signature, XML parsing, dedup in Redis, routing, reply
-XML) in one process, sequentially, with distinct signed plaintext messages:
+XML) in one process, taking turns request by request (so both see the same machine load), with
+distinct signed plaintext messages:
 - bare: a routing table with one handler answering a constant text (the webhook's own cost);
 - keywords: the bot's routing table with the seed issue stored, and a mix of what followers
   type in English and Chinese (latest, archive, issue 9, events, past events, a month, a topic,
@@ -93,19 +94,20 @@ def bare_router():
     return router
 
 
-def measure(app, texts: list[str], senders: int = 50) -> list[float]:
-    """Milliseconds of each request, in order (a few warm-up requests first, not counted)."""
-    client = app.test_client()
-    timings = []
+def measure(apps: dict, texts: list[str], senders: int = 50) -> dict[str, list[float]]:
+    """Milliseconds of each request per app; the apps take turns, so both see the same load."""
+    clients = {name: app.test_client() for name, app in apps.items()}
+    timings: dict[str, list[float]] = {name: [] for name in apps}
     for i, text in enumerate(texts[:20] + texts):
-        body = text_xml(text, f"oBenchFollower{i % senders:04d}")
-        start = time.perf_counter()
-        response = client.post(f"/wechat?{signed_query()}", data=body, content_type="text/xml")
-        elapsed = (time.perf_counter() - start) * 1000
-        if response.status_code != 200:
-            raise SystemExit(f"the webhook answered {response.status_code} to {text!r}")
-        if i >= 20:
-            timings.append(elapsed)
+        for name, client in clients.items():
+            body = text_xml(text, f"oBenchFollower{i % senders:04d}")
+            start = time.perf_counter()
+            response = client.post(f"/wechat?{signed_query()}", data=body, content_type="text/xml")
+            elapsed = (time.perf_counter() - start) * 1000
+            if response.status_code != 200:
+                raise SystemExit(f"the webhook answered {response.status_code} to {text!r}")
+            if i >= 20:  # the first requests warm caches and connections
+                timings[name].append(elapsed)
     return timings
 
 
@@ -139,8 +141,8 @@ def main() -> None:
     store.save_issue(r, import_text(seed.read_text(encoding="utf-8")))
 
     texts = [MIX[i % len(MIX)] for i in range(args.requests)]
-    bare = summary(measure(bare_app, texts))
-    words = summary(measure(keyword_app, texts))
+    timings = measure({"bare": bare_app, "keywords": keyword_app}, texts)
+    bare, words = summary(timings["bare"]), summary(timings["keywords"])
     print(f"{'path':<10}{'p50 ms':>9}{'p99 ms':>9}{'mean ms':>9}{'req/s':>9}")
     for name, (p50, p99, mean) in (("bare", bare), ("keywords", words)):
         print(f"{name:<10}{p50:>9.2f}{p99:>9.2f}{mean:>9.2f}{1000 / mean:>9.0f}")
