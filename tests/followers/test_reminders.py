@@ -150,3 +150,21 @@ def test_the_reminder_task_runs_on_a_real_worker(phones, seed_issue, settings_en
         sender.close()
     finally:
         worker.stop()
+
+
+def test_a_held_reminder_waits_out_a_news_card_then_goes_by_the_job(
+    phones, published_seed, run_job, redis_client
+):
+    phones.follow("anna", language="en")
+    phones.text("anna", "remind 3")
+    records.touch(redis_client, phones.openid("anna"), now=time.time() - 49 * HOURS)
+    assert run_job() == {"held": 1}
+    # Her next answer is a news card, which cannot carry the reminder ...
+    [card] = phones.say("anna", "latest")
+    assert card["type"] == "news"
+    # ... but she wrote, so the window is open again and the job sends it, once.
+    assert run_job() == {"sent": 1}
+    [sent] = custom_messages(phones, "anna")
+    assert "Second Field Visit in China for EU Officials" in sent["content"]
+    assert run_job() == {}
+    assert "⏰" not in phones.text("anna", "events")
