@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import threading
+import time
 
 import pytest
 import requests
@@ -12,29 +14,59 @@ from bot.redisdb import connect
 from bot.wechat import WeChatAPIError, build_client, with_retries
 
 
-def test_eight_workers_over_three_simulated_hours_fetch_one_token_per_lifetime(
-    sandbox, make_client
-):
-    clients = [make_client() for _ in range(8)]
-    errors: list[Exception] = []
-
-    def work(client):
+def _worker(settings, redis_url, barrier, rounds, errors):
+    """One worker process: its own client and Redis connection, one call per round."""
+    client = build_client(settings, connect(redis_url))
+    for _ in range(rounds):
+        barrier.wait(30)
         try:
             client.draft.count()
-        except Exception as exc:  # collected and asserted below
-            errors.append(exc)
+        except Exception as exc:  # reported to the test through the queue
+            errors.put(repr(exc))
+        barrier.wait(30)
 
-    for _ in range(18):  # 18 rounds 10 simulated minutes apart: three hours
-        threads = [threading.Thread(target=work, args=(c,)) for c in clients]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        sandbox.advance_clock(600)
 
-    assert errors == []
+def test_eight_worker_processes_over_three_simulated_hours_fetch_one_token_per_lifetime(
+    sandbox, wx_settings, redis_url
+):
+    ctx = multiprocessing.get_context("fork")
+    rounds, barrier, errors = 18, ctx.Barrier(9), ctx.Queue()
+    workers = [
+        ctx.Process(target=_worker, args=(wx_settings, redis_url, barrier, rounds, errors))
+        for _ in range(8)
+    ]
+    for w in workers:
+        w.start()
+    try:
+        for _ in range(rounds):  # 18 rounds 10 simulated minutes apart: three hours
+            barrier.wait(30)  # all 8 call at once
+            barrier.wait(30)  # all 8 done
+            sandbox.advance_clock(600)
+    finally:
+        for w in workers:
+            w.join(10)
+    assert errors.empty(), errors.get()
     # A token lives 7200 s: the first one, then one when it ran out (at 2 h).
     assert sandbox.token_fetches() == {"token": 0, "stable_token": 2, "stable_token_force": 0}
+
+
+def test_the_token_is_renewed_ahead_of_expiry_once_for_all_threads(
+    sandbox, make_client, redis_client
+):
+    clients = [make_client() for _ in range(8)]
+    first = clients[0].access_token
+    # Five minutes before the end of its life (both clocks): every thread finds it due.
+    sandbox.advance_clock(7200 - 200)
+    redis_client.hset("wx:token:" + clients[0].appid, "refresh_at", time.time() - 1)
+    threads = [threading.Thread(target=c.draft.count) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert {c.access_token for c in clients} != {first}
+    assert len({c.access_token for c in clients}) == 1
+    assert sandbox.token_fetches()["stable_token"] == 2
+    assert all(c["errcode"] == 0 for c in sandbox.calls("draft/count"))
 
 
 def test_a_token_renewed_elsewhere_is_replaced_once_and_the_call_repeated(sandbox, make_client):
