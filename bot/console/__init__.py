@@ -38,13 +38,23 @@ def format_when(ts: float | str | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
+def zone_label() -> str:
+    """How pages name the time zone of schedules: "Beijing time" for China's zone."""
+    name = current_app.extensions["settings"].TIMEZONE
+    return "Beijing time" if name in ("Asia/Shanghai", "Asia/Chongqing", "PRC") else name
+
+
 @bp.context_processor
 def console_globals() -> dict:
     settings = current_app.extensions["settings"]
+    offset = datetime.now(settings.tz).utcoffset()
     return {
         "csrf_token": security.csrf_token,
         "staff": g.get("staff"),
         "timezone": settings.TIMEZONE,
+        "zone_label": zone_label(),
+        # The small script shows staff their own local time beside times in this zone.
+        "tz_offset_minutes": int(offset.total_seconds() // 60) if offset else 0,
     }
 
 

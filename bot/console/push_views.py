@@ -17,7 +17,7 @@ from flask import (
     url_for,
 )
 
-from bot.console import bp, pushing, rendering
+from bot.console import bp, pushing, rendering, zone_label
 from bot.console.auth_views import note
 from bot.console.security import access
 from bot.newsletter import store
@@ -79,7 +79,7 @@ def send_preview(number: int):
         return redirect(url_for("console.account"))
     try:
         at = (
-            parse_beijing_time(request.form.get("at", ""))
+            parse_zone_time(request.form.get("at", ""))
             if request.form.get("when") == "at"
             else None
         )
@@ -91,15 +91,15 @@ def send_preview(number: int):
         note(
             "scheduled preview", f"issue {number} to own WeChat at {at:%Y-%m-%d %H:%M} ({push_id})"
         )
-        flash(f"The preview goes to your WeChat at {at:%Y-%m-%d %H:%M} Beijing time.", "info")
+        flash(f"The preview goes to your WeChat at {at:%Y-%m-%d %H:%M} {zone_label()}.", "info")
     else:
         note("sent preview", f"issue {number} to own WeChat (push {push_id})")
         flash("The preview is on its way to your WeChat.", "info")
     return redirect(url_for("console.push_status", push_id=push_id))
 
 
-def parse_beijing_time(text: str) -> datetime | None:
-    """A time typed in the form (Beijing time), or None for "now"."""
+def parse_zone_time(text: str) -> datetime | None:
+    """A time typed in the form (in TIMEZONE, Beijing time by default), or None for "now"."""
     text = (text or "").strip()
     if not text:
         return None
@@ -137,7 +137,7 @@ def _choices(number: int) -> dict:
         "publish": form.get("publish") == "1",
         "broadcast": form.get("broadcast") == "1",
         "tag": form.get("tag", "").strip() if form.get("audience") == "tag" else "",
-        "at": parse_beijing_time(form.get("at", "")) if form.get("when") != "now" else None,
+        "at": parse_zone_time(form.get("at", "")) if form.get("when") != "now" else None,
     }
     if not choice["publish"] and not choice["broadcast"]:
         raise pushing.PushRefused("Choose publish, broadcast or both.")
@@ -236,7 +236,7 @@ def cancel_push(push_id: str):
 def reschedule_push(push_id: str):
     _changeable_or_403(push_id)
     try:
-        at = parse_beijing_time(request.form.get("at", ""))
+        at = parse_zone_time(request.form.get("at", ""))
         if at is None:
             raise pushing.PushRefused("Give the new time.")
         pushing.reschedule(get_redis(), push_id, at)
@@ -244,5 +244,5 @@ def reschedule_push(push_id: str):
         flash(str(exc), "error")
         return redirect(url_for("console.push_status", push_id=push_id))
     note("rescheduled push", f"{push_id} to {at:%Y-%m-%d %H:%M}")
-    flash(f"The push now goes at {at:%Y-%m-%d %H:%M} Beijing time.", "info")
+    flash(f"The push now goes at {at:%Y-%m-%d %H:%M} {zone_label()}.", "info")
     return redirect(url_for("console.push_status", push_id=push_id))

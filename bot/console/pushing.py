@@ -44,7 +44,7 @@ def latest_state(r: redis.Redis, number: int) -> str:
 
 
 def quota(r: redis.Redis) -> dict:
-    """The mass-send quota now and the next free slot (in Beijing time), as a sentence too."""
+    """The mass-send quota now and the next free slot (in TIMEZONE), as a sentence too."""
     figures = _api().quota_now(r)
     if figures.get("next_free"):
         moment = datetime.fromisoformat(figures["next_free"]).astimezone(_tz())

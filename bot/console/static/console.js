@@ -1,15 +1,19 @@
-// Small helpers for the console: local time beside Beijing time, and a push's live status.
+// Small helpers for the console: the staff member's local time beside the schedules' time zone
+// (Beijing time by default), and a push's live status.
 (function () {
   "use strict";
-  // Beijing time has no daylight saving: always UTC+8.
-  var BEIJING_OFFSET_MIN = 8 * 60;
+  // The zone's offset from UTC in minutes, given by the page (Beijing time: +480, no DST).
+  function zoneOffset() {
+    var value = parseInt(document.body.getAttribute("data-tz-offset"), 10);
+    return isNaN(value) ? 480 : value;
+  }
 
-  function localFromBeijing(value) {
-    // value is "YYYY-MM-DDTHH:MM" (datetime-local) or "YYYY-MM-DD HH:MM[:SS]" in Beijing time.
+  function localFromZone(value) {
+    // value is "YYYY-MM-DDTHH:MM" (datetime-local) or "YYYY-MM-DD HH:MM[:SS]" in the zone.
     var m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?/.exec(value || "");
     if (!m) return null;
     var utcMs = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0)) -
-      BEIJING_OFFSET_MIN * 60000;
+      zoneOffset() * 60000;
     return new Date(utcMs);
   }
 
@@ -20,8 +24,8 @@
     });
   }
 
-  function sameAsBeijing() {
-    return new Date().getTimezoneOffset() === -BEIJING_OFFSET_MIN;
+  function sameAsZone() {
+    return new Date().getTimezoneOffset() === -zoneOffset();
   }
 
   function showLocal(el, value) {
@@ -31,19 +35,19 @@
       target.className = "local-time";
       el.insertAdjacentElement("afterend", target);
     }
-    var date = localFromBeijing(value);
+    var date = localFromZone(value);
     if (!date) { target.textContent = ""; return; }
-    target.textContent = sameAsBeijing() ? "(your time is Beijing time)"
+    target.textContent = sameAsZone() ? "(the same as your local time)"
                                          : "(your local time: " + describe(date) + ")";
   }
 
   function wireTimes(root) {
-    root.querySelectorAll("[data-beijing-time]").forEach(function (el) {
+    root.querySelectorAll("[data-zone-time]").forEach(function (el) {
       if (el.tagName === "INPUT") {
         showLocal(el, el.value);
         el.addEventListener("input", function () { showLocal(el, el.value); });
       } else {
-        showLocal(el, el.getAttribute("data-beijing-time"));
+        showLocal(el, el.getAttribute("data-zone-time"));
       }
     });
   }
