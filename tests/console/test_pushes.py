@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -170,3 +171,19 @@ def test_an_editor_schedules_a_preview_and_may_move_it_but_not_a_publishers_push
     assert 'id="push-state">scheduled<' in editor_client.get(push_url).get_data(True)
     editor_client.post(preview_url + "/cancel", data={"csrf_token": editor_client.csrf})
     assert 'id="push-state">cancelled<' in editor_client.get(preview_url).get_data(True)
+
+
+def test_the_preview_shows_every_article_its_cover_and_the_preflight_result(editor_client, issue9):
+    page = editor_client.get("/console/issues/9/preview").get_data(as_text=True)
+    frames = re.findall(r'<iframe src="(/console/issues/9/articles/\d+)"', page)
+    covers = re.findall(r'<img src="(/console/issues/9/covers/\d+)"', page)
+    assert len(frames) == len(covers) >= 2
+    assert "Every article is within WeChat" in page
+    article = editor_client.get(frames[0])
+    assert article.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert "script-src" not in article.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in article.headers["Content-Security-Policy"]
+    assert "Foreword" in article.get_data(as_text=True)
+    cover = editor_client.get(covers[1])
+    assert cover.mimetype in ("image/jpeg", "image/png") and len(cover.data) > 1000
+    assert editor_client.get("/console/issues/9/articles/99").status_code == 404
