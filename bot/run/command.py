@@ -51,7 +51,8 @@ def _announce(plan: Plan) -> None:
             "WECHAT_TOKEN to use WeChat itself)"
         )
     else:
-        _say("WeChat: the real platform (WECHAT_APPID is set); no sandbox")
+        appid = plan.env_appid or "?"
+        _say(f"WeChat: the real platform, account {appid} (WECHAT_APPID is set); no sandbox")
 
 
 def _has_command(name: str) -> bool:

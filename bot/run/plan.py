@@ -33,6 +33,7 @@ class Plan:
     redis_url: str = ""  # empty: start the embedded Redis
     sandbox: bool = True
     lock: IO[str] | None = None  # held while the run lives (see hold_var_lock)
+    env_appid: str = ""
 
     @property
     def sandbox_port(self) -> int:
@@ -115,6 +116,7 @@ def decide(port: int, host: str | None) -> Plan:
         var=local_state.var_dir(env),
         redis_url=env.get("REDIS_URL", ""),
         sandbox=not real_wechat,
+        env_appid=env.get("WECHAT_APPID", ""),
     )
     plan.lock = hold_var_lock(plan.var)
     check_port_free(plan.host, plan.port, "web app")

@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -75,7 +76,7 @@ def test_run_with_nothing_configured_serves_the_bot_and_ctrl_c_stops_it_all(star
     account = json.loads((var_dir / "wechat.json").read_text())
     probe = subprocess.run(
         [
-            str(PROJECT_ROOT / ".venv" / "bin" / "python"),
+            sys.executable,
             "-c",
             "from config import load_settings; s = load_settings();"
             "print(s.WECHAT_APPID, s.WECHAT_API_BASE, s.REDIS_URL)",
