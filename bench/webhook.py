@@ -6,7 +6,7 @@ Flask app that answers constant XML (the floor), once serving the real app. Driv
 a Lua script when installed, else a Python load generator), in plaintext and safe mode, and
 prints req/s, p50, p99 and the ratio to the floor. Bounded to about a minute.
 
-    .venv/bin/python bench/webhook.py [--seconds 8] [--redis-url redis://127.0.0.1:6379/1]
+    .venv/bin/python bench/webhook.py [--seconds 3] [--rounds 3] [--redis-url redis://127.0.0.1:6379/1]
 
 Every message is new, so each call claims its id in Redis and caches its reply (dedup on).
 """
@@ -277,10 +277,25 @@ def run_python(url: str, requests: list[tuple[str, str]], seconds: float, work: 
     }
 
 
+CONFIGS = (
+    # name, gunicorn target, message mode
+    ("floor (constant XML)", "bench.webhook:floor_app()", "plain"),
+    ("webhook plaintext + dedup", "bot:create_app()", "plain"),
+    ("webhook safe mode + dedup", "bot:create_app()", "safe"),
+    ("safe + dedup, help only", "bench.webhook:webhook_only_app()", "safe"),
+)
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=8.0, help="duration of each run")
-    parser.add_argument("--messages", type=int, default=30000, help="distinct messages per mode")
+    parser.add_argument("--seconds", type=float, default=3.0, help="duration of each run")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each endpoint, interleaved")
+    parser.add_argument("--messages", type=int, default=12000, help="distinct messages per run")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/1")
     args = parser.parse_args()
 
@@ -297,52 +312,50 @@ def main() -> None:
         # Point the API client at a closed port: the bench must never call WeChat.
         "WECHAT_API_BASE": f"http://127.0.0.1:{free_port()}/cgi-bin/",
     }
-    first_id = time.time_ns() // 1000
-    plans = {
-        "plain": messages(args.messages, "plain", first_id),
-        "safe": messages(args.messages, "safe", first_id + args.messages),
-    }
-    results: dict[str, dict] = {}
+    next_id = time.time_ns() // 1000
+
+    def fresh(count: int, mode: str) -> list[tuple[str, str]]:
+        nonlocal next_id
+        next_id += count
+        return messages(count, mode, next_id - count)
+
+    runs: dict[str, list[dict]] = {name: [] for name, _, _ in CONFIGS}
     with tempfile.TemporaryDirectory(prefix="bench-webhook-") as tmp:
         work = Path(os.environ.get("BENCH_KEEP", tmp))
-        floor = Gunicorn("bench.webhook:floor_app()", env, work, "floor")
+        servers: dict[str, Gunicorn] = {}
         try:
-            drive(floor.url, plans["plain"][:2000], 1, work)  # warm-up
-            results["floor (constant XML)"] = drive(floor.url, plans["plain"], args.seconds, work)
+            for _, target, _ in CONFIGS:
+                if target not in servers:
+                    servers[target] = Gunicorn(target, env, work, target.split(":")[0])
+            for _, target, mode in CONFIGS:
+                drive(servers[target].url, fresh(1500, mode), 1, work)  # warm-up
+            # Interleaved rounds: the machine's load drifts, so each ratio compares runs made
+            # seconds apart, and the median of the rounds is reported.
+            for _ in range(args.rounds):
+                for name, target, mode in CONFIGS:
+                    plan = fresh(args.messages, mode)
+                    runs[name].append(drive(servers[target].url, plan, args.seconds, work))
         finally:
-            floor.stop()
-        app = Gunicorn("bot:create_app()", env, work, "app")
-        try:
-            warm = messages(2000, "plain", first_id + 2 * args.messages)
-            drive(app.url, warm, 1, work)
-            results["webhook plaintext + dedup"] = drive(
-                app.url, plans["plain"], args.seconds, work
-            )
-            results["webhook safe mode + dedup"] = drive(app.url, plans["safe"], args.seconds, work)
-        finally:
-            app.stop()
-        bare = Gunicorn("bench.webhook:webhook_only_app()", env, work, "webhook-only")
-        try:
-            warm = messages(2000, "safe", first_id + 3 * args.messages)
-            drive(bare.url, warm, 1, work)
-            safe = messages(args.messages, "safe", first_id + 4 * args.messages)
-            results["safe + dedup, help only"] = drive(bare.url, safe, args.seconds, work)
-        finally:
-            bare.stop()
+            for server in servers.values():
+                server.stop()
 
-    floor_rps = results["floor (constant XML)"]["rps"]
+    floor = runs[CONFIGS[0][0]]
     print(
         f"POST /wechat, gunicorn config/gunicorn.py (2 workers), {CONNECTIONS} connections, "
-        f"{args.seconds:g} s per run, load by {tool}, {os.cpu_count()} CPUs"
+        f"load by {tool}, {args.rounds} interleaved runs of {args.seconds:g} s (medians), "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
     )
     print(f"{'endpoint':30} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs floor':>9} {'errors':>7}")
-    for name, r in results.items():
+    for name, results in runs.items():
+        ratio = median([r["rps"] / f["rps"] for r, f in zip(results, floor, strict=True)])
         print(
-            f"{name:30} {r['rps']:8.0f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} "
-            f"{r['rps'] / floor_rps:8.0%} {r['errors']:7d}"
+            f"{name:30} {median([r['rps'] for r in results]):8.0f} "
+            f"{median([r['p50_ms'] for r in results]):8.2f} "
+            f"{median([r['p99_ms'] for r in results]):8.2f} {ratio:8.0%} "
+            f"{sum(r['errors'] for r in results):7d}"
         )
-        if r["requests"] > args.messages:
-            print(f"  note: {r['requests']} requests > {args.messages} messages; some were retries")
+        if name != CONFIGS[0][0] and max(r["requests"] for r in results) > args.messages:
+            print(f"  note: a run sent more than {args.messages} messages; some were retries")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ _env = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    # Templates change with a deployment, not while it runs: no stat() per reply.
+    auto_reload=False,
 )
 
 

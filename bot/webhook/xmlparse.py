@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from xml.parsers import expat
 
-# Any markup declaration (DOCTYPE, ENTITY, ELEMENT, ...) is refused before parsing; CDATA
-# sections and comments are the only "<!" constructs a WeChat message can carry.
-_DECLARATION = re.compile(rb"<!(?!\[CDATA\[|--)")
+# Any markup declaration (DOCTYPE, ENTITY, ELEMENT, ...) is refused before parsing. CDATA
+# sections and comments are the only "<!" constructs a WeChat message carries; they are
+# skipped whole, so a follower's text may contain "<!DOCTYPE" inside its CDATA.
+_MARKUP = re.compile(rb"<!\[CDATA\[.*?\]\]>|<!--.*?-->|<!", re.DOTALL)
 
 
 class XMLRefused(ValueError):
@@ -20,8 +21,9 @@ def _forbid(*_args) -> None:
 
 def parse(data: bytes) -> dict:
     """Parse UTF-8 XML into nested dicts (repeated tags become lists); the root is dropped."""
-    if _DECLARATION.search(data):
-        raise XMLRefused("markup declaration (DOCTYPE or ENTITY) refused")
+    for match in _MARKUP.finditer(data):
+        if match.end() - match.start() == 2:
+            raise XMLRefused("markup declaration (DOCTYPE or ENTITY) refused")
     parser = expat.ParserCreate(encoding="utf-8")
     # Second line of defence should the scan above ever miss one: no DTD, no entity is honoured.
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)

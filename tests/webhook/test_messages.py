@@ -200,3 +200,18 @@ def test_missing_required_fields_are_refused():
 def test_declarations_and_broken_xml_are_refused(body):
     with pytest.raises(XMLRefused):
         parse(body)
+
+
+def test_a_follower_may_write_markup_inside_cdata():
+    msg = parse(text_xml("see <!DOCTYPE html> <!ENTITY x> <!-- hi -->"))
+    assert msg.content == "see <!DOCTYPE html> <!ENTITY x> <!-- hi -->"
+
+
+def test_an_unterminated_section_is_refused_quickly():
+    import time
+
+    body = ("<xml><Content>" + "<![CDATA[" * 100_000 + "</Content></xml>").encode()
+    started = time.perf_counter()
+    with pytest.raises(XMLRefused):
+        parse_message(body)
+    assert time.perf_counter() - started < 0.5
