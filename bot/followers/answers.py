@@ -70,28 +70,33 @@ def text(ctx, name: str, **values) -> FullText:
 
 
 def finish(ctx, reply: Reply | None) -> Reply | None:
-    """Page a long text, and deliver held reminders with a text answer (a news card cannot
-    carry them: they wait for the next text)."""
-    pipe = ctx.redis.pipeline()
-    pipe.sismember(reminders.HELD_SET, ctx.openid)
-    content = None
-    full = reply.content if isinstance(reply, TextReply) else ""
-    if isinstance(reply, TextReply) and not isinstance(reply, NextPage):
-        content = texts.keep_pages(pipe, ctx.openid, full, ctx.lang)
-    has_held = pipe.execute()[0]
-    if content is not None:
-        reply = TextReply(content)
-    if isinstance(reply, NewsReply) or not has_held:
+    """Deliver held reminders with a text answer (a news card cannot carry them: they wait for
+    the next text or the job), and cut a long text into pages.
+
+    The context step already asked Redis whether reminders are held (ctx.has_held), and the
+    pages are written with the reply's caching (ctx.write_later): no round trip of its own.
+    """
+    has_held = getattr(ctx, "has_held", None)
+    if has_held is None:
+        has_held = reminders.has_held(ctx.redis, ctx.openid)
+    text = reply.content if isinstance(reply, TextReply) else None
+    if has_held and not isinstance(reply, NewsReply):
+        held = reminders.take_held(ctx.redis, ctx.openid)
+        for item in held:
+            reminders.mark(ctx.redis, ctx.openid, item["id"], reminders.DELIVERED)
+        if held:
+            log.info("follower %s: %d held reminder(s) go with the answer", ctx.openid, len(held))
+            text = "\n\n".join([item["text"] for item in held] + ([text] if text else []))
+            if reply is None or isinstance(reply, NextPage):
+                reply = NextPage(text)
+            else:
+                reply = FullText(text)
+    if isinstance(reply, NextPage) or text is None:
         return reply
-    held = reminders.take_held(ctx.redis, ctx.openid)
-    if not held:
-        return reply
-    for item in held:
-        reminders.mark(ctx.redis, ctx.openid, item["id"], reminders.DELIVERED)
-    log.info("follower %s: %d held reminder(s) delivered with the answer", ctx.openid, len(held))
-    parts = [item["text"] for item in held] + ([full] if full else [])
-    body = "\n\n".join(parts)
-    return TextReply(texts.paged(ctx.redis, ctx.openid, body, ctx.lang))
+    first, rest = texts.split(text, ctx.lang)
+    openid = ctx.openid
+    ctx.write_later(lambda pipe: texts.store_pages(pipe, openid, rest))
+    return TextReply(first)
 
 
 def answering(handler):

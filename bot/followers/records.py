@@ -133,22 +133,19 @@ def touch(r: redis.Redis, openid: str, now: float | None = None) -> None:
     """Note an interaction (message, click, scan): it opens the 48-hour window again."""
     now = time.time() if now is None else now
     pipe = r.pipeline(transaction=False)
-    pipe.hset(record_key(openid), mapping={"openid": openid, "last_seen": now})
-    pipe.zadd(SEEN_KEY, {openid: now})
+    queue_touch(pipe, openid, now)
     pipe.execute()
 
 
-def seen(r: redis.Redis, openid: str, now: float | None = None) -> Follower | None:
-    """Note an interaction and read the record in one round trip (None: not known before)."""
-    now = time.time() if now is None else now
-    pipe = r.pipeline(transaction=False)
-    pipe.hgetall(record_key(openid))
+def queue_touch(pipe, openid: str, now: float) -> None:
+    """Queue the writes of an interaction on a pipeline (see touch)."""
     pipe.hset(record_key(openid), mapping={"openid": openid, "last_seen": now})
     pipe.zadd(SEEN_KEY, {openid: now})
-    data = pipe.execute()[0]
-    if not data.get("status"):
-        return None
-    return Follower.from_hash(openid, {**data, "last_seen": now}, set())
+
+
+def from_record(openid: str, data: dict[str, str]) -> Follower | None:
+    """The follower a `follower:<openid>` hash describes (None when it is not a record)."""
+    return Follower.from_hash(openid, data, set()) if data.get("status") else None
 
 
 def set_language(r: redis.Redis, openid: str, lang: str, source: str = SOURCE_CHOICE) -> None:

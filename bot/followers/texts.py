@@ -59,24 +59,28 @@ def _cut(text: str, limit: int) -> list[str]:
     return pages or [""]
 
 
-def keep_pages(pipe, openid: str, text: str, lang: str) -> str:
-    """Queue on `pipe` what MORE needs after this answer; returns the page to send now.
-
-    A short answer clears the pages of an earlier long one (MORE would answer out of turn).
-    """
-    pipe.delete(more_key(openid))
+def split(text: str, lang: str) -> tuple[str, list[str]]:
+    """The page to send now (with a MORE hint when there is more) and the pages kept for MORE."""
     if len(text.encode()) <= MAX_TEXT_BYTES:
-        return text
+        return text, []
     pages = _cut(text, _PAGE_BYTES)
-    pipe.rpush(more_key(openid), *pages[1:])
-    pipe.expire(more_key(openid), MORE_TTL)
-    return pages[0] + "\n\n" + say("more_hint", lang, page=1, pages=len(pages))
+    return pages[0] + "\n\n" + say("more_hint", lang, page=1, pages=len(pages)), pages[1:]
+
+
+def store_pages(pipe, openid: str, rest: list[str]) -> None:
+    """Queue on `pipe` the pages MORE gives next; no pages clears those of an earlier answer
+    (MORE would otherwise answer out of turn)."""
+    pipe.delete(more_key(openid))
+    if rest:
+        pipe.rpush(more_key(openid), *rest)
+        pipe.expire(more_key(openid), MORE_TTL)
 
 
 def paged(r: redis.Redis, openid: str, text: str, lang: str) -> str:
-    """The first page of `text`; the rest is kept for MORE (a new long answer replaces it)."""
+    """The first page of `text`, the rest kept for MORE at once (outside the webhook's path)."""
+    first, rest = split(text, lang)
     pipe = r.pipeline()
-    first = keep_pages(pipe, openid, text, lang)
+    store_pages(pipe, openid, rest)
     pipe.execute()
     return first
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from flask import current_app
 
-from bot.followers import language, records
+from bot.followers import language, records, reminders
 from bot.webhook.messages import (
     ClickEvent,
     LocationEvent,
@@ -93,7 +94,16 @@ def follower_context(message, ctx) -> None:
             watch_next_issue(ctx.redis, ctx.openid)
         ctx.lang = follower.language
         return
-    follower = records.seen(ctx.redis, ctx.openid)
+    # One round trip reads the record and whether reminders wait for this follower's next
+    # answer; the interaction itself is written with the reply's caching.
+    now = time.time()
+    pipe = ctx.redis.pipeline(transaction=False)
+    pipe.hgetall(records.record_key(ctx.openid))
+    pipe.sismember(reminders.HELD_SET, ctx.openid)
+    data, ctx.has_held = pipe.execute()
+    openid = ctx.openid
+    ctx.write_later(lambda later: records.queue_touch(later, openid, now))
+    follower = records.from_record(ctx.openid, data)
     if follower is None:
         # Followed before the bot kept records: count them in from now on.
         follower = records.subscribe(ctx.redis, ctx.openid)

@@ -9,6 +9,7 @@ import pytest
 
 from bot.followers import delivery, records, reminders
 from bot.wechat import get_client
+from tests.support.live import wait_until
 
 HOURS = 3600
 
@@ -22,6 +23,18 @@ def run_job(bot_app, redis_client):
             return delivery.send_due(redis_client, get_client())
 
     return run
+
+
+def written_back(redis_client, openid: str, since: float) -> None:
+    """Wait for the webhook's after-reply write of an interaction made after `since` (it follows
+    the reply by a moment), so that a test's own change of last_seen is not overwritten."""
+    wait_until(lambda: records.get(redis_client, openid).last_seen >= since)
+
+
+def backdate(redis_client, openid: str, hours: float, since: float) -> None:
+    """Make the bot's record say the follower last wrote `hours` ago."""
+    written_back(redis_client, openid, since)
+    records.touch(redis_client, openid, now=time.time() - hours * HOURS)
 
 
 def custom_messages(phones, name: str) -> list[dict]:
@@ -54,10 +67,11 @@ def test_outside_the_window_the_reminder_comes_with_the_next_answer(
     phones, seed_issue, run_job, redis_client
 ):
     phones.follow("uma", language="en")
+    asked = time.time()
     phones.text("uma", "remind 1")
     openid = phones.openid("uma")
     # Uma last wrote two days ago (as far as the bot knows): WeChat would refuse to write to her.
-    records.touch(redis_client, openid, now=time.time() - 49 * HOURS)
+    backdate(redis_client, openid, 49, since=asked)
     assert run_job() == {"held": 1}
     assert custom_messages(phones, "uma") == []
     answer = phones.text("uma", "events")
@@ -132,7 +146,7 @@ def test_the_next_issue_is_announced_once_it_is_published(
 
 
 def test_the_reminder_task_runs_on_a_real_worker(phones, seed_issue, settings_env, sandbox):
-    from tests.support.live import start_celery_worker, wait_until
+    from tests.support.live import start_celery_worker
 
     phones.follow("yara", language="en")
     phones.text("yara", "remind 2")
@@ -156,13 +170,17 @@ def test_a_held_reminder_waits_out_a_news_card_then_goes_by_the_job(
     phones, published_seed, run_job, redis_client
 ):
     phones.follow("anna", language="en")
+    asked = time.time()
     phones.text("anna", "remind 3")
-    records.touch(redis_client, phones.openid("anna"), now=time.time() - 49 * HOURS)
+    backdate(redis_client, phones.openid("anna"), 49, since=asked)
     assert run_job() == {"held": 1}
     # Her next answer is a news card, which cannot carry the reminder ...
+    wrote = time.time()
     [card] = phones.say("anna", "latest")
     assert card["type"] == "news"
-    # ... but she wrote, so the window is open again and the job sends it, once.
+    # ... but she wrote, so the window is open again (the webhook notes it with the reply's
+    # caching, a moment after answering) and the job sends it, once.
+    written_back(redis_client, phones.openid("anna"), since=wrote)
     assert run_job() == {"sent": 1}
     [sent] = custom_messages(phones, "anna")
     assert "Second Field Visit in China for EU Officials" in sent["content"]
