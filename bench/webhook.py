@@ -328,7 +328,7 @@ def main() -> None:
                 if target not in servers:
                     servers[target] = Gunicorn(target, env, work, target.split(":")[0])
             for _, target, mode in CONFIGS:
-                drive(servers[target].url, fresh(1500, mode), 1, work)  # warm-up
+                drive(servers[target].url, fresh(5000, mode), 1, work)  # warm-up
             # Interleaved rounds: the machine's load drifts, so each ratio compares runs made
             # seconds apart, and the median of the rounds is reported.
             for _ in range(args.rounds):

@@ -219,3 +219,11 @@ def test_a_decrypted_payload_never_reaches_the_log(test_client, logged):
     path, body = wire.safe_request(text_xml("boom 机密内容"))
     assert post(test_client, path, body).status_code == 200
     assert "机密内容" not in logged.text
+
+
+def test_without_redis_the_call_is_refused_with_503_so_wechat_retries(settings_env, logged):
+    from tests.support.live import free_port
+
+    dead = create_app({**settings_env, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/1"})
+    response = post(dead.test_client(), *wire.plain_request(text_xml("help")))
+    assert_refused(response, 503, logged, "Redis unavailable")
