@@ -5,13 +5,14 @@ from __future__ import annotations
 import secrets
 import signal
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import click
 
 from bot.run.plan import Plan, RunError, decide, hide_password
-from bot.run.stack import Stack
+from bot.run.stack import Interrupted, Stack
 from config import PROJECT_ROOT
 
 SAMPLE_ISSUE = PROJECT_ROOT / "bot" / "newsletter" / "samples" / "issue-09.txt"
@@ -19,12 +20,15 @@ DEMO_STAFF = "demo"
 DEMO_FOLLOWER = "alice"
 
 
-class _Stop(Exception):
-    """Raised by the signal handlers: Ctrl-C, SIGTERM or a closed terminal."""
+# Set by Ctrl-C, SIGTERM or a closed terminal. The handler only sets it: an exception raised
+# from a signal handler can land in a __del__ or a callback, where Python drops it.
+_stopping = threading.Event()
+_signal_name: list[str] = []
 
 
 def _on_signal(signum, frame):
-    raise _Stop(signal.Signals(signum).name)
+    _signal_name.append(signal.Signals(signum).name)
+    _stopping.set()
 
 
 def _say(line: str = "") -> None:
@@ -102,6 +106,9 @@ def _start(stack: Stack) -> tuple[list[str], tuple[str, str] | None]:
             note = f"{DEMO_FOLLOWER} follows the account in the sandbox"
             steps.append(pool.submit(_demo_step, stack, follow, note))
         stack.wait_background_ready()
+        while not all(future.done() for future in [*steps, login]):
+            if stack.stopping.wait(0.1):
+                raise Interrupted()
         notes = [note for note in (step.result() for step in steps) if note]
         return notes, login.result()
     finally:
@@ -168,22 +175,25 @@ def run(port: int, host: str | None) -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     _announce(plan)
-    stack = Stack(plan)
+    stack = Stack(plan, _stopping)
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _on_signal)
     code = 0
     try:
         notes, login = _start(stack)
         _print_ready(stack, time.monotonic() - started, notes, login)
-        while (dead := stack.exited()) is None:
-            time.sleep(0.2)
-        click.echo(f"error: {stack.death_line(dead)}; stopping everything", err=True)
-        code = 1
+        while not _stopping.wait(0.2):
+            if (dead := stack.exited()) is not None:
+                click.echo(f"error: {stack.death_line(dead)}; stopping everything", err=True)
+                code = 1
+                break
+        else:
+            _say(f"{_signal_name[0]}: stopping")
     except RunError as exc:
         click.echo(f"error: {exc}", err=True)
         code = 1
-    except _Stop as stop:
-        _say(f"{stop}: stopping")
+    except Interrupted:
+        _say(f"{_signal_name[0]}: stopping")
     finally:
         # A second Ctrl-C must not cut the shutdown short and leave children behind.
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):

@@ -162,6 +162,8 @@ def child_environment(plan: Plan, redis_url: str) -> dict[str, str]:
     if not given_environment().get("SECRET_KEY"):
         env["SECRET_KEY"] = _local_secret_key(plan.var)
     if plan.sandbox:
+        # One web process (with its threads) is plenty for a demo and starts sooner.
+        env.setdefault("WEB_CONCURRENCY", "1")
         account = local_state.sandbox_account(plan.var)
         env.update(local_state.account_settings(account))
         env["WECHAT_API_BASE"] = plan.sandbox_url + "/cgi-bin/"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -35,14 +36,21 @@ def mmsp_bot(*args: str) -> list[str]:
     return [sys.executable, "-c", "from bot.cli import main; main()", *args]
 
 
+class Interrupted(Exception):
+    """A stop was asked for (Ctrl-C, SIGTERM) while the stack was starting."""
+
+
 class Stack:
     """Starts the children in order, waits until each is ready, watches and stops them."""
 
-    def __init__(self, plan: Plan):
+    def __init__(self, plan: Plan, stopping: threading.Event | None = None):
         self.plan = plan
+        # Set by the signal handlers; the waits below check it between their polls.
+        self.stopping = stopping or threading.Event()
         self.logs = plan.var / "logs"
         self.redis: Child | None = None
         self.children: list[Child] = []
+        self.commands: list[subprocess.Popen] = []
         self.env: dict[str, str] = {}
         self.redis_url = plan.redis_url
 
@@ -106,6 +114,8 @@ class Stack:
     def _wait(self, name: str, ready, what: str) -> None:
         deadline = time.monotonic() + START_TIMEOUT
         while not ready():
+            if self.stopping.is_set():
+                raise Interrupted()
             self._raise_if_one_exited()
             if time.monotonic() > deadline:
                 raise RunError(f"{name} did not {what} within {START_TIMEOUT:.0f} s ({self.logs})")
@@ -142,27 +152,34 @@ class Stack:
 
     def run_command(self, *args: str, stdin: str | None = None, timeout: float = 30) -> str:
         """Run `mmsp-bot ARGS` against this stack; its output, or RunError with its last line."""
+        proc = subprocess.Popen(
+            mmsp_bot(*args),
+            env=self.env,
+            cwd=PROJECT_ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.commands.append(proc)
         try:
-            done = subprocess.run(
-                mmsp_bot(*args),
-                env=self.env,
-                cwd=PROJECT_ROOT,
-                input=stdin,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-            )
+            out, err = proc.communicate(stdin, timeout=timeout)
         except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
             raise RunError(f"mmsp-bot {args[0]} did not finish within {timeout:.0f} s") from None
-        if done.returncode != 0:
-            lines = (done.stderr or done.stdout).strip().splitlines() or ["no output"]
+        if proc.returncode != 0:
+            lines = (err or out).strip().splitlines() or [f"exit code {proc.returncode}"]
             raise RunError(f"mmsp-bot {' '.join(args[:2])} failed: {lines[-1]}")
-        return done.stdout
+        return out
 
     # shutdown -----------------------------------------------------------------------------
 
     def stop(self) -> None:
         """Stop the programs first and Redis last, so that they shut down against a live Redis."""
+        for proc in self.commands:  # demo steps still running when a stop came
+            if proc.poll() is None:
+                proc.kill()
         stop_all(self.children)
         if self.redis is not None:
             stop_all([self.redis])

@@ -117,7 +117,8 @@ def test_restart_keeps_account_and_data_and_a_dead_child_stops_everything(starte
     worker = next(
         pid
         for pid in processes_with_env("MMSP_VAR_DIR", str(var_dir))
-        if b"worker" in Path(f"/proc/{pid}/cmdline").read_bytes() and os.getpgid(pid) == pid
+        if b"worker" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        and os.getpgid(pid) == pid
     )
     os.kill(worker, signal.SIGKILL)
     assert second.finish(60) == 1
@@ -145,4 +146,19 @@ def test_with_wechat_and_redis_configured_it_says_so_and_starts_no_sandbox(
         requests.get(f"http://127.0.0.1:{port + 1}/", timeout=2)
     assert not (var_dir / "redis").exists(), "no embedded Redis"
     assert run.interrupt() == 0
+    assert processes_with_env("MMSP_VAR_DIR", str(var_dir)) == []
+
+
+def test_ctrl_c_while_starting_stops_what_was_started(started, var_dir):
+    run = started(_ports())
+    run.wait_for("WeChat:")
+    # Some children are up (the run itself is one of these processes), none of them ready.
+    wait_until(
+        lambda: len(processes_with_env("MMSP_VAR_DIR", str(var_dir))) >= 3,
+        timeout=30,
+        what="children starting",
+    )
+    assert run.interrupt() == 0
+    assert "SIGINT: stopping" in run.lines and run.lines[-1] == "stopped"
+    assert not any(line.startswith("ready in") for line in run.lines)
     assert processes_with_env("MMSP_VAR_DIR", str(var_dir)) == []
