@@ -7,7 +7,7 @@ that finds DONE answers the same bytes; one that finds PENDING waits for them a 
 otherwise answers `success`, so the handler never runs twice.
 
 Caching the reply is off the answer's path: a writer thread per process stores replies in
-batches (one pipeline per batch), so a request costs one round trip of its own. A retry that
+batches (one pipeline per 50 ms), so a request costs one round trip of its own. A retry that
 comes before the write lands is a retry that finds PENDING, and waits for it.
 """
 
@@ -95,9 +95,9 @@ class BatchWriter:
     """A thread that writes queued replies to Redis, many per pipeline; one per process."""
 
     BATCH = 256
-    # Gathering for a few milliseconds turns many replies into one round trip under load; a
-    # retry comes seconds later, so the delay costs nothing.
-    GATHER = 0.005
+    # Gathering for a few tens of milliseconds turns many replies into one round trip under
+    # load; WeChat's retry comes seconds later, so the delay costs nothing.
+    GATHER = 0.05
 
     def __init__(self, client: redis.Redis) -> None:
         self._redis = client

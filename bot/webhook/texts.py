@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import jinja2
 
 from config import PROJECT_ROOT
@@ -22,8 +24,19 @@ _env = jinja2.Environment(
 
 def render_text(name: str, lang: str = DEFAULT_LANG, **values) -> str:
     """The text of reply `name` in `lang` (English when there is no template in that language)."""
+    if not values:
+        return _fixed_text(name, lang)
+    return _template(name, lang).render(lang=lang, **values).strip()
+
+
+def _template(name: str, lang: str) -> jinja2.Template:
     try:
-        template = _env.get_template(f"{name}.{lang}.txt")
+        return _env.get_template(f"{name}.{lang}.txt")
     except jinja2.TemplateNotFound:
-        template = _env.get_template(f"{name}.{DEFAULT_LANG}.txt")
-    return template.render(lang=lang, **values).strip()
+        return _env.get_template(f"{name}.{DEFAULT_LANG}.txt")
+
+
+@functools.lru_cache(maxsize=256)
+def _fixed_text(name: str, lang: str) -> str:
+    # A template without values renders the same text every time: render it once.
+    return _template(name, lang).render(lang=lang).strip()
