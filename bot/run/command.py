@@ -5,14 +5,13 @@ from __future__ import annotations
 import secrets
 import signal
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import click
 
 from bot.run.plan import Plan, RunError, decide, hide_password
-from bot.run.stack import Interrupted, Stack
+from bot.run.stack import Interrupted, Stack, StopFlag
 from config import PROJECT_ROOT
 
 SAMPLE_ISSUE = PROJECT_ROOT / "bot" / "newsletter" / "samples" / "issue-09.txt"
@@ -22,13 +21,11 @@ DEMO_FOLLOWER = "alice"
 
 # Set by Ctrl-C, SIGTERM or a closed terminal. The handler only sets it: an exception raised
 # from a signal handler can land in a __del__ or a callback, where Python drops it.
-_stopping = threading.Event()
-_signal_name: list[str] = []
+_stopping = StopFlag()
 
 
 def _on_signal(signum, frame):
-    _signal_name.append(signal.Signals(signum).name)
-    _stopping.set()
+    _stopping.set(signal.Signals(signum).name)
 
 
 def _say(line: str = "") -> None:
@@ -188,12 +185,12 @@ def run(port: int, host: str | None) -> None:
                 code = 1
                 break
         else:
-            _say(f"{_signal_name[0]}: stopping")
+            _say(f"{_stopping.reason}: stopping")
     except RunError as exc:
         click.echo(f"error: {exc}", err=True)
         code = 1
     except Interrupted:
-        _say(f"{_signal_name[0]}: stopping")
+        _say(f"{_stopping.reason}: stopping")
     finally:
         # A second Ctrl-C must not cut the shutdown short and leave children behind.
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):

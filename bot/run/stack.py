@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -40,13 +39,36 @@ class Interrupted(Exception):
     """A stop was asked for (Ctrl-C, SIGTERM) while the stack was starting."""
 
 
+class StopFlag:
+    """Set by a signal handler, polled by loops.
+
+    A plain attribute on purpose: threading.Event.set() takes a lock that the interrupted main
+    thread may be holding inside Event.wait(), and the handler then waits for it forever.
+    """
+
+    def __init__(self) -> None:
+        self.reason = ""
+
+    def set(self, reason: str) -> None:
+        self.reason = reason
+
+    def is_set(self) -> bool:
+        return bool(self.reason)
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep (a signal's handler runs meanwhile), then say whether a stop was asked for."""
+        if not self.reason:
+            time.sleep(seconds)
+        return self.is_set()
+
+
 class Stack:
     """Starts the children in order, waits until each is ready, watches and stops them."""
 
-    def __init__(self, plan: Plan, stopping: threading.Event | None = None):
+    def __init__(self, plan: Plan, stopping: StopFlag | None = None):
         self.plan = plan
         # Set by the signal handlers; the waits below check it between their polls.
-        self.stopping = stopping or threading.Event()
+        self.stopping = stopping or StopFlag()
         self.logs = plan.var / "logs"
         self.redis: Child | None = None
         self.children: list[Child] = []
