@@ -215,3 +215,14 @@ def test_an_unterminated_section_is_refused_quickly():
     with pytest.raises(XMLRefused):
         parse_message(body)
     assert time.perf_counter() - started < 0.5
+
+
+def test_deep_nesting_is_refused():
+    body = ("<xml>" + "<a>" * 5000 + "x" + "</a>" * 5000 + "</xml>").encode()
+    with pytest.raises(XMLRefused, match="deeply"):
+        parse_message(body)
+
+
+def test_the_declared_encoding_is_ignored_utf8_is_read():
+    body = text_xml("中文").replace("<xml>", '<?xml version="1.0" encoding="ISO-8859-1"?><xml>')
+    assert parse(body).content == "中文"
