@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
-from tests.support.live import PROJECT_ROOT
+from tests.support.live import PROJECT_ROOT, free_port
 
 BIN = Path(sys.executable).parent
 
@@ -127,3 +128,17 @@ class RunCommand:
         for pid in processes_with_env("MMSP_VAR_DIR", self.env["MMSP_VAR_DIR"]):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+
+
+def free_pair() -> int:
+    """A web port whose next port (the sandbox's) is free too."""
+    for _ in range(50):
+        port = free_port()
+        if port < 65535:
+            try:
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port + 1))
+                return port
+            except OSError:
+                continue
+    raise AssertionError("no two free ports in a row")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -15,22 +14,8 @@ import redis
 import requests
 
 from tests.conftest import TEST_WECHAT
-from tests.run.runproc import RunCommand, bare_env, mmsp_bot, processes_with_env
-from tests.support.live import PROJECT_ROOT, free_port, wait_until
-
-
-def _ports() -> int:
-    """A web port whose next port (the sandbox's) is free too."""
-    for _ in range(50):
-        port = free_port()
-        if port < 65535:
-            try:
-                with socket.socket() as s:
-                    s.bind(("127.0.0.1", port + 1))
-                return port
-            except OSError:
-                continue
-    raise AssertionError("no two free ports in a row")
+from tests.run.runproc import RunCommand, bare_env, free_pair, mmsp_bot, processes_with_env
+from tests.support.live import PROJECT_ROOT, wait_until
 
 
 @pytest.fixture
@@ -53,7 +38,7 @@ def started(var_dir):
 
 
 def test_run_with_nothing_configured_serves_the_bot_and_ctrl_c_stops_it_all(started, var_dir):
-    port = _ports()
+    port = free_pair()
     run = started(port)
     run.wait_for("ready in")
     assert "embedded" in run.lines[0] and "sandbox" in run.lines[1]
@@ -99,7 +84,7 @@ def test_run_with_nothing_configured_serves_the_bot_and_ctrl_c_stops_it_all(star
 
 
 def test_restart_keeps_account_and_data_and_a_dead_child_stops_everything(started, var_dir):
-    port = _ports()
+    port = free_pair()
     first = started(port)
     first.wait_for("ready in")
     account = (var_dir / "wechat.json").read_text()
@@ -134,7 +119,7 @@ def test_restart_keeps_account_and_data_and_a_dead_child_stops_everything(starte
 def test_with_wechat_and_redis_configured_it_says_so_and_starts_no_sandbox(
     started, var_dir, redis_url, redis_client
 ):
-    port = _ports()
+    port = free_pair()
     run = started(
         port, REDIS_URL=redis_url, WECHAT_API_BASE="http://127.0.0.1:9/cgi-bin/", **TEST_WECHAT
     )
@@ -150,7 +135,7 @@ def test_with_wechat_and_redis_configured_it_says_so_and_starts_no_sandbox(
 
 
 def test_ctrl_c_while_starting_stops_what_was_started(started, var_dir):
-    run = started(_ports())
+    run = started(free_pair())
     run.wait_for("WeChat:")
     # Some children are up (the run itself is one of these processes), none of them ready.
     wait_until(

@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from tests.run.runproc import RunCommand, bare_env, processes_with_env
+from tests.run.runproc import RunCommand, bare_env, free_pair, processes_with_env
 from tests.support.live import free_port
 
 
@@ -27,7 +27,7 @@ def _refused(var_dir, args: list[str], **extra: str) -> str:
 
 @pytest.mark.parametrize("busy", ["web", "sandbox"])
 def test_a_port_in_use_is_named(tmp_path, busy):
-    port = free_port()
+    port = free_pair()
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", port if busy == "web" else port + 1))
         holder.listen()
@@ -38,19 +38,19 @@ def test_a_port_in_use_is_named(tmp_path, busy):
 
 def test_a_redis_that_does_not_answer_is_named(tmp_path):
     url = f"redis://127.0.0.1:{free_port()}/0"
-    line = _refused(tmp_path / "var", ["--port", str(free_port())], REDIS_URL=url)
+    line = _refused(tmp_path / "var", ["--port", str(free_pair())], REDIS_URL=url)
     assert url in line and "does not answer" in line
 
 
 def test_a_redis_password_is_not_printed(tmp_path):
     url = f"redis://:hunter2secret@127.0.0.1:{free_port()}/0"
-    line = _refused(tmp_path / "var", ["--port", str(free_port())], REDIS_URL=url)
+    line = _refused(tmp_path / "var", ["--port", str(free_pair())], REDIS_URL=url)
     assert "does not answer" in line and "hunter2secret" not in line
 
 
 def test_a_half_configured_wechat_account_is_named(tmp_path):
     line = _refused(
-        tmp_path / "var", ["--port", str(free_port())], WECHAT_APPID="wx0123456789abcdef"
+        tmp_path / "var", ["--port", str(free_pair())], WECHAT_APPID="wx0123456789abcdef"
     )
     assert "half configured" in line
     assert "WECHAT_SECRET, WECHAT_TOKEN not set" in line
@@ -63,5 +63,5 @@ def test_a_second_run_on_the_same_var_folder_is_refused(tmp_path):
         held.write("4242")
         held.flush()
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        line = _refused(var, ["--port", str(free_port())])
+        line = _refused(var, ["--port", str(free_pair())])
     assert "another mmsp-bot run (pid 4242)" in line and "MMSP_VAR_DIR" in line
