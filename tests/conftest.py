@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 import redis
 
 from bot import create_app
+
+# What `mmsp-bot run` records in the project's var/ (a sandbox account, an embedded Redis) must
+# not leak into tests: every test process and its children read an empty folder instead.
+os.environ.setdefault("MMSP_VAR_DIR", tempfile.mkdtemp(prefix="mmsp-test-var-"))
 
 # Each test run uses its own Redis database, so parallel runs on one machine do not meet.
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
