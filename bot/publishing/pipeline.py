@@ -38,7 +38,7 @@ POLL_AT = (3.0, 8.0, 14.0)
 # MP console) instead of being followed for ever.
 JOB_PATIENCE = 6 * 3600
 # After a submit whose answer was lost, how long WeChat gets to show the publication before the
-# draft is submitted again.
+# draft is submitted again (only if WeChat still has the draft in the box).
 PUBLISH_SETTLE = 20.0
 PUBLISH_STATUS = {
     1: "still publishing",
@@ -117,6 +117,11 @@ def _run(env: Env, push: Push, lease: Lease) -> Outcome:
             _fail(push, lease, fail.step, fail.errcode, fail.errmsg, fail.hint)
         except content.ContentError as exc:
             _fail(push, lease, "preflight", "", str(exc), "Fix the issue's content and push again.")
+        except ValueError as exc:
+            # Content that cannot be sent as it is (an unreadable image, an issue re-imported
+            # with another number of articles mid-push): retrying would not change it.
+            hint = "Check the issue's content and images, then push again."
+            _fail(push, lease, _step_name(push), "", str(exc)[:300], hint)
         except WeChatAPIError as exc:
             _fail(push, lease, _step_name(push), exc.errcode, exc.errmsg, exc.hint, exc.api)
     return Outcome(push.state)
@@ -255,8 +260,19 @@ def _submit_publish(env: Env, push: Push, lease: Lease) -> None:
         if found:
             log.info("push %s: the lost freepublish/submit did publish: %s", push.id, found[0])
             return _published(env, push, lease, found[0], found[1])
-        if time.time() - intent < PUBLISH_SETTLE:
-            raise _Wait(PUBLISH_SETTLE - (time.time() - intent))
+        waited = time.time() - intent
+        if waited < PUBLISH_SETTLE:
+            raise _Wait(PUBLISH_SETTLE - waited)
+        if not _draft_exists(env, push["draft_media_id"]):
+            # WeChat took the draft: the lost submit is publishing (or failed); never resubmit.
+            if waited > JOB_PATIENCE:
+                raise _Fail(
+                    "publish",
+                    "no result",
+                    "the draft was taken for publishing but no publication appeared",
+                    "Look in the MP console's publication records before pushing again.",
+                )
+            raise _Wait(30.0)
     lease.record({"publish_intent_at": time.time()})
 
     def after_network_error():
@@ -276,6 +292,16 @@ def _submit_publish(env: Env, push: Push, lease: Lease) -> None:
         "publishing",
         {"publish_id": publish_id, "publish_msg_data_id": result.get("msg_data_id", "")},
     )
+
+
+def _draft_exists(env: Env, media_id: str) -> bool:
+    try:
+        _call(lambda: env.client.draft.get(media_id), "draft/get")
+    except WeChatAPIError as exc:
+        if exc.errcode == 40007:
+            return False
+        raise
+    return True
 
 
 def _give_up_if_stale(push: Push, step: str) -> None:
