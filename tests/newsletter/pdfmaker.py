@@ -9,9 +9,15 @@ from fpdf import FPDF
 from bot.newsletter.covers import find_cjk_font
 
 
-def text_to_pdf(text: str) -> bytes:
-    """A4 pages, one text line per paragraph (wrapped to the page), a gap for each blank line."""
+def text_to_pdf(text: str, *, size: float = 10, margin: float = 10, align: str = "J") -> bytes:
+    """A4 pages, one text line per paragraph (wrapped to the page), a gap for each blank line.
+
+    `size` is the font size in points, `margin` the page margins in mm, `align` "J" (justified)
+    or "L" (ragged right).
+    """
     pdf = FPDF(format="A4")
+    pdf.set_margins(margin, margin, margin)
+    pdf.set_auto_page_break(True, margin=2 * margin)
     pdf.add_page()
     font = find_cjk_font()
     if font is None:
@@ -20,10 +26,14 @@ def text_to_pdf(text: str) -> bytes:
         pdf.add_font("body", fname=font, collection_font_number=0)
     else:
         pdf.add_font("body", fname=font)
-    pdf.set_font("body", size=10)
+    pdf.set_font("body", size=size)
+    height = size / 2
     for line in text.split("\n"):
         if line.strip():
-            pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
+            # A nested list item is set in from the margin, two spaces' width for each space.
+            indent = len(line) - len(line.lstrip(" "))
+            pdf.set_x(margin + indent * size * 0.18)
+            pdf.multi_cell(0, height, line.lstrip(" "), align=align, new_x="LMARGIN", new_y="NEXT")
         else:
-            pdf.ln(5)
+            pdf.ln(height)
     return bytes(pdf.output())
