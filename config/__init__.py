@@ -170,6 +170,11 @@ def load_settings(
         unknown = set(overrides) - {f.name for f in fields(Settings)}
         if unknown:
             raise SettingsError(f"unknown setting {sorted(unknown)[0]}")
-        settings = replace(settings, **overrides)
+        # Overrides may be typed values or environment-style text; text goes through the parsers.
+        parsed = {
+            name: _PARSERS.get(name, _text)(value) if isinstance(value, str) else value
+            for name, value in overrides.items()
+        }
+        settings = replace(settings, **parsed)
     _validate(settings)
     return settings

@@ -43,3 +43,11 @@ def test_environment_overrides_dotenv(tmp_path):
     settings = load_settings(environ={"REPLAY_WINDOW": "120"}, dotenv=dotenv)
     assert settings.TIMEZONE == "Europe/Brussels"
     assert settings.REPLAY_WINDOW == 120
+
+
+def test_text_overrides_are_parsed_like_the_environment():
+    settings = load_settings(
+        environ={}, overrides={"STAFF_OPENIDS": "o1, o2", "REPLAY_WINDOW": "60"}
+    )
+    assert settings.STAFF_OPENIDS == ("o1", "o2")
+    assert settings.REPLAY_WINDOW == 60
