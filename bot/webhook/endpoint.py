@@ -136,7 +136,7 @@ class Webhook:
         if not claim.owned:
             body = claim.body
             if body is None:
-                body = self.dedup.wait_for(key, started + DUPLICATE_WAIT)
+                body = self.dedup.wait_for(key, started + self.dedup.wait)
                 if body is None:
                     log.warning("retry of %s while its first call still runs: success", key)
                     return SUCCESS

@@ -110,7 +110,7 @@ def test_body_over_the_limit_is_413(client, logged):
 def test_malformed_xml_and_declarations_are_400_within_milliseconds(client, logged, body):
     started = time.perf_counter()
     response = post(client, signed_path(), body)
-    assert time.perf_counter() - started < 0.1
+    assert time.perf_counter() - started < 0.5  # an expansion would take seconds and GBs
     assert response.status_code == 400
     assert len(refusal_lines(logged)) == 1
 
@@ -119,7 +119,7 @@ def test_billion_laughs_inside_the_encrypted_payload_is_400(client, logged):
     path, body = wire.safe_request(LAUGHS)
     started = time.perf_counter()
     response = post(client, path, body)
-    assert time.perf_counter() - started < 0.1
+    assert time.perf_counter() - started < 0.5  # an expansion would take seconds and GBs
     assert_refused(response, 400, logged, "declaration")
 
 

@@ -62,7 +62,7 @@ def test_simultaneous_duplicates_on_two_workers_run_the_handler_once(gunicorn, r
     started = time.monotonic()
     with ThreadPoolExecutor(6) as pool:
         responses = list(pool.map(lambda _: send(gunicorn, request), range(6)))
-    assert time.monotonic() - started < 4
+    assert time.monotonic() - started < 8  # nobody waited out a deadline per call
     assert [r.status_code for r in responses] == [200] * 6
     assert len({r.content for r in responses}) == 1
     assert open_reply(responses[0].content)["Content"] == f"slept {msg_id}"
@@ -78,7 +78,7 @@ def test_a_retry_during_a_slow_first_call_gets_success_and_never_reruns(gunicorn
         retry_started = time.monotonic()
         retry = pool.submit(send, gunicorn, request).result()
         waited = time.monotonic() - retry_started
-        assert retry.content == b"success" and 2.5 < waited < 4.5
+        assert retry.content == b"success" and 2.5 < waited < 6
         assert wire.read_reply(first.result().content)["Content"] == f"slept {msg_id}"
     later = send(gunicorn, request)
     assert later.content == first.result().content
