@@ -1,12 +1,13 @@
 """A PDF's text rebuilt from its layout: one line per paragraph, wrapped lines joined back.
 
-pdfminer.six gives every text line with its box. A line is a wrap, not the end of a paragraph,
-when the next line's first word would not have fitted in the space left on it (a typesetter
-moves a word down only when it does not fit), the next line starts at the same left edge, and
-no vertical gap separates them. A gap between blocks becomes a blank line; a paragraph that runs
-over a page break is joined across it. A word hyphenated at a line end loses its hyphen only
-when the document spells it elsewhere without one.
-"""
+pdfminer.six gives every text line with its box (the newsletter is read as one column, top to
+bottom). A line is a wrap, not the end of a paragraph, when the next line's first word would
+not have fitted in the space left on it (a typesetter moves a word down only when it does not
+fit) or, in justified text, when it was stretched to the right edge; the next line must start at
+the same left edge with no vertical gap. A gap between lines becomes a blank line. Over a page
+break, where no gap can be read, a paragraph goes on unless the page had room for another line
+or, in justified text, its short last line ends a sentence. A word hyphenated at a line end
+loses its hyphen only when the document spells it elsewhere without one."""
 
 from __future__ import annotations
 
@@ -34,7 +35,6 @@ _SLACK = 0.5
 _FULL_SHARE = 0.3
 # Points within which a list item set in from the text's edge is read as nested.
 _NEST = 40.0
-# Justified or widely spaced lines keep their words together in one line.
 # Justified lines with few words have wide gaps; a large char_margin keeps each a single line
 # (the newsletter is set in one column, so no neighbouring column gets merged in).
 _PARAMS = LAParams(char_margin=60.0, line_margin=0.5, word_margin=0.1)
@@ -164,10 +164,12 @@ class _Layout:
             return False
         if new_page and self.room_below(line):
             return False
-        if self.justified:
-            # Justified text stretches each wrapped line to the edge and leaves a paragraph's
-            # last line short; a heading set ragged in it is matched over its lines later.
-            return line.x1 >= right - _SLACK
+        if self.justified and line.x1 >= right - _SLACK:
+            return True  # justified text stretches each wrapped line to the edge
+        if new_page and self.justified and line.text.endswith(_TERMINAL):
+            # and leaves a paragraph's last line short: with no gap to read over a page break,
+            # a short finished sentence there ends its paragraph (a ragged title goes on).
+            return False
         if new_page and line.text.endswith(_TERMINAL) and _URL.match(after.text):
             return False  # a source link heading the next page stands on its own
         return line.x1 + line.space + after.first_word > right - _SLACK

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from bot.newsletter import blocks
 from bot.newsletter.dates import month_number
 from bot.newsletter.decode import MAX_BYTES, IssueImportError, decode_bytes
-from bot.newsletter.events import story_events
+from bot.newsletter.events import dateline_place, story_events
 from bot.newsletter.model import Foreword, Issue, Section, Story
 from bot.newsletter.tokens import STOPWORDS
 
@@ -36,6 +36,8 @@ _ORDINALS = {
 }  # fmt: skip
 UPCOMING_HEADINGS = {"coming soon", "upcoming events", "upcoming", "forthcoming events"}
 _MATCH_SHARE = 0.75
+# A heading wrapped by a PDF is looked for over at most this many lines.
+_WRAPPED_LINES = 3
 
 
 @dataclass
@@ -128,15 +130,24 @@ class _Parser:
         return Foreword(paragraphs, signatory)
 
     def index(self, start: int) -> tuple[list[_IndexEntry], int]:
+        """The INDEX entries; a line right under an entry that starts none continues it (a PDF
+        wrapped the entry), unless it is the heading of a listed section (the body begins)."""
         sections: list[_IndexEntry] = []
+        last: _IndexEntry | None = None
         i = start + 1
         while i < len(self.lines):
             text = self.lines[i].strip()
             page = _PAGE_RE.match(text)
             if page:
-                sections.append(_IndexEntry(page["title"].strip(), i))
+                last = _IndexEntry(page["title"].strip(), i)
+                sections.append(last)
             elif blocks.is_bullet(text) and sections:
-                sections[-1].stories.append(_IndexEntry(blocks.bullet_text(text), i))
+                last = _IndexEntry(blocks.bullet_text(text), i)
+                sections[-1].stories.append(last)
+            elif text and last is not None and self.lines[i - 1].strip():
+                if any(_words(text) == _words(s.title) for s in sections):
+                    break
+                last.title = f"{last.title} {text}"
             elif text:
                 break
             i += 1
@@ -151,8 +162,9 @@ class _Parser:
         pos = start
         for s_no, section in enumerate(sections):
             section_at[s_no] = None
+            wanted = _words(section.title)
             for i in range(pos, len(self.lines)):
-                if _heading_like(self.lines[i]) and _words(self.lines[i]) == _words(section.title):
+                if self.heading_at(i, section.title, lambda text, w=wanted: _words(text) == w):
                     section_at[s_no], pos = i, i + 1
                     claimed.add(i)
                     break
@@ -162,18 +174,50 @@ class _Parser:
         for key in order:
             entry = sections[key[0]].stories[key[1]]
             story_at[key] = None
-            wanted = entry.title.strip().lower()
+            upcoming = entry.title.strip().lower() in UPCOMING_HEADINGS
+
+            def matches(text: str, title: str = entry.title, upcoming: bool = upcoming) -> bool:
+                if upcoming and text.strip().lower() in UPCOMING_HEADINGS:
+                    return True
+                return _share(title, text) >= _MATCH_SHARE
+
             for i in range(pos, len(self.lines)):
-                text = self.lines[i]
-                if i in claimed or not _heading_like(text):
-                    continue
-                upcoming = wanted in UPCOMING_HEADINGS and text.strip().lower() in UPCOMING_HEADINGS
-                if upcoming or _share(entry.title, text) >= _MATCH_SHARE:
+                if i not in claimed and self.heading_at(i, entry.title, matches, claimed):
                     story_at[key], pos = i, i + 1
                     claimed.add(i)
                     break
         self._fallback(sections, order, story_at, claimed, start)
         return section_at, story_at
+
+    def heading_at(self, i: int, title: str, matches, claimed: set[int] = frozenset()) -> bool:
+        """True when a heading that `matches` starts on line i, over up to three lines when a PDF
+        wrapped it: a next line joins only if nearly all its words are in the INDEX title. A
+        wrapped heading is kept whole on line i and its other lines blanked (numbers stay put)."""
+        first = self.lines[i].strip()
+        if not _heading_like(first.rstrip(",:;")):
+            return False
+        parts, last = [first], i if _heading_like(first) and matches(first) else None
+        for j in range(i + 1, min(i + _WRAPPED_LINES, len(self.lines))):
+            part = self.lines[j].strip()
+            if (
+                not part
+                or j in claimed
+                or blocks.is_bullet(part)
+                or dateline_place(part)
+                or _share(part, title) < _MATCH_SHARE
+            ):
+                break
+            parts.append(part)
+            joined = " ".join(parts)
+            if _heading_like(joined) and matches(joined):
+                last = j
+        if last is None:
+            return False
+        if last > i:
+            self.lines[i] = " ".join(parts[: last - i + 1])
+            for k in range(i + 1, last + 1):
+                self.lines[k] = ""
+        return True
 
     def _fallback(self, sections, order, story_at, claimed, start) -> None:
         """Give an unfound story the unclaimed capitalised heading sharing a word with it."""

@@ -9,11 +9,14 @@ from fpdf import FPDF
 from bot.newsletter.covers import find_cjk_font
 
 
-def text_to_pdf(text: str, *, size: float = 10, margin: float = 10, align: str = "J") -> bytes:
+def text_to_pdf(
+    text: str, *, size: float = 10, margin: float = 10, align: str = "J", ragged_titles=False
+) -> bytes:
     """A4 pages, one text line per paragraph (wrapped to the page), a gap for each blank line.
 
     `size` is the font size in points, `margin` the page margins in mm, `align` "J" (justified)
-    or "L" (ragged right).
+    or "L" (ragged right); with `ragged_titles`, lines that end no sentence (titles, names) are
+    set ragged right in justified text, as designers set headings.
     """
     pdf = FPDF(format="A4")
     pdf.set_margins(margin, margin, margin)
@@ -33,7 +36,11 @@ def text_to_pdf(text: str, *, size: float = 10, margin: float = 10, align: str =
             # A nested list item is set in from the margin, two spaces' width for each space.
             indent = len(line) - len(line.lstrip(" "))
             pdf.set_x(margin + indent * size * 0.18)
-            pdf.multi_cell(0, height, line.lstrip(" "), align=align, new_x="LMARGIN", new_y="NEXT")
+            title = ragged_titles and not line.rstrip().endswith((".", "!", "?", ";", '"'))
+            pdf.multi_cell(
+                0, height, line.lstrip(" "), align="L" if title else align, new_x="LMARGIN",
+                new_y="NEXT",
+            )  # fmt: skip
         else:
             pdf.ln(height)
     return bytes(pdf.output())
