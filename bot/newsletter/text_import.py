@@ -36,8 +36,8 @@ _ORDINALS = {
 }  # fmt: skip
 UPCOMING_HEADINGS = {"coming soon", "upcoming events", "upcoming", "forthcoming events"}
 _MATCH_SHARE = 0.75
-# A heading wrapped by a PDF is looked for over at most this many lines.
-_WRAPPED_LINES = 3
+# A heading wrapped by a PDF (or a narrow column) is looked for over at most this many lines.
+_WRAPPED_LINES = 8
 
 
 @dataclass
@@ -56,6 +56,28 @@ def _words(text: str) -> list[str]:
 def _share(wanted: str, line: str) -> float:
     want, have = set(_words(wanted)), set(_words(line))
     return len(want & have) / len(want) if want else 0.0
+
+
+def _continues(first: str, part: str, title: str) -> bool:
+    """True when `part` may be the next line of the heading that `first` begins (a PDF wrapped
+    it): its words are the INDEX title's, or it is set as `first` is (in capitals, or with every
+    significant word capitalised), which the first line of a paragraph is not."""
+    if (
+        not part
+        or part.endswith((".", ";", "!", "?"))
+        or blocks.is_bullet(part)
+        or blocks.url_only(part)
+        or blocks.policy_item(part)
+        or dateline_place(part)
+    ):
+        return False
+    if _share(part, title) >= _MATCH_SHARE:
+        return True
+    if first.upper() == first:
+        return part.upper() == part
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z'’\-]*", part) if len(w) > 3]
+    words = [w for w in words if w.lower() not in STOPWORDS]
+    return bool(words) and part.upper() != part and all(w[0].isupper() for w in words)
 
 
 def _heading_like(text: str) -> bool:
@@ -190,37 +212,38 @@ class _Parser:
         return section_at, story_at
 
     def heading_at(self, i: int, title: str, matches, claimed: set[int] = frozenset()) -> bool:
-        """True when a heading that `matches` starts on line i, over up to three lines when a PDF
-        wrapped it: a next line joins only if nearly all its words are in the INDEX title. A
-        wrapped heading is kept whole on line i and its other lines blanked (numbers stay put)."""
+        """True when a heading that `matches` starts on line i, on one line or over the next few
+        when a PDF wrapped it (see `_continues`); a wrapped heading is then merged onto line i."""
         first = self.lines[i].strip()
         if not _heading_like(first.rstrip(",:;")):
             return False
         parts, last = [first], i if _heading_like(first) and matches(first) else None
-        for j in range(i + 1, min(i + _WRAPPED_LINES, len(self.lines))):
+        # A wrapped heading's first line has a word of the title: a name and role block right
+        # above a heading (no blank line between after a page break) is no part of it.
+        reach = _WRAPPED_LINES if _share(first, title) > 0 else 1
+        for j in range(i + 1, min(i + reach, len(self.lines))):
             part = self.lines[j].strip()
-            if (
-                not part
-                or j in claimed
-                or blocks.is_bullet(part)
-                or dateline_place(part)
-                or _share(part, title) < _MATCH_SHARE
-            ):
+            if j in claimed or not _continues(first, part, title):
                 break
             parts.append(part)
-            joined = " ".join(parts)
-            if _heading_like(joined) and matches(joined):
+            if _heading_like(" ".join(parts)) and matches(" ".join(parts)):
                 last = j
         if last is None:
             return False
-        if last > i:
-            self.lines[i] = " ".join(parts[: last - i + 1])
-            for k in range(i + 1, last + 1):
-                self.lines[k] = ""
+        self._merge(i, last)
         return True
 
+    def _merge(self, first: int, last: int) -> None:
+        """Put a heading wrapped over lines first..last whole on its first line, blank the rest
+        (so every other line keeps its number for warnings)."""
+        if last > first:
+            self.lines[first] = " ".join(self.lines[k].strip() for k in range(first, last + 1))
+            for k in range(first + 1, last + 1):
+                self.lines[k] = ""
+
     def _fallback(self, sections, order, story_at, claimed, start) -> None:
-        """Give an unfound story the unclaimed capitalised heading sharing a word with it."""
+        """Give an unfound story the unclaimed capitalised heading sharing a word with it,
+        with the capitalised lines around it when a PDF wrapped that heading."""
         for n, key in enumerate(order):
             if story_at[key] is not None:
                 continue
@@ -232,8 +255,20 @@ class _Parser:
             for i in range(low + 1, high):
                 text = self.lines[i]
                 if i not in claimed and _is_caps_heading(text) and _share(entry.title, text) > 0:
-                    story_at[key] = i
-                    claimed.add(i)
+                    first = i
+                    while first - 1 > low and first - 1 not in claimed:
+                        above = self.lines[first - 1].strip()
+                        if not (_is_caps_heading(above.rstrip(",:;")) and above.upper() == above):
+                            break
+                        first -= 1
+                    last = i
+                    while last + 1 < high and last + 1 not in claimed:
+                        if not _continues(text, self.lines[last + 1].strip(), entry.title):
+                            break
+                        last += 1
+                    self._merge(first, last)
+                    story_at[key] = first
+                    claimed.add(first)
                     break
             else:
                 self.warn(entry.line, f"story '{entry.title}' of the INDEX not found in the text")
