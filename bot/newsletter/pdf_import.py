@@ -42,8 +42,9 @@ def pdf_to_text(data: bytes) -> str:
         first = (str(exc).splitlines() or [type(exc).__name__])[0]
         raise IssueImportError(f"the PDF cannot be read: {first[:120]}") from None
     if not text.strip():
+        count = f"{pages} page{'' if pages == 1 else 's'}"
         raise IssueImportError(
-            f"the PDF has no text layer (its {pages} page(s) are images, a scan?); "
+            f"the PDF has no text layer ({count} of images only, a scan?); "
             "OCR it or export it again with text"
         )
     log.info("extracted %s characters from a %s-page PDF", len(text), pages)

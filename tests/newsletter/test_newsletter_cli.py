@@ -103,6 +103,20 @@ def test_bad_files_get_one_line_and_exit_1(run, tmp_path, content, message, redi
     assert redis_client.keys("issue:*") == []
 
 
+def test_a_scanned_pdf_is_refused_in_one_line_and_nothing_is_stored(run, redis_client, tmp_path):
+    from tests.newsletter.test_newsletter_pdf import scanned_pdf
+
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(scanned_pdf())
+    result = run("ingest", scan)
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "error: scan.pdf: the PDF has no text layer (1 page of images only, a scan?); "
+        "OCR it or export it again with text"
+    ]
+    assert redis_client.keys("issue:*") == []
+
+
 def test_a_10_mb_file_is_refused_before_reading(run, tmp_path):
     big = tmp_path / "big.txt"
     big.write_bytes(b"9TH ISSUE\n" + b"x" * (10 * 1024 * 1024))

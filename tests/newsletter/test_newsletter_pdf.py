@@ -61,6 +61,28 @@ def test_bad_pdfs_are_refused_with_one_clear_line(data, message):
         import_pdf_bytes(data)
 
 
+def scanned_pdf(pages: int = 1) -> bytes:
+    """A PDF whose pages are only pictures of text, as a scanner makes them (no text layer)."""
+    from fpdf import FPDF
+    from PIL import Image, ImageDraw
+
+    pdf = FPDF(format="A4")
+    for n in range(pages):
+        picture = Image.new("RGB", (600, 840), "white")
+        ImageDraw.Draw(picture).text((40, 40), f"9TH ISSUE JUNE 2021 page {n + 1}", fill="black")
+        pdf.add_page()
+        pdf.image(picture, x=0, y=0, w=210)
+    return bytes(pdf.output())
+
+
+def test_an_image_only_pdf_is_refused_with_one_clear_line():
+    with pytest.raises(IssueImportError) as refused:
+        import_pdf_bytes(scanned_pdf(pages=2))
+    message = str(refused.value)
+    assert message.splitlines() == [message]
+    assert "no text layer" in message and "2 pages of images only" in message
+
+
 def test_a_pdf_without_text_is_refused():
     from fpdf import FPDF
 
