@@ -91,6 +91,20 @@ def require(data: dict[str, Any], name: str, kind: type | tuple[type, ...] = str
     return value
 
 
+# batchget APIs (draft, freepublish, material) list at most this many items a call.
+BATCH_MAX = 20
+
+
+def batch_window(data: dict[str, Any]) -> tuple[int, int]:
+    """The offset and count of a batchget body, checked as WeChat checks them (40097)."""
+    offset, count = data.get("offset", 0), data.get("count", BATCH_MAX)
+    if not isinstance(offset, int) or not isinstance(count, int) or offset < 0:
+        raise ApiError(40097, "invalid args")
+    if not 1 <= count <= BATCH_MAX:
+        raise ApiError(40097, "invalid args, count must be between 1 and 20")
+    return offset, count
+
+
 @bp.before_request
 def _gate() -> Response | None:
     g.started = time.monotonic()

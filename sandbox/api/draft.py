@@ -8,7 +8,7 @@ import secrets
 from typing import Any
 from urllib.parse import urlparse
 
-from sandbox.api import ApiError, body, bp, ok, reply, state
+from sandbox.api import ApiError, batch_window, body, bp, ok, reply, state
 from sandbox.api.material import find_material
 from sandbox.api.media import file_id_of, file_url, load_file
 from sandbox.state import SandboxState
@@ -22,7 +22,6 @@ CONTENT_BYTES = 1024 * 1024
 SOURCE_URL_BYTES = 1024
 # WeChat fills an empty digest of a one-article draft with the start of the text.
 AUTO_DIGEST_CHARS = 54
-BATCH_MAX = 20
 _SCRIPT = re.compile(r"<script\b.*?(</script\s*>|$)", re.IGNORECASE | re.DOTALL)
 _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _SRC = re.compile(r"""\bsrc\s*=\s*(["'])(.*?)\1""", re.IGNORECASE | re.DOTALL)
@@ -194,11 +193,7 @@ def draft_delete():
 def draft_batchget():
     st = state()
     data = body()
-    offset, count = data.get("offset", 0), data.get("count", BATCH_MAX)
-    if not isinstance(offset, int) or not isinstance(count, int) or offset < 0:
-        raise ApiError(40097, "invalid args")
-    if not 1 <= count <= BATCH_MAX:
-        raise ApiError(40097, "invalid args, count must be between 1 and 20")
+    offset, count = batch_window(data)
     content = not data.get("no_content")
     drafts = sorted(st.all("drafts").items(), key=lambda kv: kv[1]["update_time"], reverse=True)
     items = [

@@ -6,11 +6,10 @@ import secrets
 from typing import Any
 
 from sandbox import jobs
-from sandbox.api import ApiError, body, bp, ok, reply, state
+from sandbox.api import ApiError, batch_window, body, bp, ok, reply, state
 from sandbox.api.draft import find_draft
 from sandbox.state import SandboxState
 
-BATCH_MAX = 20
 PUBLISHING = 1
 SUCCESS = 0
 ALL_DELETED = 5
@@ -104,11 +103,7 @@ def freepublish_getarticle():
 def freepublish_batchget():
     st = state()
     data = body()
-    offset, count = data.get("offset", 0), data.get("count", BATCH_MAX)
-    if not isinstance(offset, int) or not isinstance(count, int) or offset < 0:
-        raise ApiError(40097, "invalid args")
-    if not 1 <= count <= BATCH_MAX:
-        raise ApiError(40097, "invalid args, count must be between 1 and 20")
+    offset, count = batch_window(data)
     no_content = bool(data.get("no_content"))
     published = [
         (article_id, record)

@@ -6,7 +6,7 @@ import secrets
 
 from flask import Response, request
 
-from sandbox.api import ApiError, body, bp, ok, reply, require, state
+from sandbox.api import ApiError, batch_window, body, bp, ok, reply, require, state
 from sandbox.api.media import (
     delete_file,
     file_url,
@@ -24,7 +24,6 @@ LIMITS = {
     "voice": (2 * 1024 * 1024, 40010, None),
     "video": (10 * 1024 * 1024, 40011, None),
 }
-BATCH_MAX = 20
 
 
 def find_material(st: SandboxState, media_id: str) -> dict | None:
@@ -97,11 +96,7 @@ def batchget_material():
     media_type = data.get("type")
     if media_type not in {*LIMITS, "news"}:
         raise ApiError(40004, "invalid media type")
-    offset, count = data.get("offset", 0), data.get("count", BATCH_MAX)
-    if not isinstance(offset, int) or offset < 0 or not isinstance(count, int):
-        raise ApiError(40097, "invalid args")
-    if not 1 <= count <= BATCH_MAX:
-        raise ApiError(40097, "invalid args, count must be between 1 and 20")
+    offset, count = batch_window(data)
     # Old permanent "news" materials are gone (the draft box replaced them): none to list.
     records = [] if media_type == "news" else _of_type(state(), media_type)
     page = records[offset : offset + count]
