@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from wechatpy.exceptions import WeChatClientException
 
-from tests.support.sandbox import image_bytes, upload
+from tests.support.sandbox import errcode_of, image_bytes, upload
 
 
 @pytest.fixture
 def client(sandbox):
     return sandbox.wechat_client()
-
-
-def _errcode(call) -> int:
-    with pytest.raises(WeChatClientException) as caught:
-        call()
-    return caught.value.errcode
 
 
 def test_text_and_news_land_in_the_inbox(sandbox, client):
@@ -33,7 +26,7 @@ def test_text_and_news_land_in_the_inbox(sandbox, client):
 def test_news_allows_one_article(sandbox, client):
     openid = sandbox.add_follower("alice")
     card = {"title": "A", "description": "", "url": "https://x.test/a"}
-    assert _errcode(lambda: client.message.send_articles(openid, [card, card])) == 45008
+    assert errcode_of(lambda: client.message.send_articles(openid, [card, card])) == 45008
 
 
 def test_mpnewsarticle_sends_a_published_article(sandbox, client):
@@ -50,13 +43,13 @@ def test_mpnewsarticle_sends_a_published_article(sandbox, client):
     card = [e for e in sandbox.inbox("alice") if e["via"] == "custom"][0]
     assert card["articles"][0]["url"].startswith(sandbox.url + "/sandbox/s/")
     bad = {**payload, "mpnewsarticle": {"article_id": "missing"}}
-    assert _errcode(lambda: client.post("message/custom/send", data=bad)) == 53600
+    assert errcode_of(lambda: client.post("message/custom/send", data=bad)) == 53600
 
 
 def test_after_48_hours_without_interaction_it_is_45015_and_nothing_arrives(sandbox, client):
     openid = sandbox.add_follower("alice")
     sandbox.advance_clock(48 * 3600 + 1)
-    assert _errcode(lambda: client.message.send_text(openid, "too late")) == 45015
+    assert errcode_of(lambda: client.message.send_text(openid, "too late")) == 45015
     assert not [e for e in sandbox.inbox("alice") if e["via"] == "custom"]
 
 
@@ -65,21 +58,21 @@ def test_a_new_interaction_reopens_the_window(sandbox, client):
     sandbox.advance_clock(47 * 3600)
     client.message.send_text(openid, "still in time")
     sandbox.advance_clock(2 * 3600)
-    assert _errcode(lambda: client.message.send_text(openid, "late")) == 45015
+    assert errcode_of(lambda: client.message.send_text(openid, "late")) == 45015
     sandbox.add_follower("alice")  # following again counts as an interaction
     client.message.send_text(openid, "welcome back")
 
 
 def test_unknown_and_unsubscribed_followers_are_refused(sandbox, client):
-    assert _errcode(lambda: client.message.send_text("o" + "x" * 27, "hi")) == 40003
+    assert errcode_of(lambda: client.message.send_text("o" + "x" * 27, "hi")) == 40003
     sandbox.add_follower("alice")
     sandbox.unfollow("alice")
     openid = sandbox.openid("alice")
-    assert _errcode(lambda: client.message.send_text(openid, "hi")) == 43004
+    assert errcode_of(lambda: client.message.send_text(openid, "hi")) == 43004
 
 
 def test_bad_message_types_and_empty_text_are_refused(sandbox, client):
     openid = sandbox.add_follower("alice")
-    assert _errcode(lambda: client.message.send_text(openid, "  ")) == 44004
+    assert errcode_of(lambda: client.message.send_text(openid, "  ")) == 44004
     bad = {"touser": openid, "msgtype": "telegram", "telegram": {}}
-    assert _errcode(lambda: client.post("message/custom/send", data=bad)) == 40008
+    assert errcode_of(lambda: client.post("message/custom/send", data=bad)) == 40008

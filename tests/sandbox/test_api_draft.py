@@ -6,9 +6,8 @@ import json
 
 import pytest
 import requests
-from wechatpy.exceptions import WeChatClientException
 
-from tests.support.sandbox import image_bytes, upload
+from tests.support.sandbox import errcode_of, image_bytes, upload
 
 
 @pytest.fixture
@@ -30,12 +29,6 @@ def article(thumb: str, **fields) -> dict:
     }
 
 
-def _errcode(call) -> int:
-    with pytest.raises(WeChatClientException) as caught:
-        call()
-    return caught.value.errcode
-
-
 def test_draft_round_trip(client, thumb):
     media_id = client.draft.add([article(thumb, author="IOM China", digest="Short")])["media_id"]
     items = client.draft.get(media_id)["news_item"]
@@ -54,10 +47,10 @@ def test_update_replaces_one_article_and_delete_removes_the_draft(client, thumb)
     client.draft.update(media_id, 1, article(thumb, title="Second, revised"))
     titles = [i["title"] for i in client.draft.get(media_id)["news_item"]]
     assert titles == ["Migration dialogue", "Second, revised"]
-    assert _errcode(lambda: client.draft.update(media_id, 2, article(thumb))) == 40097
+    assert errcode_of(lambda: client.draft.update(media_id, 2, article(thumb))) == 40097
     client.draft.delete(media_id)
     assert client.draft.count()["total_count"] == 0
-    assert _errcode(lambda: client.draft.get(media_id)) == 40007
+    assert errcode_of(lambda: client.draft.get(media_id)) == 40007
 
 
 @pytest.mark.parametrize(
@@ -71,7 +64,7 @@ def test_update_replaces_one_article_and_delete_removes_the_draft(client, thumb)
     ],
 )
 def test_field_limits_give_wechats_errcodes(client, thumb, fields, errcode):
-    assert _errcode(lambda: client.draft.add([article(thumb, **fields)])) == errcode
+    assert errcode_of(lambda: client.draft.add([article(thumb, **fields)])) == errcode
 
 
 def test_limits_count_characters_not_bytes(client, thumb):

@@ -8,21 +8,17 @@ import pytest
 import requests
 from wechatpy.exceptions import APILimitedException, WeChatClientException
 
+from tests.support.sandbox import errcode_of
+
 
 @pytest.fixture
 def client(sandbox):
     return sandbox.wechat_client(timeout=5)
 
 
-def _errcode(call) -> int:
-    with pytest.raises(WeChatClientException) as caught:
-        call()
-    return caught.value.errcode
-
-
 def test_busy_and_rate_limited_answers_on_chosen_paths(sandbox, client):
     sandbox.set_faults(busy=1.0, paths=["draft/count"])
-    assert _errcode(client.draft.count) == -1
+    assert errcode_of(client.draft.count) == -1
     assert client.material.get_count()["image_count"] == 0  # other paths are untouched
     sandbox.set_faults(rate_limited=1.0, paths=["draft/count"])
     with pytest.raises(APILimitedException):
@@ -37,7 +33,7 @@ def test_revoked_token_is_40001_and_wechatpy_fetches_a_new_one(sandbox):
     strict = sandbox.wechat_client(auto_retry=False)
     strict.draft.count()
     sandbox.set_faults(token_revoked=1.0, paths=["draft/count"])
-    assert _errcode(strict.draft.count) == 40001
+    assert errcode_of(strict.draft.count) == 40001
     # One revoked answer in two (seeded): wechatpy re-fetches the token and retries once.
     sandbox.set_faults(token_revoked=0.5, paths=["draft/count"], seed=3)
     retrying = sandbox.wechat_client()
@@ -90,7 +86,7 @@ def test_rate_limit_per_api_and_window(sandbox, client):
     sandbox.set_faults(rate_limits={"draft/count": {"limit": 2, "per": 60}})
     client.draft.count()
     client.draft.count()
-    assert _errcode(client.draft.count) == 45011
+    assert errcode_of(client.draft.count) == 45011
     sandbox.advance_clock(60)
     assert client.draft.count()["total_count"] == 0
     sandbox.set_faults(rate_limits={"draft/count": {"limit": 0, "per": 86400}})

@@ -7,9 +7,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from wechatpy.exceptions import WeChatClientException
 
-from tests.support.live import serve_wsgi, wait_until
-from tests.support.sandbox import image_bytes, upload
-from tests.support.standin_webhook import StandIn
+from tests.support.live import wait_until
+from tests.support.sandbox import image_bytes, upload, wechat_error
 
 
 @pytest.fixture
@@ -22,12 +21,6 @@ def new_draft(client, title: str = "Issue 10") -> str:
     thumb = client.material.add("thumb", upload("c.jpg", image_bytes()))["media_id"]
     article = {"title": title, "content": "<p>News</p>", "digest": "D", "thumb_media_id": thumb}
     return client.draft.add([article])["media_id"]
-
-
-def _errcode(call) -> WeChatClientException:
-    with pytest.raises(WeChatClientException) as caught:
-        call()
-    return caught.value
 
 
 def test_send_to_a_tag_reaches_only_its_followers(sandbox, client):
@@ -51,7 +44,7 @@ def test_same_clientmsgid_is_45065_with_the_first_msg_id_and_no_second_send(sand
     sandbox.configure(mass_quota=5)
     sandbox.add_follower("alice")
     first = client.message.send_mass_article(new_draft(client), is_to_all=True, client_msg_id="a")
-    again = _errcode(
+    again = wechat_error(
         lambda: client.message.send_mass_article(
             new_draft(client), is_to_all=True, client_msg_id="a"
         )
@@ -66,13 +59,13 @@ def test_same_clientmsgid_is_45065_with_the_first_msg_id_and_no_second_send(sand
 def test_clientmsgid_longer_than_64_bytes_is_45067(client):
     long_id = "x" * 65
     call = lambda: client.message.send_mass_text("hi", is_to_all=True, client_msg_id=long_id)  # noqa: E731
-    assert _errcode(call).errcode == 45067
+    assert wechat_error(call).errcode == 45067
 
 
 def test_subscription_account_has_one_send_a_day(sandbox, client):
     client.message.send_mass_text("first", is_to_all=True, client_msg_id="d1")
     second = lambda: client.message.send_mass_text("second", is_to_all=True, client_msg_id="d2")  # noqa: E731
-    assert _errcode(second).errcode == 45028
+    assert wechat_error(second).errcode == 45028
     sandbox.advance_clock(86400)
     assert client.message.send_mass_text("next day", is_to_all=True, client_msg_id="d3")["msg_id"]
 
@@ -82,13 +75,13 @@ def test_service_account_has_four_sends_a_month(sandbox, client):
     for n in range(4):
         client.message.send_mass_text(f"send {n}", is_to_all=True, client_msg_id=f"m{n}")
     fifth = lambda: client.message.send_mass_text("five", is_to_all=True, client_msg_id="m5")  # noqa: E731
-    assert _errcode(fifth).errcode == 45028
+    assert wechat_error(fifth).errcode == 45028
 
 
 def test_unknown_tag_and_draft_are_refused(client):
-    assert _errcode(lambda: client.message.send_mass_text("x", 999)).errcode == 45159
+    assert wechat_error(lambda: client.message.send_mass_text("x", 999)).errcode == 45159
     call = lambda: client.message.send_mass_article("nope", is_to_all=True)  # noqa: E731
-    assert _errcode(call).errcode == 40007
+    assert wechat_error(call).errcode == 40007
 
 
 def test_preview_goes_to_one_follower_without_quota(sandbox, client):
@@ -109,12 +102,9 @@ def test_delete_marks_the_send_deleted(sandbox, client):
 
 
 def test_masssendjobfinish_reports_the_counts(sandbox, client):
-    account = sandbox.account()
-    standin = StandIn(account["token"], account["aes_key"], account["appid"])
     for name in ("alice", "bob", "carol"):
         sandbox.add_follower(name)
-    with serve_wsgi(standin.app()) as url:
-        sandbox.configure(webhook_url=f"{url}/wechat")
+    with sandbox.standin_webhook() as standin:
         sent = client.message.send_mass_article(new_draft(client), is_to_all=True)
         calls = wait_until(
             lambda: [c for c in standin.calls if c.fields.get("Event") == "MASSSENDJOBFINISH"],
@@ -136,7 +126,7 @@ def test_send_to_a_list_of_openids(sandbox, client):
     assert client.message.get_mass(sent["msg_id"])["msg_status"] == "SEND_SUCCESS"
     for name, expected in (("alice", 1), ("bob", 1), ("carol", 0)):
         assert len([e for e in sandbox.inbox(name) if e["via"] == "mass"]) == expected
-    assert _errcode(lambda: client.message.send_mass_text("one", [alice])).errcode == 40130
+    assert wechat_error(lambda: client.message.send_mass_text("one", [alice])).errcode == 40130
 
 
 def test_concurrent_sends_with_one_clientmsgid_make_one_send(sandbox, client):

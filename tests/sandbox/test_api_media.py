@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 import requests
-from wechatpy.exceptions import WeChatClientException
 
-from tests.support.sandbox import image_bytes, upload
-
-
-def _errcode(call) -> int:
-    with pytest.raises(WeChatClientException) as caught:
-        call()
-    return caught.value.errcode
+from tests.support.sandbox import errcode_of, image_bytes, upload
 
 
 def test_uploadimg_returns_a_url_the_sandbox_serves(sandbox):
@@ -27,9 +19,9 @@ def test_uploadimg_returns_a_url_the_sandbox_serves(sandbox):
 def test_uploadimg_refuses_gif_and_one_megabyte(sandbox):
     client = sandbox.wechat_client()
     gif = upload("a.gif", image_bytes("GIF"))
-    assert _errcode(lambda: client.media.upload_image(gif)) == 40005
+    assert errcode_of(lambda: client.media.upload_image(gif)) == 40005
     big = upload("a.jpg", image_bytes("JPEG", at_least=1024 * 1024))
-    assert _errcode(lambda: client.media.upload_image(big)) == 40009
+    assert errcode_of(lambda: client.media.upload_image(big)) == 40009
 
 
 def test_image_material_is_stored_listed_counted_and_deleted(sandbox):
@@ -45,8 +37,8 @@ def test_image_material_is_stored_listed_counted_and_deleted(sandbox):
     assert client.material.get_count()["image_count"] == 1
     client.material.delete(added["media_id"])
     assert client.material.get_count()["image_count"] == 0
-    assert _errcode(lambda: client.material.get(added["media_id"])) == 40007
-    assert _errcode(lambda: client.material.delete(added["media_id"])) == 40007
+    assert errcode_of(lambda: client.material.get(added["media_id"])) == 40007
+    assert errcode_of(lambda: client.material.delete(added["media_id"])) == 40007
 
 
 def test_thumb_must_be_a_jpeg_of_at_most_64_kb(sandbox):
@@ -54,15 +46,15 @@ def test_thumb_must_be_a_jpeg_of_at_most_64_kb(sandbox):
     ok = client.material.add("thumb", upload("t.jpg", image_bytes("JPEG", at_least=60 * 1024)))
     assert "media_id" in ok and "url" not in ok
     too_big = upload("t.jpg", image_bytes("JPEG", at_least=65 * 1024))
-    assert _errcode(lambda: client.material.add("thumb", too_big)) == 40012
+    assert errcode_of(lambda: client.material.add("thumb", too_big)) == 40012
     png = upload("t.png", image_bytes("PNG"))
-    assert _errcode(lambda: client.material.add("thumb", png)) == 40005
+    assert errcode_of(lambda: client.material.add("thumb", png)) == 40005
 
 
 def test_material_type_and_file_are_checked(sandbox):
     client = sandbox.wechat_client()
     jpg = upload("x.jpg", image_bytes())
-    assert _errcode(lambda: client.material.add("news", jpg)) == 40004
+    assert errcode_of(lambda: client.material.add("news", jpg)) == 40004
     not_image = upload("x.jpg", b"plain text, not an image")
-    assert _errcode(lambda: client.material.add("image", not_image)) == 40005
-    assert _errcode(lambda: client.material.batchget("image", count=21)) == 40097
+    assert errcode_of(lambda: client.material.add("image", not_image)) == 40005
+    assert errcode_of(lambda: client.material.batchget("image", count=21)) == 40097

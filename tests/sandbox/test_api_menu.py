@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from wechatpy.exceptions import WeChatClientException
+
+from tests.support.sandbox import errcode_of
 
 MENU = {
     "button": [
@@ -22,12 +23,6 @@ MENU = {
 @pytest.fixture
 def client(sandbox):
     return sandbox.wechat_client()
-
-
-def _errcode(call) -> int:
-    with pytest.raises(WeChatClientException) as caught:
-        call()
-    return caught.value.errcode
 
 
 def test_menu_create_get_delete(client):
@@ -70,7 +65,7 @@ def _button(**fields):
     ],
 )
 def test_menu_checks(client, menu, errcode):
-    assert _errcode(lambda: client.menu.create(menu)) == errcode
+    assert errcode_of(lambda: client.menu.create(menu)) == errcode
 
 
 def test_limits_at_the_edge_are_accepted(client):

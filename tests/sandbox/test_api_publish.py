@@ -8,9 +8,8 @@ import pytest
 import requests
 from wechatpy.exceptions import WeChatClientException
 
-from tests.support.live import serve_wsgi, wait_until
+from tests.support.live import wait_until
 from tests.support.sandbox import image_bytes, upload
-from tests.support.standin_webhook import StandIn
 
 
 @pytest.fixture
@@ -30,10 +29,7 @@ def draft(client) -> str:
 
 @pytest.fixture
 def webhook(sandbox):
-    account = sandbox.account()
-    standin = StandIn(account["token"], account["aes_key"], account["appid"])
-    with serve_wsgi(standin.app()) as url:
-        sandbox.configure(webhook_url=f"{url}/wechat")
+    with sandbox.standin_webhook() as standin:
         yield standin
 
 

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from wechatpy.exceptions import WeChatClientException
+
+from tests.support.sandbox import errcode_of
 
 
 @pytest.fixture
 def client(sandbox):
     return sandbox.wechat_client()
-
-
-def _errcode(call) -> int:
-    with pytest.raises(WeChatClientException) as caught:
-        call()
-    return caught.value.errcode
 
 
 def test_user_get_lists_followers_and_pages_by_next_openid(sandbox, client):
@@ -25,7 +20,7 @@ def test_user_get_lists_followers_and_pages_by_next_openid(sandbox, client):
     rest = client.user.get_followers(openids[0])
     assert rest["data"]["openid"] == openids[1:]
     assert list(client.user.iter_followers()) == openids
-    assert _errcode(lambda: client.user.get_followers("o" + "z" * 27)) == 40003
+    assert errcode_of(lambda: client.user.get_followers("o" + "z" * 27)) == 40003
 
 
 def test_no_followers_gives_an_empty_page(client):
@@ -40,7 +35,7 @@ def test_user_info_of_a_follower_and_of_one_who_left(sandbox, client):
     assert "nickname" not in info  # WeChat no longer gives names or avatars
     sandbox.unfollow("alice")
     assert client.user.get(openid) == {"subscribe": 0, "openid": openid, "tagid_list": []}
-    assert _errcode(lambda: client.user.get("o" + "q" * 27)) == 40003
+    assert errcode_of(lambda: client.user.get("o" + "q" * 27)) == 40003
 
 
 def test_tags_are_created_listed_and_applied(sandbox, client):
@@ -59,12 +54,12 @@ def test_tags_are_created_listed_and_applied(sandbox, client):
 def test_tag_errors(sandbox, client):
     alice = sandbox.add_follower("alice")
     client.tag.create("Press")
-    assert _errcode(lambda: client.tag.create("Press")) == 45157
-    assert _errcode(lambda: client.tag.create("长" * 11)) == 45158  # 33 bytes
-    assert _errcode(lambda: client.tag.tag_user(12345, alice)) == 45159
+    assert errcode_of(lambda: client.tag.create("Press")) == 45157
+    assert errcode_of(lambda: client.tag.create("长" * 11)) == 45158  # 33 bytes
+    assert errcode_of(lambda: client.tag.tag_user(12345, alice)) == 45159
     tag_id = client.tag.create("Media")["id"]
-    assert _errcode(lambda: client.tag.tag_user(tag_id, ["o" + "n" * 27])) == 40003
-    assert _errcode(lambda: client.tag.tag_user(tag_id, [alice] * 51)) == 40032
+    assert errcode_of(lambda: client.tag.tag_user(tag_id, ["o" + "n" * 27])) == 40003
+    assert errcode_of(lambda: client.tag.tag_user(tag_id, [alice] * 51)) == 40032
 
 
 def test_a_follower_carries_at_most_20_tags(sandbox, client):
@@ -72,4 +67,4 @@ def test_a_follower_carries_at_most_20_tags(sandbox, client):
     ids = [client.tag.create(f"t{n}")["id"] for n in range(21)]
     for tag_id in ids[:20]:
         client.tag.tag_user(tag_id, alice)
-    assert _errcode(lambda: client.tag.tag_user(ids[20], alice)) == 45059
+    assert errcode_of(lambda: client.tag.tag_user(ids[20], alice)) == 45059

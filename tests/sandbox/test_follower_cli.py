@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from sandbox.cli import sandbox as sandbox_group
-from tests.support.live import PROJECT_ROOT, free_port, serve_wsgi
-from tests.support.standin_webhook import StandIn, news_reply, text_reply
+from tests.support.live import PROJECT_ROOT, free_port
+from tests.support.standin_webhook import news_reply, text_reply
 
 CARD = {
     "title": "MMSP II Newsletter No. 12",
@@ -33,10 +33,7 @@ def _answer(fields):
 
 @pytest.fixture
 def webhook(sandbox):
-    account = sandbox.account()
-    standin = StandIn(account["token"], account["aes_key"], account["appid"], answer=_answer)
-    with serve_wsgi(standin.app()) as url:
-        sandbox.configure(webhook_url=url + "/wechat", delivery_timeout=1.0)
+    with sandbox.standin_webhook(_answer, delivery_timeout=1.0) as standin:
         yield standin
 
 

@@ -9,17 +9,13 @@ import requests
 from click.testing import CliRunner
 
 from sandbox.cli import sandbox as sandbox_group
-from tests.support.live import serve_wsgi, wait_until
+from tests.support.live import wait_until
 from tests.support.sandbox import image_bytes, upload
-from tests.support.standin_webhook import StandIn
 
 
 @pytest.fixture
 def webhook(sandbox):
-    account = sandbox.account()
-    standin = StandIn(account["token"], account["aes_key"], account["appid"])
-    with serve_wsgi(standin.app()) as url:
-        sandbox.configure(webhook_url=f"{url}/wechat", delivery_timeout=1.0)
+    with sandbox.standin_webhook(delivery_timeout=1.0) as standin:
         yield standin
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.support.live import serve_wsgi
-from tests.support.standin_webhook import StandIn, news_reply, text_reply
+from tests.support.standin_webhook import news_reply, text_reply
 
 MENU = {
     "button": [
@@ -40,10 +39,7 @@ def _answer(fields):
 
 @pytest.fixture
 def webhook(sandbox):
-    account = sandbox.account()
-    standin = StandIn(account["token"], account["aes_key"], account["appid"], answer=_answer)
-    with serve_wsgi(standin.app()) as url:
-        sandbox.configure(webhook_url=url + "/wechat", delivery_timeout=1.0)
+    with sandbox.standin_webhook(_answer, delivery_timeout=1.0) as standin:
         yield standin
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import pytest
 import requests
 from wechatpy import WeChatClient
+from wechatpy.exceptions import WeChatClientException
 
-from tests.support.live import Process, free_port, python_module, wait_http
+from tests.support.live import Process, free_port, python_module, serve_wsgi, wait_http
+from tests.support.standin_webhook import StandIn
 
 
 class SandboxWeChatClient(WeChatClient):
@@ -171,6 +176,17 @@ class SandboxServer:
         """The latest deliveries to the webhook, newest first (kind, status, attempts, calls)."""
         return self.followers_api("GET", "deliveries")["deliveries"]
 
+    @contextmanager
+    def standin_webhook(
+        self, answer: Callable[[dict[str, str]], str] | None = None, **config: Any
+    ) -> Iterator[StandIn]:
+        """A stand-in webhook for this account on loopback, set as the webhook (plus `config`)."""
+        account = self.account()
+        standin = StandIn(account["token"], account["aes_key"], account["appid"], answer=answer)
+        with serve_wsgi(standin.app()) as url:
+            self.configure(webhook_url=f"{url}/wechat", **config)
+            yield standin
+
     # -- clients ------------------------------------------------------------------------------
     def wechat_client(self, timeout: float = 10, **kwargs: Any) -> SandboxWeChatClient:
         """wechatpy's WeChatClient for the sandbox's account, with API_BASE_URL = api_base."""
@@ -178,6 +194,18 @@ class SandboxServer:
         return SandboxWeChatClient(
             self.api_base, account["appid"], account["secret"], timeout=timeout, **kwargs
         )
+
+
+def wechat_error(call: Callable[[], Any]) -> WeChatClientException:
+    """The error wechatpy raises for `call` (the test fails when the call succeeds)."""
+    with pytest.raises(WeChatClientException) as caught:
+        call()
+    return caught.value
+
+
+def errcode_of(call: Callable[[], Any]) -> int:
+    """WeChat's errcode for `call`, which must fail."""
+    return wechat_error(call).errcode
 
 
 def image_bytes(fmt: str = "JPEG", at_least: int = 0) -> bytes:
