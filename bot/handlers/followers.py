@@ -76,6 +76,15 @@ def _from_a_follower(message) -> bool:
     return not message.is_event or isinstance(message, FOLLOWER_EVENTS)
 
 
+@router.prefetch
+def follower_reads(message, pipe) -> None:
+    """Queue the record and the held-reminder flag on the webhook's claim (no round trip)."""
+    if isinstance(message, UnsubscribeEvent | SubscribeEvent) or not _from_a_follower(message):
+        return
+    pipe.hgetall(records.record_key(message.from_user))
+    pipe.sismember(reminders.HELD_SET, message.from_user)
+
+
 @router.context_step
 def follower_context(message, ctx) -> None:
     """Record or touch the follower and answer in their language."""
@@ -94,13 +103,16 @@ def follower_context(message, ctx) -> None:
             watch_next_issue(ctx.redis, ctx.openid)
         ctx.lang = follower.language
         return
-    # One round trip reads the record and whether reminders wait for this follower's next
-    # answer; the interaction itself is written with the reply's caching.
+    # The record and whether reminders wait for this follower's next answer came with the
+    # webhook's claim (read them here when they did not); the interaction itself is written
+    # with the reply's caching.
     now = time.time()
-    pipe = ctx.redis.pipeline(transaction=False)
-    pipe.hgetall(records.record_key(ctx.openid))
-    pipe.sismember(reminders.HELD_SET, ctx.openid)
-    data, ctx.has_held = pipe.execute()
+    prefetched = ctx.prefetched.get("follower_reads")
+    if prefetched is None:
+        pipe = ctx.redis.pipeline(transaction=False)
+        follower_reads(message, pipe)
+        prefetched = pipe.execute()
+    data, ctx.has_held = prefetched
     openid = ctx.openid
     ctx.write_later(lambda later: records.queue_touch(later, openid, now))
     follower = records.from_record(ctx.openid, data)

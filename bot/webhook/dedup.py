@@ -2,7 +2,8 @@
 
 One key per push (`wh:push:<dedup key>`) holds either PENDING (a worker is running the handler)
 or DONE + the exact response body that was sent. The first call claims the key and fetches
-whatever is there in one Redis round trip (a Lua script, loaded once per process); a retry
+whatever is there in one Redis round trip (a Lua script, loaded once per process; reads the
+context steps need ride on the same round trip, see Router.prefetch); a retry
 that finds DONE answers the same bytes; one that finds PENDING waits for them a little and
 otherwise answers `success`, so the handler never runs twice.
 
@@ -14,15 +15,18 @@ comes before the write lands is a retry that finds PENDING, and waits for it.
 from __future__ import annotations
 
 import atexit
+import hashlib
 import logging
 import os
 import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import redis
+from redis.exceptions import NoScriptError
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +45,14 @@ return false
 
 @dataclass(frozen=True)
 class Claim:
-    """The outcome of a claim: `owned` (run the handler) or the cached body (maybe None yet)."""
+    """The outcome of a claim: `owned` (run the handler) or the cached body (maybe None yet).
+
+    `reads` holds the results of the reads queued with the claim (an empty list when none).
+    """
 
     owned: bool
     body: str | None = None
+    reads: list = field(default_factory=list)
 
 
 class Dedup:
@@ -55,19 +63,48 @@ class Dedup:
         self.ttl = ttl
         self.wait = wait
         self._poll = poll
-        self._claim = client.register_script(_CLAIM)
+        self._sha = hashlib.sha1(_CLAIM.encode()).hexdigest()
         self._writer = BatchWriter(client)
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until every reply handed to finish() is in Redis (tests, shutdown)."""
         return self._writer.flush(timeout)
 
-    def claim(self, key: str) -> Claim:
-        """Claim the push; owned=True means this call must run the handler and then finish()."""
-        current = self._claim(keys=[KEY_PREFIX + key], args=[PENDING, self.ttl])
+    def claim(self, key: str, reads: Callable[[Any], None] | None = None) -> Claim:
+        """Claim the push; owned=True means this call must run the handler and then finish().
+
+        reads(pipeline) may queue read commands to run in the same round trip, after the claim.
+        """
+        args = ("EVALSHA", self._sha, 1, KEY_PREFIX + key, PENDING, self.ttl)
+        if reads is None:
+            try:
+                current = self._redis.execute_command(*args)
+            except NoScriptError:
+                # A restarted or flushed Redis forgot the script: load it once and go on.
+                self._redis.script_load(_CLAIM)
+                current = self._redis.execute_command(*args)
+            results: list = []
+        else:
+            current, results = self._claim_with(args, reads)
         if current is None:
-            return Claim(owned=True)
-        return Claim(owned=False, body=_body(current))
+            return Claim(owned=True, reads=results)
+        return Claim(owned=False, body=_body(current), reads=results)
+
+    def _claim_with(self, args: tuple, reads: Callable[[Any], None]) -> tuple[Any, list]:
+        for attempt in (1, 2):
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.execute_command(*args)
+            reads(pipe)
+            # A failed read must not fail the claim: its result is the exception, for the reader.
+            results = pipe.execute(raise_on_error=False)
+            current = results[0]
+            if isinstance(current, NoScriptError) and attempt == 1:
+                self._redis.script_load(_CLAIM)
+                continue
+            if isinstance(current, Exception):
+                raise current
+            return current, results[1:]
+        raise AssertionError("unreachable")
 
     def finish(self, key: str, body: str, writes: list[Callable] = ()) -> None:
         """Cache the body every retry of this push will get (and run `writes` on the pipeline)."""

@@ -43,7 +43,7 @@ class Response:
 SUCCESS = Response(replies.SUCCESS, "text/plain; charset=utf-8")
 
 
-def _where(exc: BaseException) -> str:
+def where(exc: BaseException) -> str:
     """Where an exception was raised (file:line in function), for a log line without a trace."""
     frames = traceback.extract_tb(exc.__traceback__)
     if not frames:
@@ -129,8 +129,9 @@ class Webhook:
         """The reply to a verified message: the cached one for a retry, else the handler's."""
         key = message.dedup_key
         started = time.monotonic()
+        reads = self.router.reads_for(message)
         try:
-            claim = self.dedup.claim(key)
+            claim = self.dedup.claim(key, reads)
         except redis.RedisError as exc:
             raise Rejected(503, f"Redis unavailable ({type(exc).__name__})") from None
         if not claim.owned:
@@ -143,11 +144,14 @@ class Webhook:
             log.info("retry of %s answered from cache", key)
             return _response(body)
 
-        body, writes = self._run(message, encrypted)
+        prefetched = reads.by_name(claim.reads) if reads is not None else None
+        body, writes = self._run(message, encrypted, prefetched)
         self.dedup.finish(key, body, writes)
         return _response(body)
 
-    def _run(self, message: Message, encrypted: bool) -> tuple[str, list]:
+    def _run(
+        self, message: Message, encrypted: bool, prefetched: dict | None = None
+    ) -> tuple[str, list]:
         """Route, run the handler, render; any failure is logged with the push id, never raised.
 
         Returns the body and the context's after-reply writes (see Context.write_later).
@@ -158,7 +162,7 @@ class Webhook:
             return replies.SUCCESS, []
         ctx = None
         try:
-            ctx = self.router.build_context(message, self.redis, self.settings)
+            ctx = self.router.build_context(message, self.redis, self.settings, prefetched)
             reply = self.router.dispatch(message, ctx)
             if isinstance(reply, replies.Deferred):
                 # A task id fixed by the push lets the task skip a redelivery that already sent.
@@ -167,7 +171,7 @@ class Webhook:
             now = int(time.time())
             xml = replies.render(reply, message, now)
         except Exception as exc:  # a broken handler must not make WeChat retry or show an error
-            log.error("handler failed for %s: %s", key, _where(exc))
+            log.error("handler failed for %s: %s", key, where(exc))
             return replies.SUCCESS, ctx.after_reply if ctx else []
         if encrypted and xml != replies.SUCCESS:
             nonce = str(int.from_bytes(os.urandom(4), "big"))

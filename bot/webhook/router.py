@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Message, "Context"], Reply | None]
 ContextStep = Callable[[Message, "Context"], None]
+Prefetch = Callable[[Message, Any], None]
 
 
 @dataclass
@@ -38,6 +39,9 @@ class Context:
     argument: str = ""
     # Redis writes the answer need not wait for; see write_later.
     after_reply: list[Callable[[Any], None]] = field(default_factory=list)
+    # Results of the reads each prefetch queued on the claim's round trip, by the prefetch's
+    # name (absent when it queued none, or when one of them failed: read again then).
+    prefetched: dict[str, list] = field(default_factory=dict)
 
     def write_later(self, write: Callable[[Any], None]) -> None:
         """Queue write(pipeline) to run after the reply, batched with the reply's caching.
@@ -46,6 +50,34 @@ class Context:
         Redis round trip. The write may be lost if the process dies first.
         """
         self.after_reply.append(write)
+
+
+class Prefetched:
+    """Queues the prefetches' reads on a pipeline, then splits its results by prefetch."""
+
+    def __init__(self, message: Message, prefetches: list[Prefetch]) -> None:
+        self._message = message
+        self._prefetches = prefetches
+        self._spans: list[tuple[str, int, int]] = []
+
+    def __call__(self, pipe: Any) -> None:
+        self._spans = []
+        # The claim is the pipeline's first command; the results handed to by_name leave it out.
+        base = len(pipe)
+        for queue_reads in self._prefetches:
+            start = len(pipe)
+            queue_reads(self._message, pipe)
+            if len(pipe) > start:
+                self._spans.append((queue_reads.__name__, start - base, len(pipe) - base))
+
+    def by_name(self, results: list) -> dict[str, list]:
+        """The results of each prefetch's reads; one with a failed read is left out."""
+        out = {}
+        for name, start, end in self._spans:
+            mine = results[start:end]
+            if not any(isinstance(value, Exception) for value in mine):
+                out[name] = mine
+        return out
 
 
 def normalize(text: str) -> str:
@@ -64,6 +96,7 @@ class Router:
         self._types: dict[str, Handler] = {}
         self._fallback: Handler | None = None
         self._context_steps: list[ContextStep] = []
+        self._prefetches: list[Prefetch] = []
 
     @staticmethod
     def _add(table: dict[str, Handler], keys: tuple[str, ...], what: str):
@@ -124,8 +157,23 @@ class Router:
         self._context_steps.append(step)
         return step
 
-    def build_context(self, message: Message, redis: Any, settings: Any) -> Context:
+    def prefetch(self, queue_reads: Prefetch) -> Prefetch:
+        """Register queue_reads(message, pipeline): reads a context step needs, queued on the
+        webhook's claim so that they cost no round trip of their own; a context step finds their
+        results in ctx.prefetched[queue_reads.__name__]."""
+        self._prefetches.append(queue_reads)
+        return queue_reads
+
+    def reads_for(self, message: Message) -> Prefetched | None:
+        """The prefetches' reads for this message, to queue on the claim; None when none."""
+        return Prefetched(message, self._prefetches) if self._prefetches else None
+
+    def build_context(
+        self, message: Message, redis: Any, settings: Any, prefetched: dict | None = None
+    ) -> Context:
         ctx = Context(redis=redis, settings=settings, openid=message.from_user)
+        if prefetched:
+            ctx.prefetched = prefetched
         for step in self._context_steps:
             step(message, ctx)
         return ctx
