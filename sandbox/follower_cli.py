@@ -106,22 +106,28 @@ _wait = click.option(
 )
 
 
-@click.command("say")
-@click.argument("text")
-@_as
-@_wait
-def say(text: str, name: str, wait: float) -> None:
-    """Send TEXT to the account as a follower and print the bot's answer."""
-    _show_result(_call("POST", f"followers/{name}/say", json={"text": text}), name, wait)
+def _action(command: str, field: str, help_text: str) -> click.Command:
+    """A command that posts one follower action with one argument and prints the answer."""
+
+    @click.command(command, help=help_text)
+    @click.argument(field)
+    @_as
+    @_wait
+    def send(name: str, wait: float, **argument: str) -> None:
+        _show_result(_call("POST", f"followers/{name}/{command}", json=argument), name, wait)
+
+    return send
 
 
-@click.command("click")
-@click.argument("key")
-@_as
-@_wait
-def click_button(key: str, name: str, wait: float) -> None:
-    """Tap the menu button with KEY (a `click` button of menu/get) and print the answer."""
-    _show_result(_call("POST", f"followers/{name}/click", json={"key": key}), name, wait)
+say = _action("say", "text", "Send TEXT to the account as a follower and print the bot's answer.")
+click_button = _action(
+    "click",
+    "key",
+    "Tap the menu button with KEY (a `click` button of menu/get) and print the answer.",
+)
+scan = _action(
+    "scan", "scene", "Scan the parametric QR code of SCENE (subscribes NAME if not yet a follower)."
+)
 
 
 @click.command("view")
@@ -144,15 +150,6 @@ def follow(name: str, language: str, scene: str, wait: float) -> None:
     result = _call("POST", f"followers/{name}/follow", json=payload)
     click.echo(f"{name} follows the account (openid {result['openid']})")
     _show_result(result, name, wait)
-
-
-@click.command("scan")
-@click.argument("scene")
-@_as
-@_wait
-def scan(scene: str, name: str, wait: float) -> None:
-    """Scan the parametric QR code of SCENE (subscribes NAME if not yet a follower)."""
-    _show_result(_call("POST", f"followers/{name}/scan", json={"scene": scene}), name, wait)
 
 
 @click.command("unfollow")
