@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from fpdf import FPDF
@@ -9,15 +10,8 @@ from fpdf import FPDF
 from bot.newsletter.covers import find_cjk_font
 
 
-def text_to_pdf(
-    text: str, *, size: float = 10, margin: float = 10, align: str = "J", ragged_titles=False
-) -> bytes:
-    """A4 pages, one text line per paragraph (wrapped to the page), a gap for each blank line.
-
-    `size` is the font size in points, `margin` the page margins in mm, `align` "J" (justified)
-    or "L" (ragged right); with `ragged_titles`, lines that end no sentence (titles, names) are
-    set ragged right in justified text, as designers set headings.
-    """
+def _page(size: float, margin: float) -> FPDF:
+    """An A4 document with the CJK-capable body font set at `size` and `margin` mm margins."""
     pdf = FPDF(format="A4")
     pdf.set_margins(margin, margin, margin)
     pdf.set_auto_page_break(True, margin=2 * margin)
@@ -30,6 +24,30 @@ def text_to_pdf(
     else:
         pdf.add_font("body", fname=font)
     pdf.set_font("body", size=size)
+    return pdf
+
+
+@functools.lru_cache(maxsize=4)
+def _measuring_page(size: float, margin: float) -> FPDF:
+    return _page(size, margin)  # loading the font is the slow part; measuring changes nothing
+
+
+def fits_on_a_line(text: str, *, size: float = 10, margin: float = 10) -> bool:
+    """True when `text` fits on one line of `text_to_pdf`'s page (inside the cell's padding)."""
+    pdf = _measuring_page(size, margin)
+    return pdf.get_string_width(text) <= pdf.epw - 2 * pdf.c_margin
+
+
+def text_to_pdf(
+    text: str, *, size: float = 10, margin: float = 10, align: str = "J", ragged_titles=False
+) -> bytes:
+    """A4 pages, one text line per paragraph (wrapped to the page), a gap for each blank line.
+
+    `size` is the font size in points, `margin` the page margins in mm, `align` "J" (justified)
+    or "L" (ragged right); with `ragged_titles`, lines that end no sentence (titles, names) are
+    set ragged right in justified text, as designers set headings.
+    """
+    pdf = _page(size, margin)
     height = size / 2
     for line in text.split("\n"):
         if line.strip():

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from bot.newsletter.pdf_import import import_pdf_bytes, pdf_to_text
 from bot.newsletter.text_import import import_bytes, import_text
-from tests.newsletter.pdfmaker import text_to_pdf
+from tests.newsletter.pdfmaker import fits_on_a_line, text_to_pdf
 from tests.newsletter.test_newsletter_text_import import SEED, SEED_COUNTS, TENTH, TENTH_COUNTS
 
 # Ordinary A4 layouts: the generator's own (10 pt, 1 cm margins, justified), a word processor's
@@ -130,3 +130,29 @@ def test_the_first_heading_after_the_index_is_not_taken_for_a_wrapped_entry():
     assert tight != text
     issue = import_text(tight)
     assert _counts(issue) == TENTH_COUNTS, issue.warnings
+
+
+def _break_inside(word: str, elsewhere: str) -> bytes:
+    """A PDF whose one paragraph breaks a line inside `word` (U+00AD marks where it may): the
+    text before the word is lengthened until its first part fits on the line and the whole
+    word does not."""
+    head, tail = word.split("\u00ad")
+    for filler in range(1, 80):
+        before = f"Staff met partners {'and ' * filler}then "
+        if fits_on_a_line(f"{before}{head}-") and not fits_on_a_line(f"{before}{head}{tail}"):
+            pdf = text_to_pdf(f"{elsewhere}\n\n{before}{word} followed.", align="L")
+            assert f"{head}-" in {line[-len(head) - 1 :] for line in _printed_lines(pdf)}
+            return pdf
+    raise AssertionError(f"no length of text puts a line break inside {word!r}")
+
+
+def test_a_word_hyphenated_at_a_line_end_loses_the_hyphen_when_spelled_whole_elsewhere():
+    pdf = _break_inside("organi\u00adsation", "The organisation met.")
+    paragraph = pdf_to_text(pdf).split("\n\n")[1]
+    assert "then organisation followed." in paragraph
+
+
+def test_a_word_hyphenated_at_a_line_end_keeps_the_hyphen_when_never_spelled_whole():
+    pdf = _break_inside("cross\u00adborder", "The agency met.")
+    paragraph = pdf_to_text(pdf).split("\n\n")[1]
+    assert "then cross-border followed." in paragraph
