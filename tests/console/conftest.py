@@ -43,18 +43,21 @@ def session_for(client, redis_client, name: str) -> str:
     return token
 
 
+def signed_in(app, redis_client, name: str):
+    """A test client of `app` with a session of `name`; its CSRF token is `.csrf`."""
+    client = app.test_client()
+    client.csrf = session_for(client, redis_client, name)
+    return client
+
+
 @pytest.fixture
 def editor_client(app, redis_client, staff):
-    client = app.test_client()
-    client.csrf = session_for(client, redis_client, "erin")
-    return client
+    return signed_in(app, redis_client, "erin")
 
 
 @pytest.fixture
 def publisher_client(app, redis_client, staff):
-    client = app.test_client()
-    client.csrf = session_for(client, redis_client, "paul")
-    return client
+    return signed_in(app, redis_client, "paul")
 
 
 @pytest.fixture

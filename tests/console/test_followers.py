@@ -34,11 +34,11 @@ def test_menu_page_shows_the_definition_and_the_difference_with_wechat(
     app, sandbox, settings_env, redis_client, staff
 ):
     from bot import create_app
-    from tests.console.conftest import session_for
+    from tests.console.conftest import signed_in
 
     live = create_app({**settings_env, "WECHAT_API_BASE": sandbox.api_base})
-    publisher = live.test_client()
-    token = session_for(publisher, redis_client, "paul")
+    publisher = signed_in(live, redis_client, "paul")
+    token = publisher.csrf
     wanted = menu_file.load()
     first = menu_file.describe(wanted)[0]
 
