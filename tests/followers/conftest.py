@@ -93,19 +93,26 @@ def menu_at_wechat(bot_app):
     return menu_file.load()
 
 
-@pytest.fixture
-def published_seed(bot_app, seed_issue, sandbox, redis_client):
-    """The seed issue taken through the real publishing pipeline to the sandbox, published."""
-    pytest.importorskip("bot.newsletter.render", reason="the article renderer (issue 3) is absent")
-    from bot.publishing.api import published_articles, run, start_push
+def publish_issue(bot_app, redis_client, sandbox, number: int) -> None:
+    """Push a stored issue through the real publishing pipeline, the sandbox's jobs run at once."""
+    from bot.publishing.api import run, start_push
 
     with bot_app.app_context():
-        push = start_push(redis_client, seed_issue.number, publish=True, preview_to=[])
+        push = start_push(redis_client, number, publish=True, preview_to=[])
         for _ in range(200):
             if run(push["id"]).kind in ("done", "failed"):
                 break
             sandbox.run_jobs()
             time.sleep(0.02)
+
+
+@pytest.fixture
+def published_seed(bot_app, seed_issue, sandbox, redis_client):
+    """The seed issue taken through the real publishing pipeline to the sandbox, published."""
+    pytest.importorskip("bot.newsletter.render", reason="the article renderer (issue 3) is absent")
+    from bot.publishing.api import published_articles
+
+    publish_issue(bot_app, redis_client, sandbox, seed_issue.number)
     articles = published_articles(redis_client, seed_issue.number)
     assert articles, "the seed issue did not get published in the sandbox"
     return articles

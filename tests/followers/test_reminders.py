@@ -9,6 +9,7 @@ import pytest
 
 from bot.followers import delivery, records, reminders
 from bot.wechat import get_client
+from tests.followers.conftest import publish_issue
 from tests.support.live import wait_until
 
 HOURS = 3600
@@ -110,7 +111,7 @@ def test_the_next_issue_is_announced_once_it_is_published(
     phones, published_seed, run_job, redis_client, bot_app, sandbox
 ):
     from bot.newsletter import store
-    from bot.publishing.api import published_articles, run, start_push
+    from bot.publishing.api import published_articles
 
     phones.follow("xia", language="en")
     assert "next issue after No. 9" in phones.text("xia", "remind next")
@@ -123,13 +124,7 @@ def test_the_next_issue_is_announced_once_it_is_published(
     tenth.number, tenth.month = 10, "2021-12"
     store.save_issue(redis_client, tenth)
     assert run_job() == {}, "an issue that is only stored is not out yet"
-    with bot_app.app_context():
-        push = start_push(redis_client, 10, publish=True, preview_to=[])
-        for _ in range(200):
-            if run(push["id"]).kind in ("done", "failed"):
-                break
-            sandbox.run_jobs()
-            time.sleep(0.02)
+    publish_issue(bot_app, redis_client, sandbox, 10)
     assert published_articles(redis_client, 10)
     assert run_job() == {"sent": 2}
     [card] = custom_messages(phones, "xia")
