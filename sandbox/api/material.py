@@ -63,13 +63,19 @@ def add_material():
     return reply(media_id=media_id, **({"url": record["url"]} if record["url"] else {}))
 
 
-@bp.route("/material/get_material", methods=["POST"])
-def get_material():
-    st = state()
+def _named_material(st: SandboxState) -> tuple[str, dict]:
+    """The media_id the body names and its material; 40007 when there is no such material."""
     media_id = require(body(), "media_id")
     record = find_material(st, media_id)
     if record is None:
         raise ApiError(40007, "invalid media_id")
+    return media_id, record
+
+
+@bp.route("/material/get_material", methods=["POST"])
+def get_material():
+    st = state()
+    _, record = _named_material(st)
     stored = load_file(st, record["file_id"])
     if stored is None:
         raise ApiError(40007, "invalid media_id")
@@ -81,10 +87,7 @@ def get_material():
 @bp.route("/material/del_material", methods=["POST"])
 def del_material():
     st = state()
-    media_id = require(body(), "media_id")
-    record = find_material(st, media_id)
-    if record is None:
-        raise ApiError(40007, "invalid media_id")
+    media_id, record = _named_material(st)
     st.delete("materials", media_id)
     delete_file(st, record["file_id"])
     return ok()
