@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import logging
 
-from pdfminer.pdfexceptions import PDFException
-from pdfminer.psexceptions import PSException
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError, PyPdfError
 
@@ -19,6 +17,11 @@ log = logging.getLogger(__name__)
 
 # Newsletter PDFs carry photos; 50 MB leaves room for them and still refuses a runaway upload.
 MAX_PDF_BYTES = 50 * 1024 * 1024
+
+
+def _unreadable(exc: Exception) -> IssueImportError:
+    first = (str(exc).splitlines() or [type(exc).__name__])[0]
+    return IssueImportError(f"the PDF cannot be read: {first[:120]}")
 
 
 def pdf_to_text(data: bytes) -> str:
@@ -35,12 +38,15 @@ def pdf_to_text(data: bytes) -> str:
         if reader.is_encrypted:
             raise IssueImportError("the PDF is encrypted; export an unprotected copy")
         pages = len(reader.pages)
-        text = layout_text(data)
     except IssueImportError:
         raise
-    except (PdfReadError, PyPdfError, PDFException, PSException, ValueError, KeyError) as exc:
-        first = (str(exc).splitlines() or [type(exc).__name__])[0]
-        raise IssueImportError(f"the PDF cannot be read: {first[:120]}") from None
+    except (PdfReadError, PyPdfError, ValueError, KeyError) as exc:
+        raise _unreadable(exc) from None
+    try:
+        text = layout_text(data)
+    except Exception as exc:  # damaged content streams fail inside pdfminer in many ways
+        log.warning("reading the layout of a %s-page PDF failed: %r", pages, exc)
+        raise _unreadable(exc) from None
     if not text.strip():
         count = f"{pages} page{'' if pages == 1 else 's'}"
         raise IssueImportError(

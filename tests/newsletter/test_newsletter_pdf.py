@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,19 @@ def test_a_pdf_without_text_is_refused():
     pdf.rect(10, 10, 50, 50)
     with pytest.raises(IssueImportError, match="no text layer"):
         import_pdf_bytes(bytes(pdf.output()))
+
+
+def test_a_damaged_pdf_gives_an_issue_or_one_clear_line_never_a_crash(tenth_pdf):
+    # This seed's damage makes pdfminer fail outside its own error classes too (TypeError).
+    rng = random.Random(1)
+    for n in range(24):
+        data = bytearray(tenth_pdf)
+        if n % 2:
+            data = data[: rng.randrange(200, len(data))]  # a download cut short
+        else:
+            for _ in range(20):  # bytes flipped on the way
+                data[rng.randrange(len(data))] = rng.randrange(256)
+        try:
+            import_pdf_bytes(bytes(data))
+        except IssueImportError as exc:
+            assert str(exc).splitlines() == [str(exc)]
