@@ -57,6 +57,8 @@ class Settings:
     WECHAT_TOKEN: str = ""
     # EncodingAESKey: when set, safe and compatible modes are available.
     WECHAT_AES_KEY: str = ""
+    # The EncodingAESKey before the last change: tried when WECHAT_AES_KEY fails to decrypt.
+    WECHAT_AES_KEY_PREVIOUS: str = ""
     WECHAT_API_BASE: str = OFFICIAL_API_BASE
     REDIS_URL: str = "redis://127.0.0.1:6379/0"
     TIMEZONE: str = "Asia/Shanghai"
@@ -113,6 +115,13 @@ _AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
 def _validate(settings: Settings) -> None:
     if settings.WECHAT_AES_KEY and not _AES_KEY.match(settings.WECHAT_AES_KEY):
         raise SettingsError("WECHAT_AES_KEY must be 43 letters and digits (the EncodingAESKey)")
+    previous = settings.WECHAT_AES_KEY_PREVIOUS
+    if previous and not _AES_KEY.match(previous):
+        raise SettingsError(
+            "WECHAT_AES_KEY_PREVIOUS must be 43 letters and digits (the former EncodingAESKey)"
+        )
+    if previous and not settings.WECHAT_AES_KEY:
+        raise SettingsError("WECHAT_AES_KEY_PREVIOUS is set but WECHAT_AES_KEY is not")
     if not settings.WECHAT_API_BASE.startswith(("http://", "https://")):
         raise SettingsError("WECHAT_API_BASE must be an http(s) URL")
     if not settings.WECHAT_API_BASE.endswith("/"):

@@ -74,6 +74,14 @@ class Webhook:
             if settings.WECHAT_AES_KEY
             else None
         )
+        # While the EncodingAESKey is being changed, WeChat may still encrypt with the old one
+        # (its FAQ: keep the current and the previous key, answer with the one that decrypted).
+        previous = settings.WECHAT_AES_KEY_PREVIOUS
+        self.previous_crypto = (
+            MessageCrypto(settings.WECHAT_TOKEN, previous, settings.WECHAT_APPID)
+            if previous and self.crypto is not None
+            else None
+        )
         # Keep a push's key at least as long as a signed request is accepted (the replay window),
         # so that even a replay inside the window finds it; never less than WeChat's retries need.
         self.dedup = Dedup(client, ttl=max(600, 2 * self.window), wait=DUPLICATE_WAIT)
@@ -97,14 +105,15 @@ class Webhook:
             raise Rejected(400, "no echostr")
         return echostr
 
-    def open(self, args: Mapping[str, str], body: bytes) -> tuple[Message, bool]:
-        """The typed message in a verified body, and whether the reply must be encrypted."""
+    def open(self, args: Mapping[str, str], body: bytes) -> tuple[Message, MessageCrypto | None]:
+        """The typed message in a verified body, and the crypto to encrypt its reply with (None:
+        answer in plaintext)."""
         encrypt_type = args.get("encrypt_type", "raw").lower()
         if encrypt_type not in {"raw", "aes", ""}:
             raise Rejected(400, "unknown encrypt_type")
         fields = _parse(body)
-        encrypted = encrypt_type == "aes"
-        if encrypted:
+        crypto = None
+        if encrypt_type == "aes":
             if self.crypto is None:
                 raise Rejected(400, "encrypted message but WECHAT_AES_KEY is not set")
             encrypt = fields.get("Encrypt")
@@ -113,19 +122,28 @@ class Webhook:
             parts = (args.get("timestamp", ""), args.get("nonce", ""), encrypt)
             if not check_signature(self.token, args.get("msg_signature"), *parts):
                 raise Rejected(403, "bad or missing msg_signature")
-            try:
-                inner = self.crypto.decrypt(encrypt)
-            except CryptoError as exc:
-                raise Rejected(400, f"cannot decrypt: {exc}") from None
+            inner, crypto = self._decrypt(encrypt)
             fields = _parse(inner)
         try:
-            return from_fields(fields), encrypted
+            return from_fields(fields), crypto
         except MessageError as exc:
             raise Rejected(400, f"not a WeChat message: {exc}") from None
 
+    def _decrypt(self, encrypt: str) -> tuple[bytes, MessageCrypto]:
+        """The payload and the crypto that opened it: the current key, else the previous one."""
+        try:
+            return self.crypto.decrypt(encrypt), self.crypto
+        except CryptoError as exc:
+            if self.previous_crypto is not None:
+                try:
+                    return self.previous_crypto.decrypt(encrypt), self.previous_crypto
+                except CryptoError:
+                    pass
+            raise Rejected(400, f"cannot decrypt: {exc}") from None
+
     # -- handling -------------------------------------------------------------------------------
 
-    def respond(self, message: Message, encrypted: bool) -> Response:
+    def respond(self, message: Message, crypto: MessageCrypto | None) -> Response:
         """The reply to a verified message: the cached one for a retry, else the handler's."""
         key = message.dedup_key
         started = time.monotonic()
@@ -145,12 +163,12 @@ class Webhook:
             return _response(body)
 
         prefetched = reads.by_name(claim.reads) if reads is not None else None
-        body, writes = self._run(message, encrypted, prefetched)
+        body, writes = self._run(message, crypto, prefetched)
         self.dedup.finish(key, body, writes)
         return _response(body)
 
     def _run(
-        self, message: Message, encrypted: bool, prefetched: dict | None = None
+        self, message: Message, crypto: MessageCrypto | None, prefetched: dict | None = None
     ) -> tuple[str, list]:
         """Route, run the handler, render; any failure is logged with the push id, never raised.
 
@@ -173,9 +191,9 @@ class Webhook:
         except Exception as exc:  # a broken handler must not make WeChat retry or show an error
             log.error("handler failed for %s: %s", key, where(exc))
             return replies.SUCCESS, ctx.after_reply if ctx else []
-        if encrypted and xml != replies.SUCCESS:
+        if crypto is not None and xml != replies.SUCCESS:
             nonce = str(int.from_bytes(os.urandom(4), "big"))
-            xml = self.crypto.envelope(xml, str(now), nonce)
+            xml = crypto.envelope(xml, str(now), nonce)
         return xml, ctx.after_reply
 
 

@@ -79,9 +79,9 @@ def answer_post(app: Any, webhook: Webhook, environ: dict[str, Any]) -> tuple[in
         args = query_args(environ.get("QUERY_STRING", ""))
         webhook.verify_query(args, time.time())
         body = read_body(environ, webhook.max_body)
-        message, encrypted = webhook.open(args, body)
+        message, crypto = webhook.open(args, body)
         with app.app_context():
-            reply = webhook.respond(message, encrypted)
+            reply = webhook.respond(message, crypto)
     except Rejected as exc:
         log.warning(
             "refused POST %s from %s: %d %s",

@@ -80,3 +80,14 @@ def test_app(settings_env, redis_client):
 @pytest.fixture
 def test_client(test_app):
     return test_app.test_client()
+
+
+@pytest.fixture(autouse=True)
+def _replies_written(request):
+    """After each test, wait for its app's cached replies: a reply written late would land after
+    the next test's flush and answer that test's identical push from the cache."""
+    yield
+    for name in ("app", "test_app"):
+        app = request.node.funcargs.get(name)
+        if app is not None and "webhook" in app.extensions:
+            app.extensions["webhook"].dedup.flush()
