@@ -10,7 +10,8 @@ from wechatpy.crypto import WeChatCrypto
 
 from sandbox import crypto
 
-VECTORS_PATH = Path(__file__).resolve().parent / "data" / "official_vectors.json"
+# WeChat's published sample vectors, shared with the webhook's tests.
+VECTORS_PATH = Path(__file__).resolve().parent.parent / "data" / "official_vectors.json"
 
 
 def _vectors() -> dict:

@@ -9,7 +9,9 @@ import pytest
 
 from bot.webhook.crypto import CryptoError, MessageCrypto, check_signature, signature
 
-VECTORS = json.loads((Path(__file__).parent / "official_vectors.json").read_text(encoding="utf-8"))
+# WeChat's published sample vectors, shared with the sandbox's tests.
+VECTORS_PATH = Path(__file__).resolve().parent.parent / "data" / "official_vectors.json"
+VECTORS = json.loads(VECTORS_PATH.read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("v", VECTORS["plain_get_signature"], ids=lambda v: v["token"])
