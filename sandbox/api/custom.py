@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.api import ApiError, body, bp, ok, state
-from sandbox.api.draft import draft_url, find_draft
+from sandbox.api.draft import draft_url, find_draft, news_card
+from sandbox.api.freepublish import find_published
 from sandbox.api.material import find_material
 from sandbox.api.media import file_url
 from sandbox.inbox import add_to_inbox
@@ -39,19 +40,9 @@ def _news(part: dict[str, Any]) -> dict[str, Any]:
 
 
 def _published_card(st: SandboxState, part: dict[str, Any]) -> dict[str, Any]:
-    article_id = part.get("article_id")
-    record = st.get("articles", article_id) if isinstance(article_id, str) else None
-    if record is None or record.get("via") != "publish":
-        raise ApiError(53600, "invalid article id")
+    record = find_published(st, part.get("article_id"))
     cards = [
-        {
-            "title": item["title"],
-            "description": item.get("digest", ""),
-            "pic_url": item.get("thumb_url", ""),
-            "url": item["url"],
-        }
-        for item in record["news_item"]
-        if not item.get("is_deleted")
+        news_card(item, item["url"]) for item in record["news_item"] if not item.get("is_deleted")
     ]
     if not cards:
         raise ApiError(53600, "invalid article id, the article was deleted")
@@ -78,15 +69,7 @@ def _entry(st: SandboxState, data: dict[str, Any]) -> dict[str, Any]:
     media_id = part.get("media_id")
     if msgtype == "mpnews":
         draft = find_draft(st, media_id)
-        cards = [
-            {
-                "title": a["title"],
-                "description": a.get("digest", ""),
-                "pic_url": a.get("thumb_url", ""),
-                "url": draft_url(st, media_id, i),
-            }
-            for i, a in enumerate(draft["articles"])
-        ]
+        cards = [news_card(a, draft_url(st, media_id, i)) for i, a in enumerate(draft["articles"])]
         return {"type": "news", "articles": cards}
     material = find_material(st, media_id) if isinstance(media_id, str) else None
     if material is None:

@@ -121,6 +121,16 @@ def draft_url(st: SandboxState, media_id: str, index: int) -> str:
     return f"{st.public_url()}/sandbox/draft/{media_id}/{index}"
 
 
+def news_card(article: dict[str, Any], url: str) -> dict[str, Any]:
+    """A stored article as the news card a follower's chat shows (title, digest, cover, link)."""
+    return {
+        "title": article["title"],
+        "description": article.get("digest", ""),
+        "pic_url": article.get("thumb_url", ""),
+        "url": url,
+    }
+
+
 def find_draft(st: SandboxState, media_id: Any) -> dict[str, Any]:
     draft = st.get("drafts", media_id) if isinstance(media_id, str) and media_id else None
     if draft is None:

@@ -34,7 +34,8 @@ def publish_articles(
     return article_id, items
 
 
-def _find_published(st: SandboxState, article_id: Any) -> dict[str, Any]:
+def find_published(st: SandboxState, article_id: Any) -> dict[str, Any]:
+    """A published (not mass-sent) article record, or 53600 as WeChat answers an unknown id."""
     record = st.get("articles", article_id) if isinstance(article_id, str) else None
     if record is None or record.get("via") != "publish":
         raise ApiError(53600, "invalid article id")
@@ -95,7 +96,7 @@ def freepublish_get():
 @bp.route("/freepublish/getarticle", methods=["POST"])
 def freepublish_getarticle():
     st = state()
-    record = _find_published(st, body().get("article_id"))
+    record = find_published(st, body().get("article_id"))
     return reply(news_item=record["news_item"])
 
 
@@ -133,10 +134,10 @@ def freepublish_delete():
     st = state()
     data = body()
     article_id = data.get("article_id")
-    publish_id = _find_published(st, article_id).get("publish_id", "")
+    publish_id = find_published(st, article_id).get("publish_id", "")
     index = data.get("index", 0) or 0
     with jobs.record_lock(st, "publish", publish_id):
-        record = _find_published(st, article_id)
+        record = find_published(st, article_id)
         items = record["news_item"]
         if not isinstance(index, int) or not 0 <= index <= len(items):
             raise ApiError(40097, "invalid args, index is out of range")

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sandbox import jobs
 from sandbox.api import ApiError, body, bp, ok, state
-from sandbox.api.draft import draft_url, find_draft
+from sandbox.api.draft import draft_url, find_draft, news_card
 from sandbox.api.material import find_material
 from sandbox.api.media import file_url
 from sandbox.inbox import add_to_inbox
@@ -174,15 +174,7 @@ def _entry(record: dict[str, Any], urls: list[str]) -> dict[str, Any]:
         return {"type": "text", "content": record["content"]}
     if record["msgtype"] == "image":
         return {"type": "image", "url": record["url"]}
-    cards = [
-        {
-            "title": a["title"],
-            "description": a.get("digest", ""),
-            "pic_url": a.get("thumb_url", ""),
-            "url": url,
-        }
-        for a, url in zip(record["articles"], urls, strict=True)
-    ]
+    cards = [news_card(a, url) for a, url in zip(record["articles"], urls, strict=True)]
     return {"type": "news", "articles": cards}
 
 
