@@ -11,6 +11,7 @@ loses its hyphen only when the document spells it elsewhere without one."""
 
 from __future__ import annotations
 
+import bisect
 import io
 import re
 from dataclasses import dataclass
@@ -104,16 +105,30 @@ def _lines(data: bytes) -> list[_Line]:
     return lines
 
 
-def _right_edge(line: _Line, lines: list[_Line]) -> float:
-    """The right edge of the line's column: the furthest any line with its left edge reaches."""
-    return max(other.x1 for other in lines if abs(other.x0 - line.x0) <= _EDGE)
+def _right_edges(lines: list[_Line]) -> list[float]:
+    """Each line's column right edge: the furthest any line starting where it starts reaches."""
+    order = sorted(range(len(lines)), key=lambda n: lines[n].x0)
+    edges = [0.0] * len(lines)
+    low = 0
+    for n in order:  # lines whose left edges are within _EDGE points of this one's, in a window
+        x0 = lines[n].x0
+        while lines[order[low]].x0 < x0 - _EDGE:
+            low += 1
+        high = low
+        reach = 0.0
+        while high < len(order) and lines[order[high]].x0 <= x0 + _EDGE:
+            reach = max(reach, lines[order[high]].x1)
+            high += 1
+        edges[n] = reach
+    return edges
 
 
-def _indent(line: _Line, lines: list[_Line]) -> str:
-    """Spaces for a list item set in from the text's left edge (a nested item), else nothing."""
+def _indent(line: _Line, lefts: list[float]) -> str:
+    """Spaces for a list item set in from the text's left edge (a nested item), else nothing;
+    `lefts` are the left edges of all lines, sorted."""
     if not _BULLET.match(line.text):
         return ""
-    left = min(o.x0 for o in lines if line.x0 - _NEST <= o.x0 <= line.x0)
+    left = lefts[bisect.bisect_left(lefts, line.x0 - _NEST)]
     return " " * min(8, round((line.x0 - left) / line.space))
 
 
@@ -138,7 +153,7 @@ class _Layout:
 
     def __init__(self, lines: list[_Line]) -> None:
         self.lines = lines
-        self.right = [_right_edge(line, lines) for line in lines]
+        self.right = _right_edges(lines)
         # Justified text stretches every wrapped line to the edge, so reaching it means a wrap.
         at_edge = sum(line.x1 >= r - _SLACK for line, r in zip(lines, self.right, strict=True))
         self.justified = at_edge >= max(3, _JUSTIFIED_SHARE * len(lines))
@@ -193,13 +208,14 @@ def layout_text(data: bytes) -> str:
     layout = _Layout(_lines(data))
     every = layout.lines
     words = {w.lower() for line in every for w in _WORD.findall(line.text)}
+    lefts = sorted(line.x0 for line in every)
     out: list[str] = []
     join_next = False
     for n, line in enumerate(every):
         if join_next:
             out[-1] = _join(out[-1], line.text, words)
         else:
-            out.append(_indent(line, every) + line.text)
+            out.append(_indent(line, lefts) + line.text)
         join_next = n + 1 < len(every) and layout.wraps(n)
         if not join_next and layout.ends_block(n):
             out.append("")
