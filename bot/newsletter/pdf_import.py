@@ -20,6 +20,7 @@ MAX_PDF_BYTES = 50 * 1024 * 1024
 
 
 def _unreadable(exc: Exception) -> IssueImportError:
+    """The one-line refusal for a PDF that cannot be read, naming the first line of the cause."""
     first = (str(exc).splitlines() or [type(exc).__name__])[0]
     return IssueImportError(f"the PDF cannot be read: {first[:120]}")
 

@@ -61,6 +61,7 @@ class _Line:
 
 
 def _line(container: LTTextLine, page: int) -> _Line | None:
+    """The line pdfminer found, measured; None when it holds no printed character."""
     chars = [c for c in container if isinstance(c, LTChar)]
     text = _SPACES.sub(" ", container.get_text().replace("\n", " ")).strip()
     if not chars or not text:
