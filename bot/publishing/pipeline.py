@@ -384,8 +384,9 @@ def _sendall(env: Env, push: Push, lease: Lease) -> None:
             raise _Wait(61.0) from None
         else:
             raise
-    if not already:
-        quota.record_send(env.redis, push.id, time.time())
+    # Counted by the send, not the push: a send whose answer was lost (Redis away, a crash) comes
+    # back as 45065 to the next runner and must count once, never twice.
+    quota.record_send(env.redis, str(result.get("msg_id") or push.id), time.time())
     if result.get("msg_id"):
         env.redis.set(f"push:by_msg:{result['msg_id']}", push.id, ex=EVENT_TTL)
     lease.move(

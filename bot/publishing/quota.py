@@ -14,7 +14,7 @@ import redis
 
 from config import Settings
 
-SENDS = "push:masssends"  # push id -> epoch of each mass send the bot made
+SENDS = "push:masssends"  # msg_id (or push id) -> epoch of each mass send the bot made
 
 
 @dataclass
@@ -56,5 +56,6 @@ def quota_at(r: redis.Redis, settings: Settings, at: datetime, scheduled: list[f
     return Quota(period, limit, used, end if used >= limit else None)
 
 
-def record_send(r: redis.Redis, push_id: str, when: float) -> None:
-    r.zadd(SENDS, {push_id: when}, nx=True)
+def record_send(r: redis.Redis, send_id: str, when: float) -> None:
+    """Count one mass send, once however often it is reported (by WeChat's msg_id)."""
+    r.zadd(SENDS, {send_id: when}, nx=True)
