@@ -1,0 +1,70 @@
+"""A Redis that forgot the claim script (restarted, or SCRIPT FLUSH) gets it again, once."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import redis
+
+from bot import create_app
+from tests.support.live import Process, free_port, wait_until
+from tests.webhook import wire
+from tests.webhook.conftest import counting_router, runs
+from tests.webhook.wire import read_reply, text_xml
+
+REDIS_SERVER = shutil.which("redis-server")
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A redis-server of this test's own (its scripts may be flushed without touching others)."""
+    if REDIS_SERVER is None:
+        pytest.fail("redis-server is not on PATH: install Redis to run this test")
+    port = free_port()
+    args = [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    process = Process(args + ["--dir", str(tmp_path)], {}, f"webhook-redis-{port}")
+    client = redis.Redis(port=port, decode_responses=True)
+    try:
+        wait_until(lambda: _answers(client), 15, 0.05, "the test's redis-server")
+        yield f"redis://127.0.0.1:{port}/0", client
+    finally:
+        client.close()
+        process.stop()
+
+
+def _answers(client) -> bool:
+    try:
+        return client.ping()
+    except redis.RedisError:
+        return False
+
+
+def post(client, xml: str):
+    path, body = wire.plain_request(xml)
+    response = client.post(path, data=body, content_type="text/xml")
+    assert response.status_code == 200
+    return read_reply(response.data)
+
+
+@pytest.mark.parametrize("table", ["claim alone", "claim with prefetched reads"])
+def test_a_forgotten_claim_script_is_loaded_again(settings_env, own_redis, table):
+    url, own = own_redis
+    overrides = {**settings_env, "REDIS_URL": url, "TESTING": True}
+    if table == "claim alone":
+        overrides["WEBHOOK_ROUTER"] = counting_router()
+    app = create_app(overrides)
+    client = app.test_client()
+    word = "echo" if table == "claim alone" else "help"
+    first = text_xml(word, msg_id=wire.next_msg_id())
+    answer = post(client, first)["Content"]
+    app.extensions["webhook"].dedup.flush()
+
+    own.script_flush()
+    assert post(client, text_xml(word, msg_id=wire.next_msg_id()))["Content"]
+    # The retry of the first push still gets its cached answer, and its handler ran once.
+    assert post(client, first)["Content"] == answer
+    if table == "claim alone":
+        key = "m:" + first.split("<MsgId><![CDATA[")[1].split("]]>")[0]
+        assert runs(own, key) == 1
+    app.extensions["webhook"].dedup.flush()
