@@ -1,4 +1,4 @@
-"""`mmsp-bot`: the one command people use. Each part adds its commands with one line below."""
+"""`mmsp-bot`: the one command people use; each part attaches its commands in _register()."""
 
 from __future__ import annotations
 
@@ -16,15 +16,17 @@ def cli() -> None:
 
 def _register() -> None:
     """Attach the command groups of each part (imported here to keep start-up light)."""
-    # e.g. from bot.newsletter.cli import ingest; cli.add_command(ingest)
-    from sandbox.cli import sandbox; cli.add_command(sandbox)  # noqa: E702, I001
-    from bot.run.command import run; cli.add_command(run)  # noqa: E702, I001
-    from bot.followers.menu_cli import menu; cli.add_command(menu)  # noqa: E702, I001
-    from bot.publishing.cli import register as publishing; publishing(cli)  # noqa: E702, I001
-    from bot.newsletter.cli import register as newsletter; newsletter(cli)  # noqa: E702, I001
     from bot.console.cli import staff
+    from bot.followers.menu_cli import menu
+    from bot.newsletter.cli import register as register_newsletter
+    from bot.publishing.cli import register as register_publishing
+    from bot.run.command import run
+    from sandbox.cli import sandbox
 
-    cli.add_command(staff)
+    for group in (sandbox, run, menu, staff):
+        cli.add_command(group)
+    register_newsletter(cli)  # ingest, render
+    register_publishing(cli)  # push, schedules, status
 
 
 def main() -> None:
