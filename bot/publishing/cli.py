@@ -121,7 +121,8 @@ def status(ref, as_json):
     from bot.publishing import api
     from bot.redisdb import get_redis
 
-    with _app().app_context():
+    app = _app()
+    with app.app_context():
         info = api.status(get_redis(), ref)
     if info is None:
         raise click.ClickException(f"no push or schedule {ref}")
@@ -134,6 +135,7 @@ def status(ref, as_json):
     if "state" not in info:
         return
     click.echo(f"push {info['id']}: issue {info['number']}, {info['state']}")
+    click.echo(f"  (times in {app.config['TIMEZONE']})")
     for step in (*_STEP_ORDER, "failed"):
         if step in info["times"]:
             click.echo(f"  {step:<11} {info['times'][step]}")

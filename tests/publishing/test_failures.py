@@ -42,6 +42,7 @@ def test_a_rejected_publication_and_a_spent_quota_fail_with_errcode_and_hint(
     shown = run_cli("status", str(seed_issue))
     assert "failed at publish: errcode publish_status 4" in shown.output
     assert "what to do:" in shown.output and "Traceback" not in shown.output
+    assert "(times in Asia/Shanghai)" in shown.output
 
     sandbox.configure(publish_outcome=0, mass_quota=0)
     again = run_cli("push", str(seed_issue), "--broadcast")
