@@ -72,10 +72,12 @@ class Message:
     raw: dict = field(default_factory=dict, repr=False, compare=False)
 
     is_event: ClassVar[bool] = False
+    # Plain text fields a class adds, attribute name → XML tag (a subclass inherits its parent's).
+    text_fields: ClassVar[dict[str, str]] = {}
 
     @classmethod
     def extra(cls, fields: dict) -> dict[str, Any]:
-        return {}
+        return {name: _text(fields, tag) for name, tag in cls.text_fields.items()}
 
     @property
     def dedup_key(self) -> str:
@@ -117,7 +119,7 @@ class UserMessage(Message):
 
     @classmethod
     def extra(cls, fields: dict) -> dict[str, Any]:
-        return {"msg_id": _required(fields, "MsgId")}
+        return {**super().extra(fields), "msg_id": _required(fields, "MsgId")}
 
 
 @_message("text")
@@ -125,9 +127,7 @@ class UserMessage(Message):
 class TextMessage(UserMessage):
     content: str
 
-    @classmethod
-    def extra(cls, fields):
-        return {**super().extra(fields), "content": _text(fields, "Content")}
+    text_fields = {"content": "Content"}
 
 
 @_message("image")
@@ -136,13 +136,7 @@ class ImageMessage(UserMessage):
     pic_url: str
     media_id: str
 
-    @classmethod
-    def extra(cls, fields):
-        return {
-            **super().extra(fields),
-            "pic_url": _text(fields, "PicUrl"),
-            "media_id": _text(fields, "MediaId"),
-        }
+    text_fields = {"pic_url": "PicUrl", "media_id": "MediaId"}
 
 
 @_message("voice")
@@ -153,14 +147,7 @@ class VoiceMessage(UserMessage):
     # Speech recognition result, present only when the account enabled it.
     recognition: str
 
-    @classmethod
-    def extra(cls, fields):
-        return {
-            **super().extra(fields),
-            "media_id": _text(fields, "MediaId"),
-            "format": _text(fields, "Format"),
-            "recognition": _text(fields, "Recognition"),
-        }
+    text_fields = {"media_id": "MediaId", "format": "Format", "recognition": "Recognition"}
 
 
 @_message("video")
@@ -169,13 +156,7 @@ class VideoMessage(UserMessage):
     media_id: str
     thumb_media_id: str
 
-    @classmethod
-    def extra(cls, fields):
-        return {
-            **super().extra(fields),
-            "media_id": _text(fields, "MediaId"),
-            "thumb_media_id": _text(fields, "ThumbMediaId"),
-        }
+    text_fields = {"media_id": "MediaId", "thumb_media_id": "ThumbMediaId"}
 
 
 @_message("shortvideo")
@@ -210,14 +191,7 @@ class LinkMessage(UserMessage):
     description: str
     url: str
 
-    @classmethod
-    def extra(cls, fields):
-        return {
-            **super().extra(fields),
-            "title": _text(fields, "Title"),
-            "description": _text(fields, "Description"),
-            "url": _text(fields, "Url"),
-        }
+    text_fields = {"title": "Title", "description": "Description", "url": "Url"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -231,7 +205,11 @@ class Event(Message):
 
     @classmethod
     def extra(cls, fields):
-        return {"event": _required(fields, "Event"), "event_key": _text(fields, "EventKey")}
+        return {
+            **super().extra(fields),
+            "event": _required(fields, "Event"),
+            "event_key": _text(fields, "EventKey"),
+        }
 
 
 @_event("subscribe")
@@ -283,13 +261,11 @@ class ViewEvent(Event):
 
     menu_id: str = ""
 
+    text_fields = {"menu_id": "MenuId"}
+
     @property
     def url(self) -> str:
         return self.event_key
-
-    @classmethod
-    def extra(cls, fields):
-        return {**super().extra(fields), "menu_id": _text(fields, "MenuId")}
 
 
 @_event("LOCATION")
