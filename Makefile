@@ -18,6 +18,7 @@ run: $(STAMP)
 	@$(BIN)/mmsp-bot run
 
 test: $(STAMP)
+	@bash .ci/system-packages
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
