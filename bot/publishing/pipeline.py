@@ -22,7 +22,7 @@ from bot.publishing.reconcile import find_draft, find_publication
 from bot.publishing.state import TERMINAL, Lease, LeaseLost, Push
 from bot.publishing.uploads import upload_body_images, upload_covers
 from bot.wechat import ALREADY_SENT, BotWeChatClient, WeChatAPIError
-from bot.wechat.retry import backoff_delay
+from bot.wechat.retry import with_retries
 from config import Settings
 
 log = logging.getLogger(__name__)
@@ -143,22 +143,8 @@ def _fail(push, lease, step, errcode, errmsg, hint, api="") -> None:
 
 
 def _call(fn, what: str, on_network=None):
-    """Call WeChat, retrying retryable answers with capped backoff; after a network error (the call
-    may have reached WeChat) `on_network` is asked first and its answer, if any, is the result."""
-    for attempt in range(1, RETRY_ATTEMPTS + 1):
-        try:
-            return fn()
-        except WeChatAPIError as exc:
-            if not exc.retryable or attempt == RETRY_ATTEMPTS:
-                raise
-            if exc.errcode is None and on_network is not None:
-                result = on_network()
-                if result is not None:
-                    return result
-            delay = backoff_delay(attempt, RETRY_BASE, RETRY_CAP)
-            log.warning("%s: errcode %s, retry %d in %.2fs", what, exc.errcode, attempt, delay)
-            time.sleep(delay)
-    raise AssertionError("unreachable")
+    """Call WeChat with the pipeline's retry bounds (see bot.wechat.retry.with_retries)."""
+    return with_retries(fn, RETRY_ATTEMPTS, RETRY_BASE, RETRY_CAP, what, on_network)
 
 
 # ---- draft -----------------------------------------------------------------------------------

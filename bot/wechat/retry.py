@@ -25,15 +25,24 @@ def with_retries(
     base: float = 0.5,
     cap: float = 30.0,
     what: str = "WeChat call",
+    on_network: Callable[[], T | None] | None = None,
 ) -> T:
-    """Run `call`; repeat it after retryable WeChatAPIErrors, at most `attempts` times in all."""
+    """Run `call`; repeat it after retryable WeChatAPIErrors, at most `attempts` times in all.
+
+    After a network error (no errcode: the call may have reached WeChat) `on_network` is asked
+    first, and its answer, if not None, is the result instead of a repeat.
+    """
     for attempt in range(1, attempts + 1):
         try:
             return call()
         except WeChatAPIError as exc:
             if not exc.retryable or attempt == attempts:
                 raise
+            if exc.errcode is None and on_network is not None:
+                result = on_network()
+                if result is not None:
+                    return result
             delay = backoff_delay(attempt, base, cap)
-            log.warning("%s failed (%s), retry %d in %.2fs", what, exc.errcode, attempt, delay)
+            log.warning("%s: errcode %s, retry %d in %.2fs", what, exc.errcode, attempt, delay)
             time.sleep(delay)
     raise AssertionError("unreachable")
