@@ -37,3 +37,13 @@ def test_dates_and_periods_read_naturally_in_both_languages():
     assert period_label("2021-07", "2021-08", "en") == "July – August 2021"
     assert period_label("2021-07", "2021-08", "zh") == "2021年7月–8月"
     assert period_label("", "", "en", "to be announced") == "to be announced"
+
+
+def test_every_reply_exists_in_english_and_chinese():
+    pairs = texts.template_names()
+    names = {name for name, _ in pairs}
+    assert "help" in names and "welcome" in names
+    missing = sorted(
+        (name, lang) for name in names for lang in ("en", "zh") if (name, lang) not in pairs
+    )
+    assert missing == [], f"replies missing a language: {missing}"
