@@ -83,14 +83,6 @@ class Settings:
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.TIMEZONE)
 
-    @property
-    def safe_mode_available(self) -> bool:
-        return bool(self.WECHAT_AES_KEY)
-
-    @property
-    def wechat_configured(self) -> bool:
-        return bool(self.WECHAT_APPID and self.WECHAT_SECRET and self.WECHAT_TOKEN)
-
     def require(self, *names: str) -> None:
         """Stop with one line naming the first of these settings that is empty."""
         for name in names:

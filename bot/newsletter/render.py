@@ -65,15 +65,6 @@ class RenderedArticle:
     need_open_comment: int = 0
     only_fans_can_comment: int = 0
 
-    def draft_fields(self) -> dict:
-        """The text fields as draft/add names them (thumb_media_id comes from publishing)."""
-        return {
-            "title": self.title,
-            "author": self.author,
-            "digest": self.digest,
-            "content_source_url": self.content_source_url,
-        }
-
 
 def placeholder(name: str) -> str:
     """The src an image gets in rendered content until publishing swaps in its uploaded URL."""

@@ -42,7 +42,6 @@ class SharedToken:
         self.key = f"wx:token:{appid}"
         self.lock_key = f"wx:token:{appid}:lock"
         self.forced_key = f"wx:token:{appid}:forced_at"
-        self.fetches_key = f"wx:token:{appid}:fetches"
 
     def read(self) -> Token | None:
         data = {_text(k): _text(v) for k, v in self.redis.hgetall(self.key).items()}
@@ -63,10 +62,6 @@ class SharedToken:
         if token and token.value != failed and token.fresh(time.time()):
             return token.value
         return self._refresh(failed=failed)
-
-    def fetch_count(self) -> int:
-        """How many times this Redis has fetched a token (for status pages and benchmarks)."""
-        return int(self.redis.get(self.fetches_key) or 0)
 
     def _refresh(self, failed: str | None) -> str:
         lock = self.redis.lock(self.lock_key, timeout=LOCK_TIMEOUT, blocking_timeout=LOCK_WAIT)
@@ -113,7 +108,6 @@ class SharedToken:
             self.key, mapping={"value": value, "expires_at": expires_at, "refresh_at": refresh_at}
         )
         pipe.expireat(self.key, int(expires_at) + 1)
-        pipe.incr(self.fetches_key)
         pipe.execute()
         log.info("access token of %s fetched, valid %ss", self.appid, expires_in)
         return value
