@@ -61,6 +61,8 @@ def console_globals() -> dict:
 @bp.errorhandler(HTTPException)
 def http_error(exc: HTTPException):
     """Refusals and errors as a short console page (JSON for the status poller), never a trace."""
+    if exc.response is not None:  # a refusal that brings its own page (too many sign-ins)
+        return exc.response
     if request.accept_mimetypes.best == "application/json":
         return {"error": exc.description}, exc.code
     return render_template("console/error.html", error=exc), exc.code
@@ -78,3 +80,6 @@ def init_app(app: Flask) -> None:
 
     security.init_app(app)
     app.register_blueprint(bp)
+    from bot.console import signin_limits
+
+    signin_limits.init_app(app)

@@ -82,12 +82,16 @@ class Stack:
         """The embedded Redis (when no REDIS_URL), then the children's environment."""
         if not self.redis_url:
             try:
+                secret = embedded_redis.password(self.plan.var)
                 self.redis, self.redis_url = embedded_redis.start(
-                    self.plan.var / "redis", self.logs
+                    self.plan.var / "redis", self.logs, secret=secret
                 )
             except RuntimeError as exc:
                 raise RunError(str(exc)) from None
-            local_state.write_json(self.plan.var / local_state.REDIS_FILE, {"url": self.redis_url})
+            # The URL carries the password: readable by the owner only, like the password file.
+            local_state.write_json(
+                self.plan.var / local_state.REDIS_FILE, {"url": self.redis_url}, private=True
+            )
         else:
             (self.plan.var / local_state.REDIS_FILE).unlink(missing_ok=True)
         self.env = child_environment(self.plan, self.redis_url)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from itsdangerous import URLSafeTimedSerializer
 
 from bot.console import accounts
 
@@ -37,10 +38,12 @@ def sign_in(client, name: str, password: str):
 def session_for(client, redis_client, name: str) -> str:
     """Give the client a session of `name` without the slow password check; returns its token."""
     sid = accounts.start_session(redis_client, name)
+    raw = f"token-{name}"
     with client.session_transaction() as session:
-        session["sid"] = sid
-        session["csrf"] = token = f"token-{name}"
-    return token
+        session["_user_id"] = sid  # where Flask-Login keeps the signed-in user's id
+        session["csrf_token"] = raw  # Flask-WTF's value; forms carry a signed copy of it
+    signer = URLSafeTimedSerializer(client.application.secret_key, salt="wtf-csrf-token")
+    return signer.dumps(raw)
 
 
 def signed_in(app, redis_client, name: str):
