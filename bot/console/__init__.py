@@ -73,8 +73,6 @@ def init_app(app: Flask) -> None:
     if not app.config.get("CONSOLE_ENABLED", True):
         log.info("staff console is switched off (CONSOLE_ENABLED=false)")
         return
-    if not app.secret_key:
-        log.warning("staff console: SECRET_KEY is not set, so every console page answers 503")
     # Importing the view modules registers their routes on bp.
     from bot.console import auth_views, follower_views, issue_views, push_views  # noqa: F401
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -12,6 +13,8 @@ from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
 from bot.console import accounts
 from bot.redisdb import get_redis
+
+log = logging.getLogger(__name__)
 
 # Flask-WTF checks the token, Flask-Login loads the signed-in staff member; the order of the
 # checks stays ours (guard below): session, then role, then the CSRF token.
@@ -78,6 +81,8 @@ def safe_next(target: str | None) -> str:
 def guard():
     """Before every console request: a session, then the role, then the CSRF token."""
     if not current_app.secret_key:
+        # Said here, not at start-up: the CLI builds the app too and has no console to serve.
+        log.warning("staff console: SECRET_KEY is not set, so every console page answers 503")
         abort(503, "The console is off: SECRET_KEY is not set.")
     needed = required_role(request.endpoint)
     if needed is None:

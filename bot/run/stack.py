@@ -124,15 +124,9 @@ class Stack:
 
     def _spawn(self, name: str, args: list[str]) -> Child:
         child = Child(name, args, self.env, self.logs, cwd=PROJECT_ROOT)
-        self._truncate(child.log_path)
         child.start()
         self.children.append(child)
         return child
-
-    @staticmethod
-    def _truncate(path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(b"")
 
     def child(self, name: str) -> Child:
         return next(c for c in self.children if c.name == name)
