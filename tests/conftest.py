@@ -47,8 +47,10 @@ def pytest_configure(config):
         )
     except RuntimeError as exc:
         raise pytest.UsageError(f"cannot start the embedded Redis: {exc}") from None
-    # Subprocesses of the tests (sandbox, workers, `mmsp-bot` commands) read it from here.
+    # Subprocesses of the tests (sandbox, workers, `mmsp-bot` commands) read it from here, and
+    # tests that start a server of their own take the same binary.
     TEST_REDIS_URL = os.environ["TEST_REDIS_URL"] = url
+    os.environ["TEST_REDIS_SERVER"] = embedded_redis.server_binary()
 
 
 def pytest_unconfigure(config):

@@ -7,6 +7,7 @@ sandbox keeps the shared test database, so only the bot's Redis goes away.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from datetime import UTC, datetime, timedelta
@@ -22,7 +23,8 @@ from bot.redisdb import connect
 from tests.publishing.conftest import SEED, successful_calls
 from tests.support.live import Process, free_port, wait_until
 
-REDIS_SERVER = shutil.which("redis-server")
+# The server under test: the system's, or `make run`'s kind with --redis-server=embedded.
+REDIS_SERVER = os.environ.get("TEST_REDIS_SERVER") or shutil.which("redis-server")
 # Longer than redis-py's own retries of a command (about 4 s) and than a push's lease (6 s), so
 # that tasks do fail while Redis is away and the recovery has to pick the push up.
 OUTAGE = 7.0
