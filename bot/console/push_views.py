@@ -157,13 +157,24 @@ def confirm_push(number: int):
     except pushing.PushRefused as exc:
         flash(str(exc), "error")
         return _push_form(number, dict(request.form), 400)
+    # The version shown here is the one confirmed: a later edit cannot slip into the push.
+    version = store.issue_meta(get_redis(), number).get("current", "")
     return render_template(
         "console/push_confirm.html",
         issue=_issue_or_404(number),
         choice=choice,
-        form=dict(request.form),
+        form={**request.form, "version": version},
+        version=version,
         quota=pushing.quota(get_redis()),
     )
+
+
+def _reviewed_version() -> int:
+    """The issue version the publisher saw on the confirmation page."""
+    version = request.form.get("version", "")
+    if not version.isdigit():
+        raise pushing.PushRefused("The confirmation lacks the issue version; confirm it again.")
+    return int(version)
 
 
 @bp.post("/issues/<int:number>/push/confirmed")
@@ -172,13 +183,15 @@ def create_push(number: int):
     _issue_or_404(number)
     try:
         choice = _choices(number)
-        push_id = pushing.schedule(get_redis(), by=g.staff.name, **choice)
+        version = _reviewed_version()
+        push_id = pushing.schedule(get_redis(), by=g.staff.name, version=version, **choice)
     except pushing.PushRefused as exc:
         flash(str(exc), "error")
         return _push_form(number, dict(request.form), 400)
     what = " and ".join(k for k in ("publish", "broadcast") if choice[k])
     when = choice["at"].strftime("%Y-%m-%d %H:%M") if choice["at"] else "now"
-    note("scheduled push", f"issue {number}: {what} to {choice['tag'] or 'all'} at {when}")
+    audience = choice["tag"] or "all"
+    note("scheduled push", f"issue {number} version {version}: {what} to {audience} at {when}")
     flash(f"Push of issue {number} scheduled ({what}, {when}).", "info")
     return redirect(url_for("console.push_status", push_id=push_id))
 
@@ -228,6 +241,22 @@ def cancel_push(push_id: str):
         return redirect(url_for("console.push_status", push_id=push_id))
     note("cancelled push", push_id)
     flash("The push is cancelled; nothing was sent.", "info")
+    return redirect(url_for("console.push_status", push_id=push_id))
+
+
+@bp.post("/pushes/<push_id>/confirm-version")
+@access("editor")
+def confirm_version(push_id: str):
+    """Approve the issue's changed version for a waiting or held schedule, after the review."""
+    _changeable_or_403(push_id)
+    try:
+        version = _reviewed_version()
+        pushing.confirm_version(get_redis(), push_id, version)
+    except pushing.PushRefused as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("console.push_status", push_id=push_id))
+    note("confirmed changed issue", f"{push_id}: issue version {version}")
+    flash(f"Version {version} is confirmed; the push waits for its time again.", "info")
     return redirect(url_for("console.push_status", push_id=push_id))
 
 
