@@ -30,6 +30,9 @@ def _register() -> None:
 
 
 def main() -> None:
+    from bot.logs import quiet_libraries
+
+    quiet_libraries()
     _register()
     try:
         cli(standalone_mode=True)

@@ -46,8 +46,16 @@ def preview(number: int):
         "console/preview.html",
         issue=issue,
         rendered=rendered,
-        openid=g.staff.openid,
+        receivers=_receivers(),
     )
+
+
+def _receivers() -> list:
+    """Staff with a bound WeChat (the only receivers of previews), the signed-in one first."""
+    from bot.console import wechat_binding
+
+    bound = wechat_binding.bound_staff(get_redis())
+    return sorted(bound, key=lambda s: (s.name != g.staff.name, s.name))
 
 
 @bp.get("/issues/<int:number>/articles/<int:index>")
@@ -74,27 +82,36 @@ def cover(number: int, index: int):
 @access("editor")
 def send_preview(number: int):
     _issue_or_404(number)
-    if not g.staff.openid:
-        flash("Add your WeChat openid on your account page first.", "error")
-        return redirect(url_for("console.account"))
+    # Only to a staff account's WeChat bound by its one-time code: never to a typed openid.
+    receiver = request.form.get("to") or g.staff.name
+    bound = {s.name: s.openid for s in _receivers()}
+    if receiver not in bound:
+        if receiver == g.staff.name:
+            flash("Bind your WeChat on your account page first.", "error")
+            return redirect(url_for("console.account"))
+        flash(f"{receiver} has no bound WeChat; previews go only to bound staff accounts.", "error")
+        return redirect(url_for("console.preview", number=number))
     try:
         at = (
             parse_zone_time(request.form.get("at", ""))
             if request.form.get("when") == "at"
             else None
         )
-        push_id = pushing.send_preview(get_redis(), number, g.staff.openid, g.staff.name, at)
+        push_id = pushing.send_preview(get_redis(), number, bound[receiver], g.staff.name, at)
     except pushing.PushRefused as exc:
         flash(str(exc), "error")
         return redirect(url_for("console.preview", number=number))
     if at:
         note(
-            "scheduled preview", f"issue {number} to own WeChat at {at:%Y-%m-%d %H:%M} ({push_id})"
+            "scheduled preview", f"issue {number} to {receiver} at {at:%Y-%m-%d %H:%M} ({push_id})"
         )
-        flash(f"The preview goes to your WeChat at {at:%Y-%m-%d %H:%M} {zone_label()}.", "info")
+        flash(
+            f"The preview goes to {receiver}'s WeChat at {at:%Y-%m-%d %H:%M} {zone_label()}.",
+            "info",
+        )
     else:
-        note("sent preview", f"issue {number} to own WeChat (push {push_id})")
-        flash("The preview is on its way to your WeChat.", "info")
+        note("sent preview", f"issue {number} to {receiver}'s WeChat (push {push_id})")
+        flash(f"The preview is on its way to {receiver}'s WeChat.", "info")
     return redirect(url_for("console.push_status", push_id=push_id))
 
 
