@@ -13,4 +13,4 @@ def bind_staff_wechat(message, ctx) -> TextReply:
     name = wechat_binding.bind(ctx.redis, message.content, ctx.openid)
     if name is None:
         return TextReply(render_text("staff_bind_unknown", ctx.lang))
-    return TextReply(render_text("staff_bound", ctx.lang, name=name))
+    return TextReply(render_text("staff_bound", ctx.lang, staff=name))
