@@ -306,6 +306,8 @@ def main() -> None:
         "WECHAT_SECRET": "benchsecret0000000000000000000000",
         "WECHAT_TOKEN": TOKEN,
         "WECHAT_AES_KEY": AES_KEY,
+        # Both kinds of round (plaintext and encrypted) against the same servers.
+        "WECHAT_MESSAGE_MODE": "compatible",
         "REDIS_URL": args.redis_url,
         "SECRET_KEY": "bench",
         "LOG_FORMAT": "text",

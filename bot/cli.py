@@ -43,6 +43,9 @@ def main() -> None:
     import redis
     from kombu.exceptions import OperationalError
 
+    from bot.logs import quiet_libraries
+
+    quiet_libraries()
     _register()
     try:
         cli(standalone_mode=True)

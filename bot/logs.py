@@ -56,5 +56,17 @@ def configure(log_format: str = "text", level: int = logging.INFO) -> None:
     root.setLevel(level)
 
 
+# Libraries that report what they repaired or skipped (a damaged PDF, a font table) through
+# logging or warnings: useful in a server's log, noise before the CLI's own one-line answer.
+CHATTY_LIBRARIES = ("pypdf", "pdfminer", "pdfplumber", "fontTools", "PIL", "fpdf", "py.warnings")
+
+
+def quiet_libraries() -> None:
+    """Keep the libraries' warnings out of a command's output (errors still show)."""
+    logging.captureWarnings(True)
+    for name in CHATTY_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
 def init_app(app: Flask) -> None:
     configure(app.config["LOG_FORMAT"])

@@ -59,6 +59,10 @@ class Settings:
     WECHAT_AES_KEY: str = ""
     # The EncodingAESKey before the last change: tried when WECHAT_AES_KEY fails to decrypt.
     WECHAT_AES_KEY_PREVIOUS: str = ""
+    # Which webhook POSTs are accepted: "safe" (encrypted only), "compatible" (encrypted or
+    # plaintext) or "plain" (plaintext only); "" = safe when WECHAT_AES_KEY is set, else plain.
+    # A plaintext body is not covered by the signature, so only safe mode authenticates it.
+    WECHAT_MESSAGE_MODE: str = ""
     WECHAT_API_BASE: str = OFFICIAL_API_BASE
     REDIS_URL: str = "redis://127.0.0.1:6379/0"
     TIMEZONE: str = "Asia/Shanghai"
@@ -82,6 +86,13 @@ class Settings:
     AUDIT_RETENTION_DAYS: int = 365
 
     @property
+    def message_mode(self) -> str:
+        """The webhook's message mode, with the default resolved."""
+        if self.WECHAT_MESSAGE_MODE:
+            return self.WECHAT_MESSAGE_MODE
+        return "safe" if self.WECHAT_AES_KEY else "plain"
+
+    @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.TIMEZONE)
 
@@ -102,7 +113,10 @@ _PARSERS = {
     "CONSOLE_ENABLED": _bool("CONSOLE_ENABLED"),
     "SCHEDULE_GRACE": _int("SCHEDULE_GRACE"),
     "AUDIT_RETENTION_DAYS": _int("AUDIT_RETENTION_DAYS"),
+    "WECHAT_MESSAGE_MODE": lambda value: value.strip().lower(),
 }
+
+MESSAGE_MODES = ("", "safe", "compatible", "plain")
 
 _AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
 
@@ -117,6 +131,10 @@ def _validate(settings: Settings) -> None:
         )
     if previous and not settings.WECHAT_AES_KEY:
         raise SettingsError("WECHAT_AES_KEY_PREVIOUS is set but WECHAT_AES_KEY is not")
+    if settings.WECHAT_MESSAGE_MODE not in MESSAGE_MODES:
+        raise SettingsError("WECHAT_MESSAGE_MODE must be 'safe', 'compatible' or 'plain'")
+    if settings.message_mode != "plain" and not settings.WECHAT_AES_KEY:
+        raise SettingsError(f"WECHAT_MESSAGE_MODE={settings.message_mode} needs WECHAT_AES_KEY")
     if not settings.WECHAT_API_BASE.startswith(("http://", "https://")):
         raise SettingsError("WECHAT_API_BASE must be an http(s) URL")
     if not settings.WECHAT_API_BASE.endswith("/"):

@@ -56,8 +56,10 @@ def create_sandbox_app(settings_or_env: Settings | Mapping[str, str] | None = No
     )
     app.extensions["sandbox"] = SandboxState(settings.REDIS_URL, account)
 
-    from sandbox import control, pages
+    from sandbox import control, local_only, pages
     from sandbox.api import bp as api_bp
+
+    app.before_request(local_only.refuse_foreign)
 
     app.register_blueprint(api_bp)
     app.register_blueprint(control.bp)

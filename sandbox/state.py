@@ -28,8 +28,9 @@ DEFAULT_CONFIG: dict[str, Any] = {
     # Seconds a mass send stays SENDING before MASSSENDJOBFINISH.
     "mass_delay": 0.5,
     # How sandbox.delivery calls the webhook: "plain", "compatible" or "safe" (encrypt_type=aes),
-    # WeChat's 5-second timeout, and how many calls in all when no answer comes in time.
-    "delivery_mode": "plain",
+    # WeChat's 5-second timeout, and how many calls in all when no answer comes in time. Safe by
+    # default, like the bot (WECHAT_MESSAGE_MODE) when it has the account's EncodingAESKey.
+    "delivery_mode": "safe",
     "delivery_timeout": 5.0,
     "delivery_attempts": 3,
 }

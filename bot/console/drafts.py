@@ -45,6 +45,22 @@ def _kind(filename: str, data: bytes) -> str:
 
 def parse_upload(filename: str, data: bytes) -> tuple[Issue, str]:
     """Parse an uploaded PDF, text or Markdown file with the newsletter importers."""
+    issue, kind = _parse_upload(filename, data)
+    return _checked(issue), kind
+
+
+def _checked(issue: Issue) -> Issue:
+    """The issue, unless its number or month is impossible (refused before anything waits)."""
+    from bot.newsletter.model import check_identity
+
+    try:
+        check_identity(issue.number, issue.month)
+    except ValueError as exc:
+        raise ImportFailed(str(exc)) from None
+    return issue
+
+
+def _parse_upload(filename: str, data: bytes) -> tuple[Issue, str]:
     if not data:
         raise ImportFailed("the file is empty")
     if len(data) > MAX_UPLOAD_BYTES:
@@ -77,11 +93,12 @@ def parse_markdown(text: str) -> Issue:
     from bot.newsletter import markdown_io
 
     try:
-        return markdown_io.from_markdown(text)
+        issue = markdown_io.from_markdown(text)
     except ValueError as exc:
         raise ImportFailed(
             str(exc).splitlines()[0] if str(exc) else "unreadable Markdown"
         ) from None
+    return _checked(issue)
 
 
 def to_markdown(issue: Issue) -> str:

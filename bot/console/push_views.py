@@ -46,8 +46,16 @@ def preview(number: int):
         "console/preview.html",
         issue=issue,
         rendered=rendered,
-        openid=g.staff.openid,
+        receivers=_receivers(),
     )
+
+
+def _receivers() -> list:
+    """Staff with a bound WeChat (the only receivers of previews), the signed-in one first."""
+    from bot.console import wechat_binding
+
+    bound = wechat_binding.bound_staff(get_redis())
+    return sorted(bound, key=lambda s: (s.name != g.staff.name, s.name))
 
 
 @bp.get("/issues/<int:number>/articles/<int:index>")
@@ -74,27 +82,36 @@ def cover(number: int, index: int):
 @access("editor")
 def send_preview(number: int):
     _issue_or_404(number)
-    if not g.staff.openid:
-        flash("Add your WeChat openid on your account page first.", "error")
-        return redirect(url_for("console.account"))
+    # Only to a staff account's WeChat bound by its one-time code: never to a typed openid.
+    receiver = request.form.get("to") or g.staff.name
+    bound = {s.name: s.openid for s in _receivers()}
+    if receiver not in bound:
+        if receiver == g.staff.name:
+            flash("Bind your WeChat on your account page first.", "error")
+            return redirect(url_for("console.account"))
+        flash(f"{receiver} has no bound WeChat; previews go only to bound staff accounts.", "error")
+        return redirect(url_for("console.preview", number=number))
     try:
         at = (
             parse_zone_time(request.form.get("at", ""))
             if request.form.get("when") == "at"
             else None
         )
-        push_id = pushing.send_preview(get_redis(), number, g.staff.openid, g.staff.name, at)
+        push_id = pushing.send_preview(get_redis(), number, bound[receiver], g.staff.name, at)
     except pushing.PushRefused as exc:
         flash(str(exc), "error")
         return redirect(url_for("console.preview", number=number))
     if at:
         note(
-            "scheduled preview", f"issue {number} to own WeChat at {at:%Y-%m-%d %H:%M} ({push_id})"
+            "scheduled preview", f"issue {number} to {receiver} at {at:%Y-%m-%d %H:%M} ({push_id})"
         )
-        flash(f"The preview goes to your WeChat at {at:%Y-%m-%d %H:%M} {zone_label()}.", "info")
+        flash(
+            f"The preview goes to {receiver}'s WeChat at {at:%Y-%m-%d %H:%M} {zone_label()}.",
+            "info",
+        )
     else:
-        note("sent preview", f"issue {number} to own WeChat (push {push_id})")
-        flash("The preview is on its way to your WeChat.", "info")
+        note("sent preview", f"issue {number} to {receiver}'s WeChat (push {push_id})")
+        flash(f"The preview is on its way to {receiver}'s WeChat.", "info")
     return redirect(url_for("console.push_status", push_id=push_id))
 
 
@@ -157,13 +174,24 @@ def confirm_push(number: int):
     except pushing.PushRefused as exc:
         flash(str(exc), "error")
         return _push_form(number, dict(request.form), 400)
+    # The version shown here is the one confirmed: a later edit cannot slip into the push.
+    version = store.issue_meta(get_redis(), number).get("current", "")
     return render_template(
         "console/push_confirm.html",
         issue=_issue_or_404(number),
         choice=choice,
-        form=dict(request.form),
+        form={**request.form, "version": version},
+        version=version,
         quota=pushing.quota(get_redis()),
     )
+
+
+def _reviewed_version() -> int:
+    """The issue version the publisher saw on the confirmation page."""
+    version = request.form.get("version", "")
+    if not version.isdigit():
+        raise pushing.PushRefused("The confirmation lacks the issue version; confirm it again.")
+    return int(version)
 
 
 @bp.post("/issues/<int:number>/push/confirmed")
@@ -172,13 +200,15 @@ def create_push(number: int):
     _issue_or_404(number)
     try:
         choice = _choices(number)
-        push_id = pushing.schedule(get_redis(), by=g.staff.name, **choice)
+        version = _reviewed_version()
+        push_id = pushing.schedule(get_redis(), by=g.staff.name, version=version, **choice)
     except pushing.PushRefused as exc:
         flash(str(exc), "error")
         return _push_form(number, dict(request.form), 400)
     what = " and ".join(k for k in ("publish", "broadcast") if choice[k])
     when = choice["at"].strftime("%Y-%m-%d %H:%M") if choice["at"] else "now"
-    note("scheduled push", f"issue {number}: {what} to {choice['tag'] or 'all'} at {when}")
+    audience = choice["tag"] or "all"
+    note("scheduled push", f"issue {number} version {version}: {what} to {audience} at {when}")
     flash(f"Push of issue {number} scheduled ({what}, {when}).", "info")
     return redirect(url_for("console.push_status", push_id=push_id))
 
@@ -228,6 +258,22 @@ def cancel_push(push_id: str):
         return redirect(url_for("console.push_status", push_id=push_id))
     note("cancelled push", push_id)
     flash("The push is cancelled; nothing was sent.", "info")
+    return redirect(url_for("console.push_status", push_id=push_id))
+
+
+@bp.post("/pushes/<push_id>/confirm-version")
+@access("editor")
+def confirm_version(push_id: str):
+    """Approve the issue's changed version for a waiting or held schedule, after the review."""
+    _changeable_or_403(push_id)
+    try:
+        version = _reviewed_version()
+        pushing.confirm_version(get_redis(), push_id, version)
+    except pushing.PushRefused as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("console.push_status", push_id=push_id))
+    note("confirmed changed issue", f"{push_id}: issue version {version}")
+    flash(f"Version {version} is confirmed; the push waits for its time again.", "info")
     return redirect(url_for("console.push_status", push_id=push_id))
 
 

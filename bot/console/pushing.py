@@ -68,8 +68,10 @@ def schedule(
     tag: str,
     at: datetime | None,
     by: str,
+    version: int | None = None,
 ) -> str:
-    """Push an issue now or at `at`; the id of the push (pN) or schedule (sN)."""
+    """Push an issue (frozen to `version`, the one reviewed) now or at `at`; the id of the push
+    (pN) or schedule (sN)."""
     started = _refusing(
         _api().start_push,
         r,
@@ -79,8 +81,14 @@ def schedule(
         tag=tag or None,
         at=at,
         by=by,
+        version=version,
     )
     return started["id"]
+
+
+def confirm_version(r: redis.Redis, ref: str, version: int) -> None:
+    """Approve the issue's reviewed `version` for a waiting or held schedule."""
+    _refusing(_api().confirm_version, r, ref, version)
 
 
 def send_preview(
@@ -160,6 +168,12 @@ def status(r: redis.Redis, ref: str) -> dict | None:
     elif sched and sched.get("state") == "missed":
         error = {"step": "schedule", "errcode": "", "errmsg": sched.get("note", ""), "hint": ""}
     options = sched["options"] if sched else found
+    waiting = bool(sched) and sched.get("state") in ("scheduled", "held")
+    # The version it was confirmed with against the issue's current one (a held schedule, or
+    # one that will be held when it comes due, unless a publisher confirms again first).
+    frozen = options.get("version")
+    current = _api().schedule.current_version(r, int(sched["number"])) if waiting else None
+    changed = waiting and frozen not in (None, "") and current != int(frozen)
     articles = [a for a in found.get("published") or [] if a.get("url")]
     if not articles:
         articles = [{"title": "", "url": url} for url in found.get("article_urls") or []]
@@ -173,6 +187,10 @@ def status(r: redis.Redis, ref: str) -> dict | None:
         "by": (sched or {}).get("by") or found.get("by", ""),
         "running": state not in FINAL,
         "changeable": bool(sched) and sched.get("state") == "scheduled",
+        "held": bool(sched) and sched.get("state") == "held",
+        "version": int(frozen) if frozen not in (None, "") else None,
+        "current_version": current,
+        "changed": changed,
         # Publishing or broadcasting reaches followers: only a publisher may change such a push.
         "reaches_followers": _truthy(options.get("publish")) or _truthy(options.get("broadcast")),
         "steps": steps,

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from bot.newsletter.decode import MAX_BYTES, IssueImportError, decode_bytes
-from bot.newsletter.model import Issue
+from bot.newsletter.model import Issue, ModelError, check_identity
 from bot.newsletter.pdf_import import MAX_PDF_BYTES
 
 SAMPLE_ISSUE = Path(__file__).resolve().parent / "samples" / "issue-09.txt"
@@ -38,7 +38,15 @@ def read_issue_file(path: Path) -> Issue:
         raise IssueImportError(
             f"{path.name} is {size / 1048576:.1f} MB; the limit is {limit // 1048576} MB"
         )
-    data = path.read_bytes()
+    issue = _import(kind, path.read_bytes())
+    try:
+        check_identity(issue.number, issue.month)
+    except ModelError as exc:
+        raise IssueImportError(str(exc)) from None
+    return issue
+
+
+def _import(kind: str, data: bytes) -> Issue:
     if kind == "pdf":
         from bot.newsletter.pdf_import import import_pdf_bytes
 

@@ -27,7 +27,7 @@ from datetime import date
 
 import redis
 
-from bot.newsletter.model import Issue
+from bot.newsletter.model import Issue, ModelError, check_identity
 from bot.newsletter.tokens import tokenize
 
 log = logging.getLogger(__name__)
@@ -160,6 +160,10 @@ def _old_entries(pipe, number: int) -> list:
 
 def save_issue(r: redis.Redis, issue: Issue, source: str = "") -> SaveResult:
     """Store an issue whole or not at all: current if its number is new, else a pending version."""
+    try:
+        check_identity(issue.number, issue.month)
+    except ModelError as exc:
+        raise StoreError(str(exc)) from None
     n = issue.number
     payload = json.dumps(issue.to_dict(), ensure_ascii=False)
     with r.pipeline() as pipe:

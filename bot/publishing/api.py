@@ -62,8 +62,13 @@ def start_push(
     at: datetime | None = None,
     by: str = "",
     dry_run: bool = False,
+    version: int | None = None,
 ) -> dict:
-    """Push issue `number` now or at `at` (draft, previews, then publish and/or broadcast)."""
+    """Push issue `number` now or at `at` (draft, previews, then publish and/or broadcast).
+
+    The push is frozen to `version`, the issue version staff reviewed (default: the current
+    one); it is refused when the issue has changed since.
+    """
     settings = _settings()
     if preview_to is None:
         preview_to = list(settings.STAFF_OPENIDS)
@@ -71,6 +76,12 @@ def start_push(
     if dry_run:
         return plan(r, number, publish, broadcast, tag_id, preview_to, at)
     _require_issue(r, number)
+    current = schedule.current_version(r, number)
+    if version is not None and version != current:
+        raise PushError(
+            f"issue {number} changed since you reviewed it (version {version}, now {current}); "
+            "look at it again"
+        )
     when = at or datetime.now(UTC)
     if at is not None and at.timestamp() < time.time() - PAST_SLACK:
         raise PushError(f"{at:%Y-%m-%d %H:%M} has passed; choose a later time")
@@ -83,6 +94,7 @@ def start_push(
         "broadcast": broadcast,
         "tag_id": tag_id,
         "preview_to": preview_to,
+        "version": current,
     }
     if at is not None:
         sched = schedule.create(r, number, at, options, by)
@@ -106,6 +118,8 @@ def create_push(r: redis.Redis, push_id: str, number: int, options: dict, by: st
         "clientmsgid": clientmsgid(number, options.get("tag_id")),
         "by": by,
     }
+    if options.get("version") is not None:
+        values["version"] = int(options["version"])
     state.create(r, push_id, values)
     _enqueue(push_id)
 
@@ -149,6 +163,13 @@ def plan(r, number, publish, broadcast, tag_id, preview_to, at) -> dict:
 def preview(r: redis.Redis, number: int, openid: str, by: str = "") -> str:
     """Draft the issue and preview it on one follower's phone; returns the push id."""
     return start_push(r, number, preview_to=[openid], by=by)["id"]
+
+
+def confirm_version(r: redis.Redis, ref: str, version: int) -> None:
+    """Approve the issue's `version` for a schedule that waits or is held because it changed."""
+    if not ref.startswith("s"):
+        raise PushError(f"{ref} is not a schedule id (like s3)")
+    schedule.confirm_version(r, ref, version)
 
 
 def cancel(r: redis.Redis, ref: str) -> None:

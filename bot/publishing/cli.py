@@ -113,6 +113,45 @@ def cancel(sched_id):
     click.echo(f"cancelled {sched_id}")
 
 
+@schedules.command("confirm")
+@click.argument("sched_id")
+@click.option("--yes", is_flag=True, help="Confirm without showing the difference first.")
+def confirm(sched_id, yes):
+    """Approve the issue's current version for schedule SCHED_ID after it changed."""
+    import difflib
+
+    from bot.newsletter import markdown_io, store
+    from bot.publishing import api, schedule
+    from bot.redisdb import get_redis
+
+    with _app().app_context():
+        r = get_redis()
+        sched = schedule.get(r, sched_id)
+        if sched is None:
+            raise click.ClickException(f"there is no schedule {sched_id}")
+        frozen, current = (
+            sched["options"].get("version"),
+            schedule.current_version(r, sched["number"]),
+        )
+        if not yes and frozen is not None and current is not None and int(frozen) != current:
+            old = markdown_io.to_markdown(store.get_issue(r, sched["number"], int(frozen)))
+            new = markdown_io.to_markdown(store.get_issue(r, sched["number"], current))
+            lines = difflib.unified_diff(
+                old.splitlines(),
+                new.splitlines(),
+                f"version {frozen}",
+                f"version {current}",
+                lineterm="",
+            )
+            click.echo("\n".join(lines))
+            click.confirm(f"Push version {current} of issue {sched['number']}?", abort=True)
+        try:
+            api.confirm_version(r, sched_id, current)
+        except PushError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"{sched_id}: issue {sched['number']} version {current} confirmed")
+
+
 @click.command("status")
 @click.argument("ref")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole record as JSON.")

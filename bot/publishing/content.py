@@ -30,11 +30,14 @@ class Article:
     only_fans_can_comment: int = 0
 
 
-def load_articles(r: redis.Redis, number: int, settings: Settings) -> list[Article]:
-    """Render the stored issue and run the pre-flight check; ContentError names what is wrong."""
+def load_articles(
+    r: redis.Redis, number: int, settings: Settings, version: int | None = None
+) -> list[Article]:
+    """Render the stored issue (the given version, else the current one) and run the pre-flight
+    check; ContentError names what is wrong."""
     from bot.newsletter import store
 
-    issue = store.get_issue(r, number)
+    issue = store.get_issue(r, number, int(version) if version else None)
     if issue is None:
         raise ContentError(f"there is no issue {number} (import it with mmsp-bot ingest)")
     return _render(issue, settings)

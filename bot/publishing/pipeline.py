@@ -158,7 +158,8 @@ def _make_draft(env: Env, push: Push, lease: Lease) -> None:
 def _add_draft(env: Env, push: Push, lease: Lease, name: str) -> tuple[str, list[dict]]:
     """Upload covers and images (once), then add the draft `name` once: its intent is recorded
     first, and a runner that finds an intent without a result looks for the draft it added."""
-    articles = content.load_articles(env.redis, push.number, env.settings)
+    # The version staff confirmed, whatever was edited since (older pushes carry none).
+    articles = content.load_articles(env.redis, push.number, env.settings, push.get("version"))
     cache_args = (env.redis, env.client, _call)
     if not push.get("thumbs"):
         thumbs = upload_covers(*cache_args, articles)

@@ -66,6 +66,7 @@ class Webhook:
         self.token = settings.WECHAT_TOKEN
         self.window = settings.REPLAY_WINDOW
         self.max_body = settings.MAX_BODY_BYTES
+        self.mode = settings.message_mode
         self.redis = client
         self.router = router
         self.enqueue = enqueue
@@ -111,11 +112,15 @@ class Webhook:
         encrypt_type = args.get("encrypt_type", "raw").lower()
         if encrypt_type not in {"raw", "aes", ""}:
             raise Rejected(400, "unknown encrypt_type")
+        # The signature covers token, timestamp and nonce but not a plaintext body: in safe mode
+        # (WeChat then always encrypts) a plaintext POST is a forgery, whoever saw one signature.
+        if encrypt_type != "aes" and self.mode == "safe":
+            raise Rejected(403, "plaintext message refused in safe mode")
+        if encrypt_type == "aes" and self.mode == "plain":
+            raise Rejected(400, "encrypted message but WECHAT_MESSAGE_MODE is plain")
         fields = _parse(body)
         crypto = None
         if encrypt_type == "aes":
-            if self.crypto is None:
-                raise Rejected(400, "encrypted message but WECHAT_AES_KEY is not set")
             encrypt = fields.get("Encrypt")
             if not isinstance(encrypt, str) or not encrypt:
                 raise Rejected(400, "no Encrypt element")

@@ -37,6 +37,7 @@ EXPECTED_ACCESS = {
     # Editors may change their own scheduled previews; the view refuses them the rest (403).
     "console.cancel_push": "editor",
     "console.reschedule_push": "editor",
+    "console.confirm_version": "editor",
     "console.followers": "editor",
     "console.menu": "editor",
     "console.sync_menu": "publisher",

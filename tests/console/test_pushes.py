@@ -28,7 +28,14 @@ def later(hours: float) -> datetime:
 
 
 def push_form(client, at: datetime | None, **extra) -> dict:
-    form = {"csrf_token": client.csrf, "publish": "1", "broadcast": "1", "audience": "all"}
+    """The confirmation page's form; `version` is the issue version it showed (issue9's first)."""
+    form = {
+        "csrf_token": client.csrf,
+        "publish": "1",
+        "broadcast": "1",
+        "audience": "all",
+        "version": "1",
+    }
     if at is None:
         form["when"] = "now"
     else:

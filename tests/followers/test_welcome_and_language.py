@@ -81,13 +81,12 @@ def test_a_slow_or_failing_user_info_still_welcomes_at_once(phones, sandbox, red
 
 
 def test_a_job_report_event_does_not_count_as_a_follower(client, redis_client):
-    from tests.webhook.wire import event_xml, signed_query
+    from tests.webhook.wire import event_xml, safe_request
 
     report = event_xml(
         "TEMPLATESENDJOBFINISH", sender="oSystemNotAFollower", MsgID=200163836, Status="success"
     )
-    response = client.post(
-        "/wechat", query_string=signed_query(), data=report, content_type="text/xml"
-    )
+    path, data = safe_request(report)
+    response = client.post(path, data=data, content_type="text/xml")
     assert response.status_code == 200
     assert records.get(redis_client, "oSystemNotAFollower") is None
