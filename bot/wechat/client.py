@@ -37,6 +37,7 @@ class BotWeChatClient(WeChatClient):
         # wechatpy keeps other tickets (jsapi) in the session: share those in Redis as well.
         super().__init__(appid, secret, session=RedisStorage(r, prefix="wx"), timeout=timeout)
         self.API_BASE_URL = api_base
+        self.redis = r
         self.shared_token = SharedToken(r, appid, self._fetch_stable_token)
         self.calls: Counter[str] = Counter()  # calls made by this client, by API path
 
