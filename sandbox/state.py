@@ -32,6 +32,10 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "delivery_mode": "plain",
     "delivery_timeout": 5.0,
     "delivery_attempts": 3,
+    # False: the account lacks WeChat's verification, and the APIs that need it answer 48001.
+    "verified": True,
+    # Addresses allowed to fetch tokens (the platform's IP whitelist); None allows any.
+    "ip_whitelist": None,
 }
 
 
@@ -105,6 +109,13 @@ class SandboxState:
             raise ValueError("account_type must be 'subscription' or 'service'")
         if values.get("delivery_mode", "plain") not in {"plain", "compatible", "safe"}:
             raise ValueError("delivery_mode must be 'plain', 'compatible' or 'safe'")
+        if not isinstance(values.get("verified", True), bool):
+            raise ValueError("verified must be true or false")
+        whitelist = values.get("ip_whitelist")
+        if whitelist is not None and not (
+            isinstance(whitelist, list) and all(isinstance(ip, str) for ip in whitelist)
+        ):
+            raise ValueError("ip_whitelist must be a list of addresses, or null")
         if values:
             self.r.hset(key("config"), mapping={k: json.dumps(v) for k, v in values.items()})
         return self.config()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wechatpy.client.api import WeChatDraft
+from wechatpy.client.api import WeChatCustomService, WeChatDraft
 from wechatpy.client.api.base import BaseWeChatAPI
 
 from bot.wechat import service_window
@@ -112,3 +112,11 @@ class CustomAPI(BaseWeChatAPI):
     def send_mpnewsarticle(self, openid: str, article_id: str) -> dict:
         """A published article, by the article_id freepublish gave it."""
         return self.send(openid, "mpnewsarticle", {"article_id": article_id})
+
+
+class CustomServiceAPI(WeChatCustomService):
+    """Customer-service accounts; the list is under /cgi-bin/, not where wechatpy asks for it."""
+
+    def get_accounts(self) -> list[dict]:
+        """All customer-service accounts. https://developers.weixin.qq.com/doc/offiaccount/Customer_Service/Customer_Service_Management.html"""
+        return self._client.get("customservice/getkflist").get("kf_list", [])

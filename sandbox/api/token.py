@@ -56,6 +56,11 @@ def _check_credentials(grant_type: object, appid: object, secret: object) -> Non
         raise ApiError(41004, "appsecret missing")
     if secret != st.account.secret:
         raise ApiError(40125, "invalid appsecret")
+    whitelist = st.config()["ip_whitelist"]
+    caller = request.remote_addr or ""
+    if whitelist is not None and caller not in whitelist:
+        # WeChat names the caller's address, the one to add to the platform's IP whitelist.
+        raise ApiError(40164, f"invalid ip {caller} ipv6 ::ffff:{caller}, not in whitelist")
 
 
 def check_access_token(st: SandboxState, token: str) -> None:
