@@ -74,7 +74,7 @@ def create_sandbox_app(settings_or_env: Settings | Mapping[str, str] | None = No
     @app.errorhandler(405)
     def _not_found(exc):
         # Unknown WeChat APIs answer like WeChat; other pages get a plain 404.
-        if request.path.startswith(("/cgi-bin/", "/datacube/")):
+        if request.path.startswith(("/cgi-bin/", "/datacube/", "/customservice/")):
             body = {"errcode": 40066, "errmsg": "invalid url"}
             return Response(json.dumps(body), mimetype="application/json")
         return Response("not found\n", status=exc.code, mimetype="text/plain")

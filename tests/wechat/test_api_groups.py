@@ -68,3 +68,12 @@ def test_api_groups_follow_another_api_base(sandbox, wx_env, redis_url):
         "http://127.0.0.1:9/wechat-proxy/datacube/"
     )
     assert client.base_for(None) == "http://127.0.0.1:9/wechat-proxy/cgi-bin/"
+
+
+def test_wechatpy_kf_list_address_is_refused_like_any_unknown_api(sandbox, bot_client):
+    """wechatpy's own address for the list (outside /cgi-bin/) is not WeChat's."""
+    import requests
+
+    token = bot_client.access_token
+    answer = requests.get(f"{sandbox.url}/customservice/getkflist", params={"access_token": token})
+    assert answer.json()["errcode"] == 40066
