@@ -38,7 +38,7 @@ HINTS: dict[int, str] = {
     45004: "An article digest is too long: keep it within 128 characters.",
     45009: "The account reached WeChat's API call limit for today: wait until tomorrow or clear "
     "the quota in the MP console (clear_quota, 10 times a month).",
-    45011: "Too many calls this minute: the call is retried after a pause.",
+    45011: "Too many calls this minute (WeChat's per-minute limit): retried when the minute turns.",
     45015: "No customer-service window is open for this follower (a message opens 48 hours, a "
     "follow, scan or menu click one minute): it waits for their next message.",
     45028: "No mass-send quota left for this period: schedule the broadcast for the next free "
