@@ -73,7 +73,9 @@ def scan(state: SandboxState, name: str, scene: str, language: str = "zh_CN") ->
     # Already a follower: no prefix on the key, as WeChat sends it.
     fields = {"Event": "SCAN", "EventKey": scene, "Ticket": f"sandbox-ticket-{scene}"}
     entry = _event_entry(fields, "scanned a QR code")
-    return _interact(state, follower, entry, lambda o: delivery.deliver_event(state, o, fields))
+    return _interact(
+        state, follower, entry, lambda o: delivery.deliver_event(state, o, fields), window="event"
+    )
 
 
 def unfollow(state: SandboxState, name: str) -> dict[str, Any]:
@@ -93,7 +95,9 @@ def say(state: SandboxState, name: str, text: str) -> dict[str, Any]:
         raise FollowerError("the message is empty")
     follower = require_follower(state, name)
     entry = {"type": "text", "content": text}
-    return _interact(state, follower, entry, lambda o: delivery.deliver_message(state, o, text))
+    return _interact(
+        state, follower, entry, lambda o: delivery.deliver_message(state, o, text), window="message"
+    )
 
 
 def click(state: SandboxState, name: str, menu_key: str) -> dict[str, Any]:
@@ -102,7 +106,9 @@ def click(state: SandboxState, name: str, menu_key: str) -> dict[str, Any]:
     button = find_button(state, "click", "key", menu_key)
     fields = {"Event": "CLICK", "EventKey": menu_key}
     entry = _event_entry(fields, f"tapped {button['name']}")
-    return _interact(state, follower, entry, lambda o: delivery.deliver_event(state, o, fields))
+    return _interact(
+        state, follower, entry, lambda o: delivery.deliver_event(state, o, fields), window="event"
+    )
 
 
 def view(state: SandboxState, name: str, url: str) -> dict[str, Any]:
@@ -111,8 +117,13 @@ def view(state: SandboxState, name: str, url: str) -> dict[str, Any]:
     button = find_button(state, "view", "url", url)
     fields = {"Event": "VIEW", "EventKey": url}
     entry = {**_event_entry(fields, f"opened {button['name']}"), "url": url}
+    # A link opens no customer-service window.
     return _interact(
-        state, follower, entry, lambda o: delivery.deliver_event(state, o, fields, False)
+        state,
+        follower,
+        entry,
+        lambda o: delivery.deliver_event(state, o, fields, False),
+        window=None,
     )
 
 
@@ -134,10 +145,11 @@ def find_button(state: SandboxState, kind: str, field: str, value: str) -> dict[
     raise FollowerError(f"the menu has no {kind} button with {field} {value!r}")
 
 
-def _interact(state, follower, entry, deliver) -> dict[str, Any]:
-    """Record what the follower did, open the 48-hour window, deliver it, gather the replies."""
+def _interact(state, follower, entry, deliver, window: str | None) -> dict[str, Any]:
+    """Record what the follower did, open its customer-service window (if any), deliver it,
+    gather the replies."""
     openid = follower["openid"]
-    state.touch(openid)
+    state.touch(openid, window)
     sent = add_to_inbox(state, openid, entry, sender="follower")
     return _result(state, openid, follower, sent, deliver(openid))
 

@@ -33,6 +33,10 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "delivery_mode": "safe",
     "delivery_timeout": 5.0,
     "delivery_attempts": 3,
+    # False: the account lacks WeChat's verification, and the APIs that need it answer 48001.
+    "verified": True,
+    # Addresses allowed to fetch tokens (the platform's IP whitelist); None allows any.
+    "ip_whitelist": None,
 }
 
 
@@ -106,6 +110,13 @@ class SandboxState:
             raise ValueError("account_type must be 'subscription' or 'service'")
         if values.get("delivery_mode", "plain") not in {"plain", "compatible", "safe"}:
             raise ValueError("delivery_mode must be 'plain', 'compatible' or 'safe'")
+        if not isinstance(values.get("verified", True), bool):
+            raise ValueError("verified must be true or false")
+        whitelist = values.get("ip_whitelist")
+        if whitelist is not None and not (
+            isinstance(whitelist, list) and all(isinstance(ip, str) for ip in whitelist)
+        ):
+            raise ValueError("ip_whitelist must be a list of addresses, or null")
         if values:
             self.r.hset(key("config"), mapping={k: json.dumps(v) for k, v in values.items()})
         return self.config()
@@ -155,7 +166,7 @@ class SandboxState:
         return "o" + base64.urlsafe_b64encode(digest).decode()[:27]
 
     def follow(self, openid: str, nickname: str = "", language: str = "zh_CN") -> dict[str, Any]:
-        """Subscribe (or re-subscribe) a follower; following counts as an interaction."""
+        """Subscribe (or re-subscribe) a follower; following opens the one-minute window."""
         now = self.now()
         fkey = key("follower", openid)
         self.r.hset(
@@ -166,7 +177,6 @@ class SandboxState:
                 "language": language,
                 "subscribe": 1,
                 "subscribe_time": int(now),
-                "last_interaction": now,
             },
         )
         self.r.hsetnx(fkey, "tagid_list", "[]")
@@ -174,7 +184,7 @@ class SandboxState:
         self.r.zadd(key("followers"), {openid: now})
         if nickname:
             self.r.hset(key("follower_names"), nickname, openid)
-        self.r.hdel(key("custom_sends"), openid)
+        self.touch(openid, "event")
         return self.follower(openid) or {}
 
     def unfollow(self, openid: str) -> None:
@@ -187,7 +197,10 @@ class SandboxState:
             return None
         data["subscribe"] = int(data.get("subscribe", 0))
         data["subscribe_time"] = int(data.get("subscribe_time", 0))
-        data["last_interaction"] = float(data.get("last_interaction", 0))
+        for name in ("last_interaction", "message_at", "event_at"):
+            data[name] = float(data.get(name, 0))
+        for name in ("message_sends", "event_sends"):
+            data[name] = int(data.get(name, 0))
         data["tagid_list"] = json.loads(data.get("tagid_list", "[]"))
         return data
 
@@ -203,10 +216,14 @@ class SandboxState:
         """Current followers, in the order they subscribed."""
         return self.r.zrange(key("followers"), 0, -1)
 
-    def touch(self, openid: str) -> None:
-        """Record an interaction (message, click, follow): it opens the 48-hour reply window."""
-        self.r.hset(key("follower", openid), "last_interaction", self.now())
-        self.r.hdel(key("custom_sends"), openid)
+    def touch(self, openid: str, window: str | None) -> None:
+        """Record what a follower did; `window` "message" or "event" opens that kind of
+        customer-service window afresh (sandbox.api.custom), None opens none (VIEW, LOCATION)."""
+        now = self.now()
+        fields: dict[str, Any] = {"last_interaction": now}
+        if window in ("message", "event"):
+            fields.update({f"{window}_at": now, f"{window}_sends": 0})
+        self.r.hset(key("follower", openid), mapping=fields)
 
     def set_tags(self, openid: str, tag_ids: list[int]) -> None:
         self.r.hset(key("follower", openid), "tagid_list", json.dumps(sorted(set(tag_ids))))

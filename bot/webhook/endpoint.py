@@ -17,6 +17,7 @@ from bot.webhook.crypto import CryptoError, MessageCrypto, check_signature
 from bot.webhook.dedup import Dedup
 from bot.webhook.messages import Message, MessageError, UnknownMessage, from_fields
 from bot.webhook.router import Router
+from bot.wechat import service_window
 
 log = logging.getLogger("bot.webhook")
 
@@ -154,7 +155,7 @@ class Webhook:
         started = time.monotonic()
         reads = self.router.reads_for(message)
         try:
-            claim = self.dedup.claim(key, reads)
+            claim = self.dedup.claim(key, service_window.with_opening(message, reads))
         except redis.RedisError as exc:
             raise Rejected(503, f"Redis unavailable ({type(exc).__name__})") from None
         if not claim.owned:
