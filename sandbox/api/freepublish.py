@@ -35,9 +35,10 @@ def publish_articles(
 
 
 def find_published(st: SandboxState, article_id: Any) -> dict[str, Any]:
-    """A published (not mass-sent) article record, or 53600 as WeChat answers an unknown id."""
+    """A published article record (freepublished or mass-sent: since WeChat merged the two, a
+    mass send is a publication too), or 53600 as WeChat answers an unknown id."""
     record = st.get("articles", article_id) if isinstance(article_id, str) else None
-    if record is None or record.get("via") != "publish":
+    if record is None:
         raise ApiError(53600, "invalid article id")
     return record
 
@@ -106,11 +107,8 @@ def freepublish_batchget():
     data = body()
     offset, count = batch_window(data)
     no_content = bool(data.get("no_content"))
-    published = [
-        (article_id, record)
-        for article_id, record in st.all("articles").items()
-        if record.get("via") == "publish"
-    ]
+    # Mass-sent articles are listed with the freepublished ones: one list of publications.
+    published = list(st.all("articles").items())
     published.sort(key=lambda row: row[1]["update_time"], reverse=True)
     items = []
     for article_id, record in published[offset : offset + count]:

@@ -71,9 +71,10 @@ def bot_app(bot_env, followers, redis_client):
 
 @pytest.fixture
 def webhook(bot_app, sandbox):
-    """The bot's web app on a real socket, with the sandbox delivering events to /wechat."""
+    """The bot's web app on a real socket, with the sandbox delivering events to /wechat in safe
+    mode (the bot takes a mass send's URLs only from an encrypted MASSSENDJOBFINISH)."""
     with serve_wsgi(bot_app) as url:
-        sandbox.configure(webhook_url=f"{url}/wechat")
+        sandbox.configure(webhook_url=f"{url}/wechat", delivery_mode="safe")
         yield url
 
 

@@ -19,7 +19,7 @@ def client(sandbox):
 
 @pytest.fixture
 def draft(client) -> str:
-    thumb = client.material.add("thumb", upload("c.jpg", image_bytes()))["media_id"]
+    thumb = client.material.add("image", upload("c.jpg", image_bytes()))["media_id"]
     articles = [
         {"title": "Issue 10", "content": "<p>Lead story</p>", "thumb_media_id": thumb},
         {"title": "Events", "content": "<p>Calendar</p>", "thumb_media_id": thumb},
@@ -102,3 +102,15 @@ def test_publishjobfinish_event_reaches_the_webhook(sandbox, client, draft, webh
     assert article_urls == [
         i["article_url"] for i in client.freepublish.get(publish_id)["article_detail"]["item"]
     ]
+
+
+def test_a_mass_sent_draft_is_listed_with_the_publications(sandbox, client, draft):
+    # Since WeChat merged mass sending and publishing, a sent draft is a public article too.
+    sandbox.configure(mass_delay=0)
+    sent = client.message.send_mass_article(draft, is_to_all=True, client_msg_id="one")
+    sandbox.run_jobs()
+    listed = client.freepublish.batchget(0, 20, 1)
+    assert listed["total_count"] == 1
+    news = listed["item"][0]["content"]["news_item"]
+    assert news[0]["title"] and news[0]["url"].startswith(sandbox.url + "/sandbox/s/")
+    assert client.message.get_mass(sent["msg_id"])["msg_status"] == "SEND_SUCCESS"
