@@ -68,8 +68,10 @@ def schedule(
     tag: str,
     at: datetime | None,
     by: str,
+    again: bool = False,
 ) -> str:
-    """Push an issue now or at `at`; the id of the push (pN) or schedule (sN)."""
+    """Push an issue now or at `at`; the id of the push (pN) or schedule (sN). `again` repeats
+    a broadcast the issue already had to that audience."""
     started = _refusing(
         _api().start_push,
         r,
@@ -79,6 +81,7 @@ def schedule(
         tag=tag or None,
         at=at,
         by=by,
+        again=again,
     )
     return started["id"]
 
@@ -177,6 +180,9 @@ def status(r: redis.Redis, ref: str) -> dict | None:
         "reaches_followers": _truthy(options.get("publish")) or _truthy(options.get("broadcast")),
         "steps": steps,
         "error": error,
+        # While WeChat may hold a send to all for an administrator, and what is unknown after.
+        "waiting": found.get("waiting", ""),
+        "note": found.get("note", ""),
         "articles": articles,
         "sent": _count(found.get("sent_count")),
         "failed": _count(found.get("error_count")) or 0,
