@@ -2,30 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-from click.testing import CliRunner
-
-from bot.cli import _register, cli
-from bot.publishing import state
-from tests.support.live import wait_until
-
-
-@pytest.fixture
-def run_cli(bot_env, monkeypatch):
-    for name, value in bot_env.items():
-        monkeypatch.setenv(name, value)
-    _register()
-    runner = CliRunner()
-    return lambda *args: runner.invoke(cli, list(args))
-
-
-def _wait_push(redis_client, number):
-    def finished():
-        push_id = redis_client.get(f"push:issue:{number}")
-        push = state.load(redis_client, push_id) if push_id else None
-        return push if push and push.state in state.TERMINAL else None
-
-    return wait_until(finished, 60, 0.2, "the push to finish")
+from tests.publishing.conftest import wait_push as _wait_push
 
 
 def test_a_rejected_publication_and_a_spent_quota_fail_with_errcode_and_hint(
