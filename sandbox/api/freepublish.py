@@ -35,10 +35,13 @@ def publish_articles(
 
 
 def find_published(st: SandboxState, article_id: Any) -> dict[str, Any]:
-    """A published article record (freepublished or mass-sent: since WeChat merged the two, a
-    mass send is a publication too), or 53600 as WeChat answers an unknown id."""
+    """A freepublished article record, or 53600 as WeChat answers an unknown id.
+
+    A mass-sent draft is a public article too (the sandbox keeps it with via "mass"), but
+    WeChat staff say freepublish/* does not reach those: only the send's event has their URLs.
+    """
     record = st.get("articles", article_id) if isinstance(article_id, str) else None
-    if record is None:
+    if record is None or record.get("via") != "publish":
         raise ApiError(53600, "invalid article id")
     return record
 
@@ -107,8 +110,12 @@ def freepublish_batchget():
     data = body()
     offset, count = batch_window(data)
     no_content = bool(data.get("no_content"))
-    # Mass-sent articles are listed with the freepublished ones: one list of publications.
-    published = list(st.all("articles").items())
+    # Only freepublished articles: mass-sent ones are public but no API lists them.
+    published = [
+        (article_id, record)
+        for article_id, record in st.all("articles").items()
+        if record.get("via") == "publish"
+    ]
     published.sort(key=lambda row: row[1]["update_time"], reverse=True)
     items = []
     for article_id, record in published[offset : offset + count]:
