@@ -150,6 +150,21 @@ def run_jobs():
     return jsonify(finished=jobs.run_due(_state()))
 
 
+@bp.post("/mass/confirm")
+def confirm_mass():
+    """An administrator confirms ({"msg_id": N}) or refuses ("accept": false) a held send."""
+    from sandbox import jobs
+
+    data = _json()
+    msg_id = data.get("msg_id")
+    if not isinstance(msg_id, int | str) or not str(msg_id).isdigit():
+        raise BadRequest("msg_id is required")
+    try:
+        return jsonify(jobs.confirm_mass(_state(), str(msg_id), data.get("accept", True) is True))
+    except jobs.NotHeld as exc:
+        raise BadRequest(str(exc)) from None
+
+
 @bp.get("/records/<kind>")
 def records(kind: str):
     """Drafts, publishes, articles, mass sends, materials, images or the menu, by id."""

@@ -25,8 +25,12 @@ DEFAULT_CONFIG: dict[str, Any] = {
     # Seconds a freepublish job stays "publishing", and its final publish_status (0 = success).
     "publish_delay": 1.0,
     "publish_outcome": 0,
-    # Seconds a mass send stays SENDING before MASSSENDJOBFINISH.
+    # Seconds a mass send stays SENDING before MASSSENDJOBFINISH, and how it ends ("send success",
+    # "send fail" or an "err(N)" of WeChat's list).
     "mass_delay": 0.5,
+    "mass_outcome": "send success",
+    # API mass-send protection: a send to all waits for /sandbox/control/mass/confirm (30 min).
+    "mass_protection": False,
     # How sandbox.delivery calls the webhook: "plain", "compatible" or "safe" (encrypt_type=aes),
     # WeChat's 5-second timeout, and how many calls in all when no answer comes in time. Safe by
     # default, like the bot (WECHAT_MESSAGE_MODE) when it has the account's EncodingAESKey.

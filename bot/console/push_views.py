@@ -153,11 +153,14 @@ def _choices(number: int) -> dict:
         "number": number,
         "publish": form.get("publish") == "1",
         "broadcast": form.get("broadcast") == "1",
+        "again": form.get("again") == "1",
         "tag": form.get("tag", "").strip() if form.get("audience") == "tag" else "",
         "at": parse_zone_time(form.get("at", "")) if form.get("when") != "now" else None,
     }
     if not choice["publish"] and not choice["broadcast"]:
         raise pushing.PushRefused("Choose publish, broadcast or both.")
+    if choice["again"] and not choice["broadcast"]:
+        raise pushing.PushRefused("'Again' repeats a broadcast: choose broadcast too.")
     if form.get("audience") == "tag" and not choice["tag"]:
         raise pushing.PushRefused("Choose the tag to broadcast to.")
     if choice["at"] and choice["at"] < datetime.now(_tz()) - timedelta(minutes=1):
@@ -208,7 +211,11 @@ def create_push(number: int):
     what = " and ".join(k for k in ("publish", "broadcast") if choice[k])
     when = choice["at"].strftime("%Y-%m-%d %H:%M") if choice["at"] else "now"
     audience = choice["tag"] or "all"
-    note("scheduled push", f"issue {number} version {version}: {what} to {audience} at {when}")
+    again = " again (a repeat broadcast)" if choice["again"] else ""
+    note(
+        "scheduled push",
+        f"issue {number} version {version}: {what} to {audience} at {when}{again}",
+    )
     flash(f"Push of issue {number} scheduled ({what}, {when}).", "info")
     return redirect(url_for("console.push_status", push_id=push_id))
 

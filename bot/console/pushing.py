@@ -69,9 +69,10 @@ def schedule(
     at: datetime | None,
     by: str,
     version: int | None = None,
+    again: bool = False,
 ) -> str:
     """Push an issue (frozen to `version`, the one reviewed) now or at `at`; the id of the push
-    (pN) or schedule (sN)."""
+    (pN) or schedule (sN). `again` repeats a broadcast the issue already had to that audience."""
     started = _refusing(
         _api().start_push,
         r,
@@ -82,6 +83,7 @@ def schedule(
         at=at,
         by=by,
         version=version,
+        again=again,
     )
     return started["id"]
 
@@ -195,6 +197,9 @@ def status(r: redis.Redis, ref: str) -> dict | None:
         "reaches_followers": _truthy(options.get("publish")) or _truthy(options.get("broadcast")),
         "steps": steps,
         "error": error,
+        # While WeChat may hold a send to all for an administrator, and what is unknown after.
+        "waiting": found.get("waiting", ""),
+        "note": found.get("note", ""),
         "articles": articles,
         "sent": _count(found.get("sent_count")),
         "failed": _count(found.get("error_count")) or 0,

@@ -38,10 +38,18 @@ def _parse_at(text: str, tz) -> datetime:
 )
 @click.option("--at", "at_text", default=None, help='When, in TIMEZONE: "2021-06-30 09:00".')
 @click.option("--dry-run", is_flag=True, help="Check and show the plan; call no WeChat API.")
-def push(number, publish, broadcast, tag, preview_to, at_text, dry_run):
-    """Push issue NUMBER to WeChat: draft and previews, then publish and/or broadcast."""
+@click.option(
+    "--again", is_flag=True, help="Broadcast although this issue already went to this audience."
+)
+def push(number, publish, broadcast, tag, preview_to, at_text, dry_run, again):
+    """Push issue NUMBER to WeChat: draft and previews, then publish and/or broadcast.
+
+    A broadcast publishes the articles too (one public copy); --publish alone publishes
+    without notifying followers."""
     if tag and not broadcast:
         raise click.UsageError("--tag needs --broadcast")
+    if again and not broadcast:
+        raise click.UsageError("--again needs --broadcast")
     from bot.publishing import api
     from bot.redisdb import get_redis
 
@@ -59,6 +67,7 @@ def push(number, publish, broadcast, tag, preview_to, at_text, dry_run):
                 at=at,
                 by="cli",
                 dry_run=dry_run,
+                again=again,
             )
         except PushError as exc:
             raise click.ClickException(str(exc)) from None
@@ -174,6 +183,8 @@ def status(ref, as_json):
     if "state" not in info:
         return
     click.echo(f"push {info['id']}: issue {info['number']}, {info['state']}")
+    if info.get("waiting"):
+        click.echo(f"  {info['waiting']}")
     click.echo(f"  (times in {app.config['TIMEZONE']})")
     for step in (*_STEP_ORDER, "failed"):
         if step in info["times"]:
@@ -198,6 +209,8 @@ def status(ref, as_json):
         )
     for url in info.get("article_urls") or []:
         click.echo(f"  article: {url}")
+    if info.get("note"):
+        click.echo(f"  note: {info['note']}")
 
 
 def register(cli: click.Group) -> None:

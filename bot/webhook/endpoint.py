@@ -187,6 +187,7 @@ class Webhook:
         ctx = None
         try:
             ctx = self.router.build_context(message, self.redis, self.settings, prefetched)
+            ctx.encrypted = crypto is not None
             reply = self.router.dispatch(message, ctx)
             if isinstance(reply, replies.Deferred):
                 # A task id fixed by the push lets the task skip a redelivery that already sent.

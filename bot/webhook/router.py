@@ -35,6 +35,8 @@ class Context:
     settings: Any
     openid: str
     lang: str = "en"
+    # The push arrived encrypted (safe or compatible mode): it comes from WeChat itself.
+    encrypted: bool = False
     # For a prefix match, the rest of the text after the prefix ("remind 3" -> "3").
     argument: str = ""
     # Redis writes the answer need not wait for; see write_later.

@@ -108,6 +108,30 @@ def test_a_push_that_cannot_go_is_refused_with_a_sentence(
     assert not redis_client.keys("sched:s*")
 
 
+def test_a_second_broadcast_of_an_issue_needs_again_from_a_publisher_and_is_audited(
+    publisher_client, editor_client, issue9, redis_client
+):
+    from bot.publishing import sends
+
+    sends.claim(redis_client, "p1", 9, None, again=False)
+    sends.update(redis_client, "p1", 9, None, msg_id="1000000001", result="sent")
+    form = push_form(publisher_client, later(1))
+    refused = publisher_client.post("/console/issues/9/push/confirmed", data=form)
+    assert refused.status_code == 400
+    assert "issue 9 was already broadcast to all followers" in refused.get_data(as_text=True)
+    assert not redis_client.keys("sched:s*")
+
+    done = publisher_client.post("/console/issues/9/push/confirmed", data={**form, "again": "1"})
+    assert done.status_code == 302 and done.headers["Location"].startswith("/console/pushes/s")
+    entries = [e for e in audit.recent(redis_client) if e["action"] == "scheduled push"]
+    assert "again (a repeat broadcast)" in str(entries[0])
+    # Editors cannot push at all, again or not.
+    editor_form = {**push_form(editor_client, later(2)), "again": "1"}
+    assert (
+        editor_client.post("/console/issues/9/push/confirmed", data=editor_form).status_code == 403
+    )
+
+
 def test_a_push_of_an_issue_that_does_not_exist_is_a_404(publisher_client, redis_client):
     response = publisher_client.post(
         "/console/issues/42/push/confirmed", data=push_form(publisher_client, later(1))

@@ -33,7 +33,7 @@ def test_news_allows_one_article(sandbox, client):
 def test_mpnewsarticle_sends_a_published_article(sandbox, client):
     openid = sandbox.add_follower("alice")
     sandbox.configure(publish_delay=0)
-    thumb = client.material.add("thumb", upload("c.jpg", image_bytes()))["media_id"]
+    thumb = client.material.add("image", upload("c.jpg", image_bytes()))["media_id"]
     media_id = client.draft.add([{"title": "T", "content": "<p>c</p>", "thumb_media_id": thumb}])
     publish_id = client.freepublish.submit(media_id["media_id"])["publish_id"]
     article_id = client.freepublish.get(publish_id)["article_id"]

@@ -23,7 +23,7 @@ def test_follower_inbox_and_chat_page_show_a_mass_sent_issue(sandbox, webhook):
     sandbox.configure(mass_delay=0)
     sandbox.follow("alice")
     client = sandbox.wechat_client()
-    thumb = client.material.add("thumb", upload("c.jpg", image_bytes()))["media_id"]
+    thumb = client.material.add("image", upload("c.jpg", image_bytes()))["media_id"]
     article = {
         "title": "Issue 10: skills mobility",
         "digest": "Four stories from the dialogue",
