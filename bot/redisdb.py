@@ -1,15 +1,52 @@
-"""The Redis connection shared by the app's requests (one pool per process)."""
+"""The Redis connection shared by the app's requests (one pool per process), and durable writes.
+
+A write a follower is told about (a follow, a topic, a reminder, a language) or a push step
+must survive a Sentinel fail-over. Redis replicates asynchronously, so such writes end with
+confirm_writes(): `WAIT` until a replica has them, and a clear error when none does in time.
+With no replica configured (`make run`, a single Redis) it costs nothing.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import uuid
 from dataclasses import dataclass
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import redis
 from flask import Flask, current_app
-from redis.sentinel import Sentinel
+from redis.sentinel import Sentinel, SentinelManagedConnection
+
+log = logging.getLogger(__name__)
 
 _CLIENT_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2, "health_check_interval": 30}
+
+# WAIT covers every write its connection made before it; a write of our own on that connection
+# makes it cover every write this process finished before too (replication is one ordered stream).
+FENCE_KEY = "redis:fence"
+DEFAULT_WAIT_MS = 500
+
+
+class NotReplicated(redis.ConnectionError):
+    """No replica acknowledged the writes in time: they may be lost in a fail-over; retry them."""
+
+
+class MasterConnection(SentinelManagedConnection):
+    """A connection to Sentinel's master that asks Sentinel again when that master is stale.
+
+    A master answering NOREPLICAS (min-replicas-to-write) has lost its replicas, most likely
+    because Sentinel promoted one of them: like READONLY, it means "find the master again".
+    """
+
+    def read_response(self, *args, **kwargs):
+        try:
+            return super().read_response(*args, **kwargs)
+        except redis.ResponseError as exc:
+            if not str(exc).startswith("NOREPLICAS"):
+                raise
+            self.disconnect()
+            raise redis.ConnectionError("the master has no replica in sync (NOREPLICAS)") from exc
 
 
 @dataclass(frozen=True)
@@ -42,19 +79,67 @@ class SentinelUrl:
         return ";".join(f"sentinel://{auth}{host}:{port}/{self.db}" for host, port in self.hosts)
 
 
-def connect(url: str) -> redis.Redis:
-    """A client with short timeouts, so that a dead Redis fails a request instead of hanging it."""
+def connect(
+    url: str, wait_replicas: int | None = None, wait_ms: int = DEFAULT_WAIT_MS
+) -> redis.Redis:
+    """A client with short timeouts, so that a dead Redis fails a request instead of hanging it.
+
+    wait_replicas: how many replicas confirm_writes() waits for; None means 1 behind Sentinel
+    (a fail-over needs a replica to fail over to) and 0 for a plain redis:// URL.
+    """
     if url.startswith("sentinel://"):
         target = SentinelUrl.parse(url)
         sentinel = Sentinel(list(target.hosts), socket_timeout=2, socket_connect_timeout=2)
-        return sentinel.master_for(
+        client = sentinel.master_for(
             target.master_name,
             db=target.db,
             password=target.password,
             decode_responses=True,
+            connection_class=MasterConnection,
             **_CLIENT_OPTIONS,
         )
-    return redis.Redis.from_url(url, decode_responses=True, **_CLIENT_OPTIONS)
+        default_replicas = 1
+    else:
+        client = redis.Redis.from_url(url, decode_responses=True, **_CLIENT_OPTIONS)
+        default_replicas = 0
+    client.wait_replicas = default_replicas if wait_replicas is None else wait_replicas
+    client.wait_ms = wait_ms
+    return client
+
+
+def confirm_writes(client: redis.Redis) -> None:
+    """Return once `wait_replicas` replicas hold every write this process finished so far.
+
+    Raises NotReplicated (a ConnectionError) when they do not within `wait_ms`; the connections
+    are dropped then, so that the retry asks Sentinel for the master again. A client without
+    replicas to wait for returns at once, without a round trip.
+    """
+    replicas = getattr(client, "wait_replicas", 0)
+    if not replicas:
+        return
+    pipe = client.pipeline(transaction=False)
+    pipe.set(FENCE_KEY, f"{os.getpid()}:{uuid.uuid4().hex[:8]}", ex=60)
+    pipe.execute_command("WAIT", replicas, client.wait_ms)
+    acked = pipe.execute()[1]
+    if acked < replicas:
+        client.connection_pool.disconnect(inuse_connections=False)
+        wanted = f"{replicas} replica(s) within {client.wait_ms} ms"
+        raise NotReplicated(f"{acked} of {wanted} confirmed the writes")
+
+
+# Replies of a Redis that is switching roles or starting: the same command works again soon.
+_TRANSIENT_REPLIES = ("NOREPLICAS", "READONLY", "LOADING", "MASTERDOWN", "TRYAGAIN")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for a Redis (or broker) failure that a fail-over or a restart explains."""
+    if isinstance(exc, (redis.ConnectionError, redis.TimeoutError)):
+        return True
+    if isinstance(exc, redis.ResponseError):
+        return str(exc).startswith(_TRANSIENT_REPLIES)
+    from kombu.exceptions import OperationalError
+
+    return isinstance(exc, OperationalError)
 
 
 def celery_connection(url: str) -> dict[str, object]:
@@ -72,7 +157,10 @@ def celery_connection(url: str) -> dict[str, object]:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["redis"] = connect(app.config["REDIS_URL"])
+    settings = app.extensions["settings"]
+    app.extensions["redis"] = connect(
+        app.config["REDIS_URL"], settings.REDIS_WAIT_REPLICAS, settings.REDIS_WAIT_MS
+    )
 
 
 def get_redis() -> redis.Redis:

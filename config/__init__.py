@@ -44,6 +44,13 @@ def _bool(name: str):
     return parse
 
 
+def _optional_int(name: str):
+    def parse(value: str) -> int | None:
+        return _int(name)(value) if value.strip() else None
+
+    return parse
+
+
 def _list(value: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in value.split(",") if item.strip())
 
@@ -78,6 +85,11 @@ class Settings:
     # A scheduled push that came due while everything was down still fires on start-up when it
     # is at most this many seconds late; later than that it is marked missed.
     SCHEDULE_GRACE: int = 3600
+    # Replicas that must hold a write a follower is told about (and each push step) before the
+    # bot goes on: empty means 1 behind Sentinel and 0 for a single Redis (no WAIT at all).
+    REDIS_WAIT_REPLICAS: int | None = None
+    # Milliseconds such a write waits for them before it is retried as failed.
+    REDIS_WAIT_MS: int = 500
 
     @property
     def tz(self) -> ZoneInfo:
@@ -99,6 +111,8 @@ _PARSERS = {
     "STAFF_OPENIDS": _list,
     "CONSOLE_ENABLED": _bool("CONSOLE_ENABLED"),
     "SCHEDULE_GRACE": _int("SCHEDULE_GRACE"),
+    "REDIS_WAIT_REPLICAS": _optional_int("REDIS_WAIT_REPLICAS"),
+    "REDIS_WAIT_MS": _int("REDIS_WAIT_MS"),
 }
 
 _AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
@@ -130,6 +144,10 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("REPLAY_WINDOW must be a positive number of seconds")
     if settings.SCHEDULE_GRACE < 0:
         raise SettingsError("SCHEDULE_GRACE must be a number of seconds, 0 or more")
+    if settings.REDIS_WAIT_REPLICAS is not None and settings.REDIS_WAIT_REPLICAS < 0:
+        raise SettingsError("REDIS_WAIT_REPLICAS must be 0 or more (empty: 1 behind Sentinel)")
+    if settings.REDIS_WAIT_MS <= 0:
+        raise SettingsError("REDIS_WAIT_MS must be a positive number of milliseconds")
     if settings.MAX_BODY_BYTES <= 0:
         raise SettingsError("MAX_BODY_BYTES must be a positive number of bytes")
     if settings.LOG_FORMAT not in {"text", "json"}:
