@@ -16,11 +16,20 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import redis
 from flask import Flask, current_app
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.retry import Retry
 from redis.sentinel import Sentinel, SentinelManagedConnection
 
 log = logging.getLogger(__name__)
 
 _CLIENT_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2, "health_check_interval": 30}
+
+
+def _retry() -> Retry:
+    """redis-py's own retries of a failed command: about a second in all (its default is 4 s),
+    so that callers with a deadline (the webhook's 5 s) decide what to do next."""
+    return Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.4), retries=4)
+
 
 # WAIT covers every write its connection made before it; a write of our own on that connection
 # makes it cover every write this process finished before too (replication is one ordered stream).
@@ -96,11 +105,12 @@ def connect(
             password=target.password,
             decode_responses=True,
             connection_class=MasterConnection,
+            retry=_retry(),
             **_CLIENT_OPTIONS,
         )
         default_replicas = 1
     else:
-        client = redis.Redis.from_url(url, decode_responses=True, **_CLIENT_OPTIONS)
+        client = redis.Redis.from_url(url, decode_responses=True, retry=_retry(), **_CLIENT_OPTIONS)
         default_replicas = 0
     client.wait_replicas = default_replicas if wait_replicas is None else wait_replicas
     client.wait_ms = wait_ms

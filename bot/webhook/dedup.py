@@ -43,7 +43,7 @@ DONE = "D"
 _CLAIM = """
 local current = redis.call('GET', KEYS[1])
 if current and current ~= ARGV[1] then return current end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return false
 """
 # Drop a claim that is still pending (its handler could not finish); a finished one stays.
@@ -85,13 +85,22 @@ class Dedup:
         """Wait until every reply handed to finish() is in Redis (tests, shutdown)."""
         return self._writer.flush(timeout)
 
-    def claim(self, key: str, reads: Callable[[Any], None] | None = None, token: str = "") -> Claim:
+    def claim(
+        self,
+        key: str,
+        reads: Callable[[Any], None] | None = None,
+        token: str = "",
+        elapsed: float = 0.0,
+    ) -> Claim:
         """Claim the push; owned=True means this call must run the handler and then finish().
 
         reads(pipeline) may queue read commands to run in the same round trip, after the claim.
-        token names the calling request, so that it may claim again what it claimed already.
+        token names the calling request, so that it may claim again what it claimed already;
+        elapsed (seconds since it started) shortens the lease, so that claiming again never
+        keeps the push from WeChat's next call.
         """
-        args = ("EVALSHA", self._sha, 1, KEY_PREFIX + key, PENDING + token, self.lease)
+        lease_ms = max(int((self.lease - elapsed) * 1000), 1000)
+        args = ("EVALSHA", self._sha, 1, KEY_PREFIX + key, PENDING + token, lease_ms)
         if reads is None:
             try:
                 current = self._redis.execute_command(*args)

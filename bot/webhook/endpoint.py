@@ -26,9 +26,10 @@ log = logging.getLogger("bot.webhook")
 # How long a retry that reaches us while the first call is still running waits for its reply;
 # WeChat gives each attempt 5 s, so answer `success` well before that.
 DUPLICATE_WAIT = 3.0
-# How long a call waits for Redis to come back (a Sentinel fail-over) before answering 503;
-# WeChat gives up after 5 s and calls again, so leave the answer time to travel.
-RIDE_OUT = 4.0
+# How long a call waits for Redis to come back (a Sentinel fail-over). WeChat calls again only
+# when a call times out (5 s), not when it is answered 503: so a call waits as long as WeChat
+# does, and a message still not answerable then is answered on WeChat's next call.
+RIDE_OUT = 5.0
 # A claim lives this long unless finished: a call that gave up, or died, frees the push for
 # WeChat's next call (5 s after the first) instead of leaving it claimed for good.
 CLAIM_LEASE = 5
@@ -185,7 +186,7 @@ class Webhook:
     ) -> Response:
         key = message.dedup_key
         reads = self.router.reads_for(message)
-        claim = self.dedup.claim(key, reads, token)
+        claim = self.dedup.claim(key, reads, token, time.monotonic() - started)
         if not claim.owned:
             body = claim.body
             if body is None:
