@@ -2,14 +2,19 @@
 
 A write a follower is told about (a follow, a topic, a reminder, a language) or a push step
 must survive a Sentinel fail-over. Redis replicates asynchronously, so such writes end with
-confirm_writes(): `WAIT` until a replica has them, and a clear error when none does in time.
-With no replica configured (`make run`, a single Redis) it costs nothing.
+confirm_writes(): `WAIT` until the replicas have them, and a clear error when they do not in
+time. Behind Sentinel it waits for every replica Sentinel sees in sync (at least one): a master
+that Sentinel is replacing has lost the replica being promoted, so it cannot confirm a write
+the new master would not have. With no replica configured (`make run`, a single Redis) it
+costs nothing.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 import uuid
 from dataclasses import dataclass
 from urllib.parse import parse_qs, quote, unquote, urlsplit
@@ -58,6 +63,45 @@ class MasterConnection(SentinelManagedConnection):
             raise redis.ConnectionError("the master has no replica in sync (NOREPLICAS)") from exc
 
 
+class SyncedReplicas:
+    """How many replicas Sentinel sees in sync with the master (at least 1), asked again at most
+    once a second, and at once after a write they did not confirm."""
+
+    MAX_AGE = 1.0
+
+    def __init__(self, sentinel: Sentinel, master_name: str) -> None:
+        self._sentinel = sentinel
+        self._master = master_name
+        self._lock = threading.Lock()
+        self._count = 1
+        self._asked = float("-inf")
+
+    def __call__(self) -> int:
+        with self._lock:
+            if time.monotonic() - self._asked > self.MAX_AGE:
+                self._count = max(self._ask(), 1)
+                self._asked = time.monotonic()
+            return self._count
+
+    def forget(self) -> None:
+        with self._lock:
+            self._asked = float("-inf")
+
+    def _ask(self) -> int:
+        for sentinel in self._sentinel.sentinels:
+            try:
+                replicas = sentinel.sentinel_slaves(self._master)
+            except redis.RedisError:
+                continue
+            return sum(1 for r in replicas if _in_sync(r))
+        return 1
+
+
+def _in_sync(replica: dict) -> bool:
+    down = replica.get("is_sdown") or replica.get("is_odown") or replica.get("is_disconnected")
+    return not down and replica.get("master-link-status") == "ok"
+
+
 @dataclass(frozen=True)
 class SentinelUrl:
     """`sentinel://[:password@]host:port[,host:port...][/db]?master_name=NAME` split in parts."""
@@ -93,8 +137,8 @@ def connect(
 ) -> redis.Redis:
     """A client with short timeouts, so that a dead Redis fails a request instead of hanging it.
 
-    wait_replicas: how many replicas confirm_writes() waits for; None means 1 behind Sentinel
-    (a fail-over needs a replica to fail over to) and 0 for a plain redis:// URL.
+    wait_replicas: how many replicas confirm_writes() waits for; None means every replica in
+    sync behind Sentinel (see SyncedReplicas) and none for a plain redis:// URL.
     """
     if url.startswith("sentinel://"):
         target = SentinelUrl.parse(url)
@@ -108,7 +152,7 @@ def connect(
             retry=_retry(),
             **_CLIENT_OPTIONS,
         )
-        default_replicas = 1
+        default_replicas = SyncedReplicas(sentinel, target.master_name)
     else:
         client = redis.Redis.from_url(url, decode_responses=True, retry=_retry(), **_CLIENT_OPTIONS)
         default_replicas = 0
@@ -124,7 +168,8 @@ def confirm_writes(client: redis.Redis) -> None:
     are dropped then, so that the retry asks Sentinel for the master again. A client without
     replicas to wait for returns at once, without a round trip.
     """
-    replicas = getattr(client, "wait_replicas", 0)
+    wanted = getattr(client, "wait_replicas", 0)
+    replicas = wanted() if callable(wanted) else wanted
     if not replicas:
         return
     pipe = client.pipeline(transaction=False)
@@ -132,6 +177,8 @@ def confirm_writes(client: redis.Redis) -> None:
     pipe.execute_command("WAIT", replicas, client.wait_ms)
     acked = pipe.execute()[1]
     if acked < replicas:
+        if isinstance(wanted, SyncedReplicas):
+            wanted.forget()
         client.connection_pool.disconnect(inuse_connections=False)
         wanted = f"{replicas} replica(s) within {client.wait_ms} ms"
         raise NotReplicated(f"{acked} of {wanted} confirmed the writes")
