@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import redis
 from flask import Flask, current_app
-from redis.backoff import ExponentialWithJitterBackoff
+from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from redis.retry import Retry
 from redis.sentinel import Sentinel, SentinelManagedConnection
 
@@ -133,7 +133,11 @@ class SentinelUrl:
 
 
 def connect(
-    url: str, wait_replicas: int | None = None, wait_ms: int = DEFAULT_WAIT_MS
+    url: str,
+    wait_replicas: int | None = None,
+    wait_ms: int = DEFAULT_WAIT_MS,
+    decode_responses: bool = True,
+    retry: Retry | None = None,
 ) -> redis.Redis:
     """A client with short timeouts, so that a dead Redis fails a request instead of hanging it.
 
@@ -147,9 +151,9 @@ def connect(
             target.master_name,
             db=target.db,
             password=target.password,
-            decode_responses=True,
+            decode_responses=decode_responses,
             connection_class=MasterConnection,
-            retry=_retry(),
+            retry=retry or _retry(),
             **_CLIENT_OPTIONS,
         )
         default_replicas = SyncedReplicas(sentinel, target.master_name)
@@ -218,6 +222,12 @@ def init_app(app: Flask) -> None:
     app.extensions["redis"] = connect(
         app.config["REDIS_URL"], settings.REDIS_WAIT_REPLICAS, settings.REDIS_WAIT_MS
     )
+    # Drawn covers (JPEG bytes) are shared by every process through Redis, not a local folder.
+    from bot.newsletter import covers
+
+    # A cache: a failed call costs a redraw, never a wait for retries.
+    no_retry = Retry(NoBackoff(), 0)
+    covers.share_cache(connect(app.config["REDIS_URL"], decode_responses=False, retry=no_retry))
 
 
 def get_redis() -> redis.Redis:
