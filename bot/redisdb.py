@@ -21,6 +21,9 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import redis
 from flask import Flask, current_app
+from kombu.exceptions import OperationalError
+from kombu.transport import TRANSPORT_ALIASES
+from kombu.transport import redis as kombu_redis
 from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from redis.retry import Retry
 from redis.sentinel import Sentinel, SentinelManagedConnection
@@ -198,15 +201,27 @@ def is_transient(exc: BaseException) -> bool:
         return True
     if isinstance(exc, redis.ResponseError):
         return str(exc).startswith(_TRANSIENT_REPLIES)
-    from kombu.exceptions import OperationalError
-
     return isinstance(exc, OperationalError)
+
+
+class SentinelMasterChannel(kombu_redis.SentinelChannel):
+    """kombu's Sentinel channel on MasterConnection: a worker whose broker connection meets
+    NOREPLICAS (its master was demoted) asks Sentinel again instead of stopping with
+    "Unrecoverable error"."""
+
+    connection_class = MasterConnection
+
+
+class SentinelMasterTransport(kombu_redis.SentinelTransport):
+    Channel = SentinelMasterChannel
 
 
 def celery_connection(url: str) -> dict[str, object]:
     """Celery's broker and result settings for a REDIS_URL (Sentinel URLs translated)."""
     if not url.startswith("sentinel://"):
         return {"broker_url": url, "result_backend": url}
+    # Every sentinel:// URL of the broker (kombu switches between them) gets our transport.
+    TRANSPORT_ALIASES["sentinel"] = f"{__name__}:{SentinelMasterTransport.__name__}"
     target = SentinelUrl.parse(url)
     options = {"master_name": target.master_name}
     return {

@@ -139,6 +139,9 @@ def mark(r: redis.Redis, openid: str, reminder_id: str, state: str) -> Reminder 
         return None
     reminder.state = state
     _save(r, openid, reminder)
+    if state == SENDING:
+        # Recorded so that a sent reminder is never sent again: a fail-over must not drop it.
+        confirm_writes(r)
     return reminder
 
 

@@ -13,19 +13,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from tests.support import redis_ha
 from tests.support.live import Process, free_port, python_module, wait_http
-from tests.support.redis_ha import SentinelSet
 
 TOPICS = ("trafficking", "mobility", "visas", "labour", "students", "research")
 
 
 @pytest.fixture
 def ha(tmp_path):
-    cluster = SentinelSet(tmp_path, replicas=2)
-    try:
-        yield cluster.start()
-    finally:
-        cluster.stop()
+    yield from redis_ha.running(tmp_path)
 
 
 @pytest.fixture

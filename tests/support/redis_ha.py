@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import redis
@@ -150,3 +151,12 @@ class SentinelSet:
             proc.stop()
         for node in self.nodes:
             node.stop()
+
+
+def running(folder: Path) -> Iterator[SentinelSet]:
+    """A started SentinelSet, stopped afterwards (the body of a test module's fixture)."""
+    cluster = SentinelSet(folder, replicas=2)
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()
