@@ -44,6 +44,13 @@ def _bool(name: str):
     return parse
 
 
+def _optional_int(name: str):
+    def parse(value: str) -> int | None:
+        return _int(name)(value) if value.strip() else None
+
+    return parse
+
+
 def _list(value: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in value.split(",") if item.strip())
 
@@ -91,6 +98,11 @@ class Settings:
         if self.WECHAT_MESSAGE_MODE:
             return self.WECHAT_MESSAGE_MODE
         return "safe" if self.WECHAT_AES_KEY else "plain"
+    # Replicas that must hold a write a follower is told about (and each push step) before the
+    # bot goes on: empty means 1 behind Sentinel and 0 for a single Redis (no WAIT at all).
+    REDIS_WAIT_REPLICAS: int | None = None
+    # Milliseconds such a write waits for them before it is retried as failed.
+    REDIS_WAIT_MS: int = 500
 
     @property
     def tz(self) -> ZoneInfo:
@@ -114,6 +126,8 @@ _PARSERS = {
     "SCHEDULE_GRACE": _int("SCHEDULE_GRACE"),
     "AUDIT_RETENTION_DAYS": _int("AUDIT_RETENTION_DAYS"),
     "WECHAT_MESSAGE_MODE": lambda value: value.strip().lower(),
+    "REDIS_WAIT_REPLICAS": _optional_int("REDIS_WAIT_REPLICAS"),
+    "REDIS_WAIT_MS": _int("REDIS_WAIT_MS"),
 }
 
 MESSAGE_MODES = ("", "safe", "compatible", "plain")
@@ -153,6 +167,10 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("SCHEDULE_GRACE must be a number of seconds, 0 or more")
     if settings.AUDIT_RETENTION_DAYS <= 0:
         raise SettingsError("AUDIT_RETENTION_DAYS must be a positive number of days")
+    if settings.REDIS_WAIT_REPLICAS is not None and settings.REDIS_WAIT_REPLICAS < 0:
+        raise SettingsError("REDIS_WAIT_REPLICAS must be 0 or more (empty: 1 behind Sentinel)")
+    if settings.REDIS_WAIT_MS <= 0:
+        raise SettingsError("REDIS_WAIT_MS must be a positive number of milliseconds")
     if settings.MAX_BODY_BYTES <= 0:
         raise SettingsError("MAX_BODY_BYTES must be a positive number of bytes")
     if settings.LOG_FORMAT not in {"text", "json"}:

@@ -279,7 +279,7 @@ def render_issue(
     settings=None,
     *,
     author: str = DEFAULT_AUTHOR,
-    cache_dir=covers.DEFAULT_CACHE_DIR,
+    cache_dir=None,
     timings: dict | None = None,
 ) -> list[RenderedArticle]:
     """The issue's articles in order (lead first), each with content, fitted fields and covers."""
