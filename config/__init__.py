@@ -78,6 +78,8 @@ class Settings:
     # A scheduled push that came due while everything was down still fires on start-up when it
     # is at most this many seconds late; later than that it is marked missed.
     SCHEDULE_GRACE: int = 3600
+    # Megabytes of photos one issue may keep in Redis; an import bringing more is refused.
+    ISSUE_PHOTO_BUDGET_MB: int = 32
 
     @property
     def tz(self) -> ZoneInfo:
@@ -99,6 +101,7 @@ _PARSERS = {
     "STAFF_OPENIDS": _list,
     "CONSOLE_ENABLED": _bool("CONSOLE_ENABLED"),
     "SCHEDULE_GRACE": _int("SCHEDULE_GRACE"),
+    "ISSUE_PHOTO_BUDGET_MB": _int("ISSUE_PHOTO_BUDGET_MB"),
 }
 
 _AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
@@ -130,6 +133,8 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("REPLAY_WINDOW must be a positive number of seconds")
     if settings.SCHEDULE_GRACE < 0:
         raise SettingsError("SCHEDULE_GRACE must be a number of seconds, 0 or more")
+    if settings.ISSUE_PHOTO_BUDGET_MB <= 0:
+        raise SettingsError("ISSUE_PHOTO_BUDGET_MB must be a positive number of megabytes")
     if settings.MAX_BODY_BYTES <= 0:
         raise SettingsError("MAX_BODY_BYTES must be a positive number of bytes")
     if settings.LOG_FORMAT not in {"text", "json"}:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import redis
 
+from bot.newsletter.images import DEFAULT_BUDGET
 from bot.newsletter.model import Issue
 
 DRAFT_TTL = 24 * 3600
@@ -90,7 +91,19 @@ def to_markdown(issue: Issue) -> str:
     return markdown_io.to_markdown(issue)
 
 
-def save_draft(r: redis.Redis, issue: Issue, filename: str, kind: str, by: str) -> str:
+def save_draft(
+    r: redis.Redis,
+    issue: Issue,
+    filename: str,
+    kind: str,
+    by: str,
+    photo_budget: int = DEFAULT_BUDGET,
+) -> str:
+    """Keep a parsed upload for confirmation; its photos' bytes are stored now (by hash), as the
+    draft's JSON carries only their hashes. images.PhotoError when they exceed the budget."""
+    from bot.newsletter.images import store_issue_photos
+
+    store_issue_photos(r, issue, photo_budget)
     draft_id = secrets.token_urlsafe(12)
     payload = {
         "issue": issue.to_dict(),

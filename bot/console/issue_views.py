@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from bot.console import bp, drafts
 from bot.console.auth_views import note
 from bot.console.security import access
 from bot.newsletter import store
+from bot.newsletter.images import PhotoError
 from bot.redisdb import get_redis
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,15 @@ def import_issue():
         note("import refused", f"{upload.filename}: {exc}")
         flash(f"{upload.filename} could not be imported: {exc}", "error")
         return render_template("console/import.html"), 400
-    draft_id = drafts.save_draft(get_redis(), issue, upload.filename, kind, g.staff.name)
+    budget = current_app.extensions["settings"].ISSUE_PHOTO_BUDGET_MB * 1048576
+    try:
+        draft_id = drafts.save_draft(
+            get_redis(), issue, upload.filename, kind, g.staff.name, budget
+        )
+    except PhotoError as exc:
+        note("import refused", f"{upload.filename}: {exc}")
+        flash(f"{upload.filename} could not be imported: {exc}", "error")
+        return render_template("console/import.html"), 400
     note("imported (unconfirmed)", f"issue {issue.number} from {upload.filename}")
     return redirect(url_for("console.import_report", import_id=draft_id))
 

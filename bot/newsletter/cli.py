@@ -99,9 +99,12 @@ def ingest(path: Path, dry_run: bool, as_json: bool, confirm: bool) -> None:
     if dry_run:
         report("dry run: nothing stored")
         return
+    from bot.newsletter.images import PhotoError
+
     r, settings = _redis()
     try:
-        result = store.save_issue(r, issue, source=path.name)
+        budget = settings.ISSUE_PHOTO_BUDGET_MB * 1048576
+        result = store.save_issue(r, issue, source=path.name, photo_budget=budget)
         if result.status == "pending" and confirm:
             store.confirm_issue(r, issue.number)
             report(f"stored issue {issue.number} as version {result.version} (current, confirmed)")
@@ -112,6 +115,8 @@ def ingest(path: Path, dry_run: bool, as_json: bool, confirm: bool) -> None:
             )
         else:
             report(f"stored issue {issue.number} as version {result.version} (current)")
+    except PhotoError as exc:
+        _fail(f"{path.name}: {exc}")
     except redis.RedisError as exc:
         _fail(f"Redis at {_safe_url(settings.REDIS_URL)} did not answer: {exc}")
 
