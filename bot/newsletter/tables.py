@@ -75,7 +75,9 @@ def too_wide(paragraph: str) -> str | None:
         return f"{columns} columns (a phone shows at most {PHONE_COLUMNS})"
     widest = [max(len(row[c]) for row in table) for c in range(columns)]
     # Long cells wrap; what cannot wrap is the longest word of each column side by side.
-    words = [max((len(w) for row in table for w in row[c].split()), default=0) for c in range(columns)]
+    words = [
+        max((len(w) for row in table for w in row[c].split()), default=0) for c in range(columns)
+    ]
     if sum(words) > PHONE_ROW_CHARS:
         return f"words too long to wrap in {columns} columns ({sum(widest)} characters a row)"
     return None
