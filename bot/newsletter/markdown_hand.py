@@ -75,6 +75,9 @@ class _Reader:
         """Headings found (line, level, text); other lines made plain, inline images warned."""
         headings = []
         for i, line in enumerate(self.lines):
+            if line.startswith("\\"):
+                self.lines[i] = line[1:].strip()  # escaped: the text as it is, no markup
+                continue
             heading = _HEADING_RE.match(line)
             if heading:
                 headings.append((i, len(heading["marks"]), heading["text"]))
