@@ -36,16 +36,18 @@ class Draft:
 
 
 def _kind(filename: str, data: bytes) -> str:
-    """Which importer reads a file: by its first bytes for PDF, else by its name."""
+    """Which importer reads a file: by its first bytes for PDF and zip archives, else its name."""
     if data[:5] == b"%PDF-":
         return "pdf"
+    if data[:2] == b"PK":
+        return "markdown-zip" if filename.lower().endswith(".zip") else "docx"
     if filename.lower().endswith((".md", ".markdown")) or data.lstrip()[:3] == b"---":
         return "markdown"
     return "text"
 
 
 def parse_upload(filename: str, data: bytes) -> tuple[Issue, str]:
-    """Parse an uploaded PDF, text or Markdown file with the newsletter importers."""
+    """Parse an uploaded PDF, Word, text or Markdown file (or a .zip of Markdown and photos)."""
     if not data:
         raise ImportFailed("the file is empty")
     if len(data) > MAX_UPLOAD_BYTES:
@@ -56,6 +58,14 @@ def parse_upload(filename: str, data: bytes) -> tuple[Issue, str]:
             from bot.newsletter import pdf_import
 
             return pdf_import.import_pdf_bytes(data), kind
+        if kind == "docx":
+            from bot.newsletter import docx_import
+
+            return docx_import.import_docx_bytes(data), kind
+        if kind == "markdown-zip":
+            from bot.newsletter import markdown_io
+
+            return markdown_io.from_markdown_zip(data), kind
         if kind == "markdown":
             from bot.newsletter import markdown_io
             from bot.newsletter.decode import decode_bytes

@@ -152,10 +152,10 @@ class _Writer:
             for size in range(min(5, len(self.blocks) - i), 1, -1):
                 texts = [b[0] for b in self.blocks[i : i + size]]
                 singles = all(len(b) == 1 for b in self.blocks[i : i + size])
-                if singles and not any(t.startswith(("#", "!", "|", "- ")) for t in texts):
-                    if blocks.signature(texts, list(range(size))):
-                        run = size
-                        break
+                plain = singles and not any(t.startswith(("#", "!", "|", "- ")) for t in texts)
+                if plain and blocks.signature(texts, list(range(size))):
+                    run = size
+                    break
             for block in self.blocks[i : i + run]:
                 out += block
             out.append("")

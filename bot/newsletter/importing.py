@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from bot.newsletter import tables
 from bot.newsletter.decode import IssueImportError
+from bot.newsletter.events import unread_dates
 from bot.newsletter.images import PhotoError, prepare_photo
 from bot.newsletter.model import Issue, Photo, Story
 
@@ -139,6 +140,12 @@ def finish(issue: Issue, warn: Warn) -> Issue:
             kept.append(item)
         items[:] = kept
     for story in issue.stories:
+        if story.kind == "story":
+            for text in unread_dates(story):
+                warn(
+                    f"story '{story.title[:60]}': the date '{text}' is not understood (a day "
+                    "without a year, or no such day); no event made from it"
+                )
         for paragraph in story.paragraphs:
             if tables.is_table(paragraph):
                 why = tables.too_wide(paragraph)

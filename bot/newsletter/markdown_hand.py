@@ -230,6 +230,8 @@ def _kind(title: str, lines: list[str], begin: int, stop: int) -> str:
 
 def read_hand_written(text: str, front: dict, first_line: int, images: ImageFiles) -> Issue:
     """An issue from Markdown without the canonical front matter (see the module's docstring)."""
+    # HTML comments are notes to the editor; the newlines stay so that line numbers do too.
+    text = re.sub(r"<!--.*?-->", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
     reader = _Reader(text, front, first_line, images)
     headings = reader.prepare()
     sections = [

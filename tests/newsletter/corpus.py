@@ -23,9 +23,9 @@ from bot.newsletter import blocks as textblocks
 from bot.newsletter.text_import import import_text
 
 TABLE = [
-    ["Country", "Participants", "Format"],
-    ["Portugal", "12", "online"],
-    ["Poland", "9", "in person"],
+    ["Country", "Participants", "Sector"],
+    ["Portugal", "12", "health care"],
+    ["Poland", "9", "agriculture"],
 ]
 
 

@@ -35,8 +35,8 @@ def test_ingest_prints_a_summary_and_stores_the_issue(run, redis_client):
     assert result.exit_code == 0, result.output
     assert "issue 9 (2021-06)" in result.output
     assert (
-        "4 sections, 9 stories, 7 events, 4 upcoming items, 3 policy items, 3 people, 0 warnings"
-        in result.output
+        "4 sections, 9 stories, 7 events, 4 upcoming items, 3 policy items, 3 people, "
+        "0 photos, 0 warnings" in result.output
     )
     assert "stored issue 9 as version 1 (current)" in result.output
     assert store.latest_number(redis_client) == 9
