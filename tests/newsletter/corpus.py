@@ -43,6 +43,7 @@ class Corpus:
     photos: dict[str, bytes]
     captions: dict[str, str]  # story title -> caption of its photo
     table_story: str
+    before: dict[str, str] = field(default_factory=dict)  # story title -> text above its photo
 
 
 def photo(seed: int, size=(640, 420)) -> bytes:
@@ -50,8 +51,8 @@ def photo(seed: int, size=(640, 420)) -> bytes:
     image = Image.new("RGB", size, (40 + seed * 37 % 200, 90 + seed * 53 % 150, 160))
     draw = ImageDraw.Draw(image)
     for k in range(6):
-        x = (seed * 71 + k * 97) % (size[0] - 80)
-        y = (seed * 29 + k * 61) % (size[1] - 80)
+        x = (seed * 71 + k * 97) % max(size[0] - 80, 1)
+        y = (seed * 29 + k * 61) % max(size[1] - 80, 1)
         draw.ellipse((x, y, x + 60 + k * 5, y + 60), fill=(250 - k * 30, 200, 40 + k * 30))
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=85)
@@ -68,6 +69,7 @@ def layout(text: str, table_at: int = 1) -> Corpus:
     out: list[Block] = []
     photos: dict[str, bytes] = {}
     captions: dict[str, str] = {}
+    before: dict[str, str] = {}
     in_index = False
     pending = None  # the story waiting for its photo after its first paragraph
     table_story = ""
@@ -101,12 +103,13 @@ def layout(text: str, table_at: int = 1) -> Corpus:
                 caption = f"Participants of {pending.title[:50].strip()} (photo {count})"
                 photos[name] = photo(count)
                 captions[pending.title] = caption
+                before[pending.title] = texts[-1].strip()
                 out.append(Block("photo", name=name, caption=caption))
                 if count == table_at + 1:
                     out.append(Block("table", [" | ".join(r) for r in TABLE]))
                     table_story = pending.title
                 pending = None
-    return Corpus(out, photos, captions, table_story)
+    return Corpus(out, photos, captions, table_story, before)
 
 
 def _list_markdown(lines: list[str], indent: str) -> list[str]:
