@@ -116,3 +116,21 @@ def test_the_template_imports_without_warnings():
     assert (summary["number"], summary["month"]) == (11, "2022-06")
     assert (summary["events"], summary["upcoming"], summary["policies"]) == (1, 2, 1)
     assert [p.name for p in issue.people] == ["Maria Keller", "Anna Kowalska"]
+
+
+def test_a_photo_with_too_many_pixels_is_a_warning_and_the_rest_is_imported():
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("1", (9000, 8000)).save(buffer, "PNG")  # 72 megapixels in a few kilobytes
+    text = HEAD + "Before.\n\n![Huge](photos/huge.png)\n\n![Fine](photos/fine.jpg)\n"
+    bundle = _zip(
+        {
+            "a/issue.md": text.encode(),
+            "a/photos/huge.png": buffer.getvalue(),
+            "a/photos/fine.jpg": corpus.photo(5),
+        }  # fmt: skip
+    )
+    issue = from_markdown_zip(bundle)
+    assert [p.caption for p in issue.photos] == ["Fine"]
+    assert any("photo huge.png ('Huge')" in w and "too large" in w for w in issue.warnings)
