@@ -135,9 +135,17 @@ class _Writer:
         return lines
 
     def table(self, node) -> None:
-        rows = []
-        for row in node.iter("tr"):
-            rows.append([" ".join(_text(cell).split()) for cell in row if cell.tag in ("td", "th")])
+        cells = [[c for c in row if c.tag in ("td", "th")] for row in node.iter("tr")]
+        index_seen = any(b[0].strip().lower() in ("index", "in this issue") for b in self.blocks)
+        before_body = not self.headings and not index_seen
+        if before_body or max((len(row) for row in cells), default=0) < 2:
+            # A table used for layout (a masthead in two cells, a boxed text): its contents.
+            for row in cells:
+                for cell in row:
+                    for child in cell:
+                        self.element(child)
+            return
+        rows = [[" ".join(_text(cell).split()) for cell in row] for row in cells]
         rows = [row for row in rows if any(row)]
         if rows:
             self.block(tables.to_paragraph(rows).split("\n"))

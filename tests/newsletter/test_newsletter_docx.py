@@ -141,3 +141,24 @@ def test_a_word_file_without_headings_or_index_says_which_styles_to_use():
     document.save(buffer)
     with pytest.raises(IssueImportError, match="Heading 1 style and each story Heading 2"):
         import_docx_bytes(buffer.getvalue())
+
+
+def test_tables_used_for_layout_are_read_as_their_text():
+    from docx import Document
+
+    document = Document()
+    masthead = document.add_table(rows=1, cols=2)
+    masthead.cell(0, 0).text = "10TH ISSUE"
+    masthead.cell(0, 1).text = "DECEMBER 2021"
+    document.add_heading("BORDER MANAGEMENT", 1)
+    document.add_heading("Workshop on Document Security", 2)
+    box = document.add_table(rows=1, cols=1)
+    box.cell(0, 0).text = "On 22 November 2021, experts met in Shanghai."
+    buffer = io.BytesIO()
+    document.save(buffer)
+
+    issue = import_docx_bytes(buffer.getvalue())
+
+    assert (issue.number, issue.month) == (10, "2021-12")
+    assert issue.stories[0].paragraphs == ["On 22 November 2021, experts met in Shanghai."]
+    assert issue.warnings == []
