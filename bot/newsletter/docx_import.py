@@ -244,4 +244,19 @@ def import_docx_bytes(data: bytes) -> Issue:
     lines = writer.lines()
     if not writer.headings:
         lines = _promote_index_headings(lines)
-    return read_hand_written("\n".join(lines), {}, 0, ImageFiles(images))
+    issue = read_hand_written("\n".join(lines), {}, 0, ImageFiles(images))
+    issue.warnings = [_located(warning, lines) for warning in issue.warnings]
+    return issue
+
+
+def _located(warning: str, lines: list[str]) -> str:
+    """A warning about a line of the intermediate Markdown, said of the Word heading above it
+    (the person reading the report has the Word file, not those lines)."""
+    match = re.match(r"^line (\d+): (.*)$", warning, re.S)
+    if not match:
+        return warning
+    at = min(int(match[1]) - 1, len(lines) - 1)
+    for k in range(at, -1, -1):
+        if lines[k].startswith("#"):
+            return f"under '{lines[k].lstrip('#').strip()[:60]}': {match[2]}"
+    return f"before the first heading: {match[2]}"

@@ -84,6 +84,9 @@ def test_what_a_word_file_cannot_place_is_a_warning():
     assert "'A tiny logo'" in warnings and "120×90 pixels, too small" in warnings
     assert "too wide for a phone: 6 columns" in warnings
     assert "the date '3rd March' is not understood" in warnings
+    # Said of the Word file's headings, not of lines the reader never saw.
+    assert "under 'Workshop on Document Security': photo" in warnings
+    assert not any(w.startswith("line ") for w in issue.warnings)
     assert [(e.start, e.place) for e in issue.events] == [("2021-11-22", "Shanghai")]
 
 
