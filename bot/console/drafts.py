@@ -39,7 +39,7 @@ def _kind(filename: str, data: bytes) -> str:
     """Which importer reads a file: by its first bytes for PDF and zip archives, else its name."""
     if data[:5] == b"%PDF-":
         return "pdf"
-    if data[:2] == b"PK":
+    if data[:2] == b"PK" or data[:4] == b"\xd0\xcf\x11\xe0":
         return "markdown-zip" if filename.lower().endswith(".zip") else "docx"
     if filename.lower().endswith((".md", ".markdown")) or data.lstrip()[:3] == b"---":
         return "markdown"

@@ -21,7 +21,7 @@ def file_kind(path: Path, head: bytes) -> str:
     """ "pdf", "docx", "markdown-zip", "markdown" or "text", from the name and first bytes."""
     if path.suffix.lower() == ".pdf" or head.startswith(b"%PDF"):
         return "pdf"
-    if head.startswith(b"PK"):
+    if head.startswith(b"PK") or head.startswith(b"\xd0\xcf\x11\xe0"):
         return "docx" if path.suffix.lower() != ".zip" else "markdown-zip"
     if path.suffix.lower() in {".md", ".markdown"} or head.lstrip(b"\xef\xbb\xbf").startswith(
         b"---"

@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 # A Word file with its photos; larger ones are refused unread.
 MAX_DOCX_BYTES = 50 * 1024 * 1024
+# The first bytes of an old binary Word file (.doc, an OLE compound file).
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 _STYLE_MAP = """
 p[style-name='Title'] => p.masthead:fresh
 p[style-name='Subtitle'] => p.masthead:fresh
@@ -230,6 +232,10 @@ def import_docx_bytes(data: bytes) -> Issue:
         raise IssueImportError(
             f"the Word file is {len(data) / 1048576:.1f} MB; the limit is "
             f"{MAX_DOCX_BYTES // 1048576} MB"
+        )
+    if data.startswith(OLE_MAGIC):
+        raise IssueImportError(
+            "this is an old Word .doc file; save it as .docx (Word 2007 or later)"
         )
     archive = open_archive(data, "Word file")
     if "word/document.xml" not in archive.namelist():

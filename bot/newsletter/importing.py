@@ -86,8 +86,13 @@ class PhotoPlacer:
             )
             return None
         digest = prepared.hash
-        if any(p.hash == digest for p in story.photos):
-            self.warn(f"{label} {where} appears twice; kept once")
+        first = next(
+            (s for s in self.issue.stories if any(p.hash == digest for p in s.photos)), None
+        )
+        if first is None and any(p.hash == digest for p in story.photos):
+            first = story
+        if first is not None:
+            self.warn(f"{label} {where} appears twice (first in '{first.title[:60]}'); kept once")
             return None
         taken = {p.key for p in self.issue.photos}
         self.count += 1

@@ -126,6 +126,7 @@ def _zip(entries: dict[str, bytes]) -> bytes:
         # 50 MB of zeros packed into about 50 KB: refused before anything is unpacked.
         (_zip({"word/document.xml": b"\0" * 50_000_000}), "decompression bomb"),
         (_zip({"word/document.xml": b"<w:document>broken"}), "cannot be read"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "old Word .doc file; save it as .docx"),
     ],
 )
 def test_a_file_that_is_not_a_usable_word_file_is_refused_in_one_line(data, message):

@@ -134,3 +134,12 @@ def test_a_photo_with_too_many_pixels_is_a_warning_and_the_rest_is_imported():
     issue = from_markdown_zip(bundle)
     assert [p.caption for p in issue.photos] == ["Fine"]
     assert any("photo huge.png ('Huge')" in w and "too large" in w for w in issue.warnings)
+
+
+def test_a_photo_found_twice_is_kept_once_with_a_warning():
+    data = base64.b64encode(corpus.photo(6)).decode()
+    line = f"![Team](data:image/jpeg;base64,{data})"
+    text = HEAD + f"One.\n\n{line}\n\n## Second story\n\nTwo.\n\n{line}\n"
+    issue = from_markdown(text)
+    assert [len(s.photos) for s in issue.stories] == [1, 0]
+    assert any("appears twice (first in 'Workshop'); kept once" in w for w in issue.warnings)
