@@ -36,6 +36,10 @@ p[style-name='Caption'] => p.caption:fresh
 p[style-name='caption'] => p.caption:fresh
 p[style-name='Image Caption'] => p.caption:fresh
 p[style-name='Table Caption'] => p.caption:fresh
+p[style-name='List Bullet 2'] => ul > li > ul > li:fresh
+p[style-name='List Bullet 3'] => ul > li > ul > li > ul > li:fresh
+p[style-name='List Number 2'] => ol > li > ol > li:fresh
+p[style-name='List Number 3'] => ol > li > ol > li > ol > li:fresh
 """
 _TERMINAL = (".", "!", "?", ";", ":", "。", "！", "？")
 _MARKDOWN_START = re.compile(r"^(#|>|\||!\[|[*+] |\d{1,2}[.)] )")

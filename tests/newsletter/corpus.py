@@ -157,6 +157,9 @@ def docx_python_docx(corpus: Corpus, headings: bool = True) -> bytes:
     from docx.shared import Inches
 
     document = Document()
+    # A running header and footer, as the laid-out file has: Word keeps them out of the body.
+    document.sections[0].header.paragraphs[0].text = "MMSP II NEWSLETTER | EU-CHINA DIALOGUE"
+    document.sections[0].footer.paragraphs[0].text = "MMSP II NEWSLETTER | PAGE 1"
     for block in corpus.blocks:
         if block.kind in ("h1", "h2"):
             level = 1 if block.kind == "h1" else 2

@@ -30,8 +30,20 @@ def test_a_word_file_imports_with_the_facts_of_its_text_form(path, maker):
     made = corpus.layout(text)
     issue = import_docx_bytes(MAKERS[maker](made))
 
-    assert corpus.facts(issue) == corpus.facts(import_text(text))
+    expected = import_text(text)
+    assert corpus.facts(issue) == corpus.facts(expected)
     assert issue.warnings == []
+    # The stories' text, lists (nested too) and quotes as the text form has them, and nothing of
+    # the running header or footer.
+    for got, want in zip(issue.stories, expected.stories, strict=True):
+        assert [p for p in got.paragraphs if not p.startswith("| ")] == want.paragraphs
+        assert got.quotes == want.quotes
+    assert (issue.foreword, issue.masthead, issue.title) == (
+        expected.foreword,
+        expected.masthead,
+        expected.title,
+    )
+    assert "MMSP II NEWSLETTER |" not in str(issue.to_dict())
     # Every photo sits in its story, with the caption it had in Word, its bytes ready to store.
     placed = {story.title: [p.caption for p in story.photos] for story in issue.stories}
     assert {title: caps for title, caps in placed.items() if caps} == {

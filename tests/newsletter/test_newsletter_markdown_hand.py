@@ -35,8 +35,13 @@ def test_a_markdown_zip_imports_with_the_facts_of_its_text_form(path):
     made = corpus.layout(text)
     issue = from_markdown_zip(corpus.markdown_zip(made))
 
-    assert corpus.facts(issue) == corpus.facts(import_text(text))
+    expected = import_text(text)
+    assert corpus.facts(issue) == corpus.facts(expected)
     assert issue.warnings == []
+    for got, want in zip(issue.stories, expected.stories, strict=True):
+        assert [p for p in got.paragraphs if not p.startswith("| ")] == want.paragraphs
+        assert got.quotes == want.quotes
+    assert (issue.foreword, issue.title) == (expected.foreword, expected.title)
     placed = {s.title: [p.caption for p in s.photos] for s in issue.stories if s.photos}
     assert placed == {title: [caption] for title, caption in made.captions.items()}
     table = [p for s in issue.stories for p in s.paragraphs if p.startswith("|")]
