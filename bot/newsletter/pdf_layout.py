@@ -1,13 +1,14 @@
 """A PDF's text rebuilt from its layout: one line per paragraph, wrapped lines joined back.
 
 pdf_reading gives every printed line with its box in reading order (columns one after the
-other, each numbered as a segment that this module treats like a page). A line is a wrap, not the end of a paragraph, when the next line's first word would
-not have fitted in the space left on it (a typesetter moves a word down only when it does not
-fit) or, in justified text, when it was stretched to the right edge; the next line must start at
-the same left edge with no vertical gap. A gap between lines becomes a blank line. Over a page
-break, where no gap can be read, a paragraph goes on unless the page had room for another line
-or, in justified text, its short last line ends a sentence. A word hyphenated at a line end
-loses its hyphen only when the document spells it elsewhere without one."""
+other, each numbered as a segment that this module treats like a page). A line is a wrap, not
+the end of a paragraph, when the next line's first word would not have fitted in the space left
+on it (a typesetter moves a word down only when it does not fit) or, in justified text, when it
+was stretched to the right edge; the next line must start at the same left edge with no
+vertical gap. A gap between lines becomes a blank line. Over a column or page break, where no
+gap can be read, a paragraph goes on unless the column had room for another line or, in
+justified text, its short last line ends a sentence. A word hyphenated at a line end loses its
+hyphen only when the document spells it elsewhere without one (a soft hyphen always does)."""
 
 from __future__ import annotations
 
