@@ -56,6 +56,7 @@ class _Line:
     first_word: float
     space: float
     foot: float | None = None  # the lowest bottom of the line's band (columns end there)
+    bound: float = 0.0  # the gutter right of the line's column (0: none, the page's edge)
     block_end: bool = False
 
 
@@ -68,7 +69,7 @@ def _from_row(row: Row) -> _Line:
         word_end = first.x0 + first.size  # Chinese breaks between any two characters
     return _Line(
         text, row.segment, row.x0, row.x1, -row.top, -row.bottom, word_end - first.x0,
-        _SPACE_SHARE * row.size, foot=-row.foot,
+        _SPACE_SHARE * row.size, foot=-row.foot, bound=row.bound,
     )  # fmt: skip
 
 
@@ -126,20 +127,25 @@ def _lines(entries: list[Row | Figure]) -> tuple[list[_Line], list[tuple[int, Fi
 
 
 def _right_edges(lines: list[_Line]) -> list[float]:
-    """Each line's column right edge: the furthest any line starting where it starts reaches."""
-    order = sorted(range(len(lines)), key=lambda n: lines[n].x0)
+    """Each line's column right edge: the furthest any line starting where it starts reaches,
+    among lines of the same kind of column (a masthead across the page is not a column line)."""
     edges = [0.0] * len(lines)
-    low = 0
-    for n in order:  # lines whose left edges are within _EDGE points of this one's, in a window
-        x0 = lines[n].x0
-        while lines[order[low]].x0 < x0 - _EDGE:
-            low += 1
-        high = low
-        reach = 0.0
-        while high < len(order) and lines[order[high]].x0 <= x0 + _EDGE:
-            reach = max(reach, lines[order[high]].x1)
-            high += 1
-        edges[n] = reach
+    kinds: dict[float, list[int]] = {}
+    for n, line in enumerate(lines):
+        kinds.setdefault(line.bound, []).append(n)
+    for members in kinds.values():
+        order = sorted(members, key=lambda n: lines[n].x0)
+        low = 0
+        for n in order:  # lines whose left edges are within _EDGE points of this one's
+            x0 = lines[n].x0
+            while lines[order[low]].x0 < x0 - _EDGE:
+                low += 1
+            high = low
+            reach = 0.0
+            while high < len(order) and lines[order[high]].x0 <= x0 + _EDGE:
+                reach = max(reach, lines[order[high]].x1)
+                high += 1
+            edges[n] = reach
     return edges
 
 

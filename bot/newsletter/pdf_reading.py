@@ -29,8 +29,12 @@ _GUTTER_MIN = 5.0
 _SPACE_GAP = 0.15
 _ROW_SHARE = 0.5
 # Share of a page's rows that may cross a gutter (rows spanning the columns) and still leave it.
-_CROSSING_SHARE = 0.2
+_CROSSING_SHARE = 0.35
 _SIDE_ROWS = 3
+# A column's left edge is where at least this share of the page's rows start a word.
+_EDGE_SHARE = 0.15
+# Points: no column is narrower than this.
+_MIN_COLUMN = 60
 # A running head or foot: the same text (digits aside) at the same height on this share of pages.
 _REPEAT_SHARE = 0.3
 _MARGIN_SHARE = 0.1
@@ -72,6 +76,7 @@ class Row:
     page: int = 0
     segment: int = 0
     foot: float = 0.0  # the lowest bottom of the row's band, for "room below" on column ends
+    bound: float = 0.0  # the gutter right of the row's column; 0 for a row across the page
 
     @property
     def text(self) -> str:
@@ -182,39 +187,56 @@ def _rows(words: list[Word]) -> list[Row]:
     return [Row(sorted(r, key=lambda w: w.x0)) for r in rows]
 
 
-def _gutters(rows: list[Row], width: float) -> list[float]:
-    """x positions of the gutters between columns: strips no row's words cover, with rows of
-    text on both sides; rows spanning the columns (few) may cross them."""
-    if len(rows) < 2 * _SIDE_ROWS:
+def _gutters(rows: list[Row]) -> list[float]:
+    """x positions of the gutters between columns. A column shows as a left edge where many
+    rows start a word after empty space; its gutter is the strip left of that edge that only
+    rows spanning the columns (few) cross."""
+    if len(rows) < 2:
         return []
     left = int(min(r.x0 for r in rows))
     right = int(max(r.x1 for r in rows)) + 1
-    cover = [0] * (right - left + 1)
+    cover = [0] * (right - left + 2)
+    starts: Counter = Counter()
     for row in rows:
+        last = None
         for word in row.words:
             for x in range(max(left, int(word.x0)), min(right, int(word.x1) + 1)):
                 cover[x - left] += 1
-    limit = max(1, int(_CROSSING_SHARE * len(rows)))
+            if last is None or word.x0 - last.x1 >= _GUTTER_MIN:
+                starts[round(word.x0)] += 1
+            last = word
+    limit = _CROSSING_SHARE * len(rows)
+    need = max(_SIDE_ROWS, _EDGE_SHARE * len(rows))
     gutters: list[float] = []
-    x = 0
-    while x < len(cover):
-        if cover[x] > limit:
-            x += 1
+    for edge in sorted(starts):
+        if edge < left + _MIN_COLUMN or edge > right - _MIN_COLUMN:
             continue
-        start = x
-        while x < len(cover) and cover[x] <= limit:
-            x += 1
-        begin, end = left + start, left + x
-        if end - begin < _GUTTER_MIN or start == 0 or x >= len(cover):
+        if sum(starts[e] for e in range(edge - 2, edge + 3)) < need:
             continue
-        on_left = sum(1 for r in rows if any(w.x1 <= begin + 1 for w in r.words))
-        on_right = sum(1 for r in rows if any(w.x0 >= end - 1 for w in r.words))
-        if on_left >= _SIDE_ROWS and on_right >= _SIDE_ROWS:
-            # the strip's emptiest point, so a row crossing near one side is not cut
-            low = min(cover[start:x])
-            spots = [left + i for i in range(start, x) if cover[i] == low]
-            gutters.append((spots[0] + spots[-1]) / 2)
+        if gutters and edge - gutters[-1] < _MIN_COLUMN:
+            continue
+        # the empty strip just left of the edge, walking left while only spanning rows cover it
+        x = edge - left - 2
+        while x > 0 and cover[x] <= limit:
+            x -= 1
+        strip = range(x + 1, edge - left - 1)
+        if len(strip) < _GUTTER_MIN:
+            continue
+        low = min(cover[i] for i in strip)
+        spots = [left + i for i in strip if cover[i] == low]
+        gutters.append((spots[0] + spots[-1]) / 2)
     return gutters
+
+
+def _fits(gutters: list[float], rows: list[Row]) -> bool:
+    """True when the document's gutters suit a page with little text: text on both sides and
+    few rows crossing them."""
+    if not gutters or not rows:
+        return False
+    crossing = sum(1 for r in rows if any(w.x0 < g < w.x1 for g in gutters for w in r.words))
+    left = any(w.x1 < gutters[0] for r in rows for w in r.words)
+    right = any(w.x0 > gutters[-1] for r in rows for w in r.words)
+    return left and right and crossing <= max(1, _CROSSING_SHARE * len(rows))
 
 
 def _boxes(page, words: list[Word]) -> list[tuple[float, float, float, float]]:
@@ -258,13 +280,26 @@ def _column(x0: float, x1: float, gutters: list[float]) -> int | None:
     return sum(1 for g in gutters if (x0 + x1) / 2 >= g)
 
 
-def read_page(page, number: int, figures: list[Figure]) -> PageReading:
-    """The page's rows and figures in reading order, segments numbered from 0 on this page."""
+@dataclass
+class _PageText:
+    words: list[Word]
+    boxes: list[tuple[float, float, float, float]]
+    rows: list[Row]
+    gutters: list[float]
+    height: float
+
+
+def _page_text(page) -> _PageText:
+    """The page's words, boxes, loose rows (outside boxes) and the gutters they show."""
     words = _words(page)
     boxes = _boxes(page, words)
-    loose = [w for w in words if not any(_inside(w, b) for b in boxes)]
-    rows = _rows(loose)
-    gutters = _gutters(rows, page.width)
+    rows = _rows([w for w in words if not any(_inside(w, b) for b in boxes)])
+    return _PageText(words, boxes, rows, _gutters(rows), page.height)
+
+
+def read_page(text: _PageText, number: int, figures: list[Figure]) -> PageReading:
+    """The page's rows and figures in reading order, segments numbered from 0 on this page."""
+    words, boxes, rows, gutters = text.words, text.boxes, text.rows, text.gutters
     spanning: list[_Item] = []
     columns: list[tuple[int, _Item]] = []
 
@@ -309,11 +344,14 @@ def read_page(page, number: int, figures: list[Figure]) -> PageReading:
         foot = max((r.bottom for r in band_rows), default=0.0)
         for column in sorted(cols):
             items = sorted(cols[column], key=lambda item: item.top)
-            segment = _emit(items, entries, segment, number, foot)
-    return PageReading(entries, page.height)
+            bound = gutters[column] if column < len(gutters) else -1.0
+            segment = _emit(items, entries, segment, number, foot, bound)
+    return PageReading(entries, text.height)
 
 
-def _emit(items: list[_Item], entries: list, segment: int, page: int, foot=None) -> int:
+def _emit(
+    items: list[_Item], entries: list, segment: int, page: int, foot=None, bound=0.0
+) -> int:
     """Append items' rows and figures as one segment; return the next segment number."""
     for item in items:
         if item.figure is not None:
@@ -322,33 +360,36 @@ def _emit(items: list[_Item], entries: list, segment: int, page: int, foot=None)
         for row in item.rows:
             row.page, row.segment = page, segment
             row.foot = foot if foot is not None else item.bottom
+            row.bound = bound
             entries.append(row)
     return segment + 1
 
 
-def _running_heads(pages: list[PageReading]) -> set[tuple[int, int]]:
-    """(page, id of row) of rows that are running heads and feet or page numbers."""
-    if not pages:
-        return set()
+def _running_heads(texts: list[_PageText]) -> None:
+    """Leave out rows that are running heads and feet (the same text, digits aside, at the same
+    height on many pages) or lone page numbers in the top or bottom margin."""
     seen: Counter = Counter()
-    keys: dict[tuple[int, int], tuple] = {}
-    for number, reading in enumerate(pages):
-        on_page = set()
-        for entry in reading.entries:
-            if isinstance(entry, Row):
-                key = (re.sub(r"\d+", "#", entry.text.casefold()), round(entry.top / 6))
-                keys[(number, id(entry))] = key
-                on_page.add(key)
-        seen.update(on_page)
-    need = max(2, round(_REPEAT_SHARE * len(pages)))
-    drop = {where for where, key in keys.items() if seen[key] >= need}
-    for number, reading in enumerate(pages):
-        margin = _MARGIN_SHARE * reading.height
-        for entry in reading.entries:
-            in_margin = entry.top < margin or entry.bottom > reading.height - margin
-            if isinstance(entry, Row) and in_margin and _PAGE_NUMBER.match(entry.text.strip()):
-                drop.add((number, id(entry)))
-    return drop
+    for text in texts:
+        seen.update({_head_key(row) for row in text.rows})
+    need = max(2, round(_REPEAT_SHARE * len(texts)))
+    for text in texts:
+        margin = _MARGIN_SHARE * text.height
+        drop = []
+        for row in text.rows:
+            in_margin = row.top < margin or row.bottom > text.height - margin
+            if seen[_head_key(row)] >= need or (
+                in_margin and _PAGE_NUMBER.match(row.text.strip())
+            ):
+                drop.append(row)
+        if drop:
+            gone = {id(w) for row in drop for w in row.words}
+            text.rows = [row for row in text.rows if row not in drop]
+            text.words = [w for w in text.words if id(w) not in gone]
+            text.gutters = _gutters(text.rows)
+
+
+def _head_key(row: Row) -> tuple[str, int]:
+    return re.sub(r"\d+", "#", row.text.casefold()), round(row.top / 6)
 
 
 def open_pdf(data: bytes):
@@ -359,18 +400,25 @@ def open_pdf(data: bytes):
 def read_document(pdf, figures: dict[int, list[Figure]]) -> list[Row | Figure]:
     """Every page's rows and figures in reading order, running heads and page numbers left out;
     segments are numbered across the document."""
-    pages = []
-    for number, page in enumerate(pdf.pages):
-        pages.append(read_page(page, number, figures.get(number, [])))
+    texts = []
+    for page in pdf.pages:
+        texts.append(_page_text(page))
         page.flush_cache()
-    drop = _running_heads(pages)
+    _running_heads(texts)
+    # Columns keep their place from page to page: a page with too little text to show its
+    # gutters (a short last page) takes the ones most pages show.
+    found = Counter(tuple(round(g / 3) * 3 for g in t.gutters) for t in texts if t.gutters)
+    common = list(found.most_common(1)[0][0]) if found else []
+    pages = []
+    for number, text in enumerate(texts):
+        if not text.gutters and _fits(common, text.rows):
+            text.gutters = common
+        pages.append(read_page(text, number, figures.get(number, [])))
     out: list[Row | Figure] = []
     base = 0
-    for number, reading in enumerate(pages):
+    for reading in pages:
         top_segment = 0
         for entry in reading.entries:
-            if isinstance(entry, Row) and (number, id(entry)) in drop:
-                continue
             top_segment = max(top_segment, entry.segment + 1)
             entry.segment += base
             out.append(entry)
