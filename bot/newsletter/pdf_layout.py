@@ -27,6 +27,9 @@ _TERMINAL = (".", "!", "?", "。", "！", "？", "”", '"', ")")
 _URL = re.compile(r"^<?https?://", re.I)
 _HYPHENATED = re.compile(r"([A-Za-z]+)-$")
 _WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
+# A line ending inside a link (no space since "://") and a next line going on with link text.
+_URL_END = re.compile(r"https?://\S*$")
+_URL_GOES_ON = re.compile(r"^[\w./%#?=&~+-]*[./_%#?=&~-][\w./%#?=&~+-]*>?(?:[.,;:)]|$|\s)")
 # Points of slack when comparing left edges and the right edge of a column.
 _EDGE = 3.0
 # Points by which the right edge seen may fall short of the one the typesetter used.
@@ -35,6 +38,8 @@ _SLACK = 0.5
 _FULL_SHARE = 0.3
 # Points within which a list item set in from the text's edge is read as nested.
 _NEST = 40.0
+# Points of font size by which a heading differs from the text after it.
+_SIZE_CHANGE = 0.4
 # A space's width as a share of the font size (between Helvetica's 0.28 and Times' 0.25).
 _SPACE_SHARE = 0.26
 # Share of lines reaching their column's right edge above which the text is read as justified.
@@ -57,6 +62,7 @@ class _Line:
     space: float
     foot: float | None = None  # the lowest bottom of the line's band (columns end there)
     bound: float = 0.0  # the gutter right of the line's column (0: none, the page's edge)
+    size: float = 0.0
     block_end: bool = False
 
 
@@ -69,7 +75,7 @@ def _from_row(row: Row) -> _Line:
         word_end = first.x0 + first.size  # Chinese breaks between any two characters
     return _Line(
         text, row.segment, row.x0, row.x1, -row.top, -row.bottom, word_end - first.x0,
-        _SPACE_SHARE * row.size, foot=-row.foot, bound=row.bound,
+        _SPACE_SHARE * row.size, foot=-row.foot, bound=row.bound, size=row.size,
     )  # fmt: skip
 
 
@@ -166,9 +172,25 @@ def _join(left: str, right: str, words: set[str]) -> str:
     head = _WORD.match(right)
     if hyphen and head and right[:1].islower():
         whole = (hyphen[1] + head[0]).lower()
-        if whole in words and f"{hyphen[1]}-{head[0]}".lower() not in words:
+        first, rest = hyphen[1].lower(), head[0].lower().split("-")[0]
+        # A compound keeps its hyphen where the document prints it so elsewhere, or when both
+        # its parts are words of the document ("cross-" "border"); else the hyphen was the
+        # typesetter's, who leaves syllables ("con-" "cepts"), and the word is joined.
+        if f"{first}-{rest}" in words and whole not in words:
+            return left + right
+        if whole in words or not (first in words and rest in words):
             return left[:-1] + right
         return left + right
+    if re.search(r"\d-$", left) and right[:1].isdigit():
+        return left + right  # "2019-" and "2021"
+    if hyphen and head and right[:1].isupper():
+        whole = (hyphen[1] + head[0]).lower()
+        if hyphen[1].isupper() and whole in words and f"{hyphen[1]}-{head[0]}".lower() not in words:
+            return left[:-1] + right  # "HU-" and "MAN" in a heading set in capitals
+        return left + right  # "Anti-" and "Document": a compound of a name
+    url = _URL_END.search(left)
+    if url and (url.group().endswith(tuple("./_-=?&#%~")) or _URL_GOES_ON.match(right)):
+        return left + right  # a link broken over two lines has no space in it
     if _CJK.match(left[-1:]) and _CJK.match(right[:1]):
         return left + right
     return f"{left} {right}"
@@ -195,8 +217,14 @@ class _Layout:
         """True when line n+1 carries on the paragraph line n was wrapped from."""
         line, after, right = self.lines[n], self.lines[n + 1], self.right[n]
         new_page = after.page != line.page
-        if (line.block_end and not new_page) or _BULLET.match(after.text):
+        if line.block_end and not new_page:
             return False
+        if line.text.count("(") > line.text.count(")") and not after.text.startswith("("):
+            return True  # "(July" goes on: "- August 2021)" is no list item
+        if _BULLET.match(after.text):
+            return False
+        if new_page and abs(line.size - after.size) > _SIZE_CHANGE:
+            return False  # a heading over a column break does not run into the text
         if after.x0 < line.x0 - _EDGE or dateline_place(after.text):
             return False  # "11 May 2021, Beijing" under a title is a line of its own
         if bool(_CJK.match(line.text[-1])) != bool(_CJK.match(after.text[0])):
@@ -226,8 +254,14 @@ class _Layout:
         if n + 1 == len(self.lines) or self.lines[n + 1].page == line.page:
             return line.block_end
         # A page break leaves no gap to read: a block ends where the page had room for more, or
-        # with a finished sentence; name and role lines or a heading run on over the break.
-        return self.room_below(line) or line.text.endswith(_TERMINAL)
+        # with a finished sentence, or where the type changes size (a heading, then text); name
+        # and role lines or a heading run on over the break.
+        after = self.lines[n + 1]
+        return (
+            self.room_below(line)
+            or line.text.endswith(_TERMINAL)
+            or abs(line.size - after.size) > _SIZE_CHANGE
+        )
 
 
 def _document_words(lines: list[_Line]) -> set[str]:

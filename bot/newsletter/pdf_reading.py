@@ -81,11 +81,15 @@ class Row:
     @property
     def text(self) -> str:
         out, last = "", None
-        for word in self.words:
+        for n, word in enumerate(self.words):
+            text = word.text
+            if n + 1 < len(self.words) or not text.endswith("\u00ad"):
+                # A printed soft hyphen is a hyphen: some fonts map their one hyphen glyph to it.
+                text = text.replace("\u00ad", "-")
             # Letter-spaced Chinese splits into "words" with no space between them.
             tight = last is not None and word.x0 - last.x1 < _SPACE_GAP * word.size
             joiner = "" if not out or (tight and _CJK.match(out[-1])) else " "
-            out += joiner + word.text
+            out += joiner + text
             last = word
         return out
 
@@ -349,9 +353,7 @@ def read_page(text: _PageText, number: int, figures: list[Figure]) -> PageReadin
     return PageReading(entries, text.height)
 
 
-def _emit(
-    items: list[_Item], entries: list, segment: int, page: int, foot=None, bound=0.0
-) -> int:
+def _emit(items: list[_Item], entries: list, segment: int, page: int, foot=None, bound=0.0) -> int:
     """Append items' rows and figures as one segment; return the next segment number."""
     for item in items:
         if item.figure is not None:
@@ -377,9 +379,7 @@ def _running_heads(texts: list[_PageText]) -> None:
         drop = []
         for row in text.rows:
             in_margin = row.top < margin or row.bottom > text.height - margin
-            if seen[_head_key(row)] >= need or (
-                in_margin and _PAGE_NUMBER.match(row.text.strip())
-            ):
+            if seen[_head_key(row)] >= need or (in_margin and _PAGE_NUMBER.match(row.text.strip())):
                 drop.append(row)
         if drop:
             gone = {id(w) for row in drop for w in row.words}

@@ -196,7 +196,7 @@ body {{ margin: 0; font: 9.5pt/1.3 'DejaVu Serif', 'WenQuanYi Micro Hei', serif;
   font: bold 13pt 'DejaVu Sans'; color: #0033A0; text-align: left; }}
 .masthead p {{ margin: 0 0 1mm; }}
 .flag {{ width: 16mm; float: right; }}
-p {{ margin: 0; }}
+p {{ margin: 0; overflow-wrap: anywhere; }}
 .block {{ margin-bottom: 1.1em; }}
 .title {{ font: bold 10pt 'DejaVu Sans'; text-align: left; color: #0033A0; }}
 .box {{ border: 0.8pt solid #0033A0; padding: 2.5mm; margin-bottom: 1.1em;
@@ -271,7 +271,8 @@ def _typst(layout: Layout, folder: Path, seed: int) -> str:
             text = line.strip()
             if text in layout.titles:
                 out.append(
-                    f'#par(justify: false)[#text(weight: "bold", fill: rgb("#0033A0"))'
+                    f'#par(justify: false)[#text(weight: "bold", fill: rgb("#0033A0"), '
+                    f"hyphenate: false)"
                     f"[#{_typst_string(text)}]]"
                 )
             elif indent:
