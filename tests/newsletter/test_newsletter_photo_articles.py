@@ -66,7 +66,9 @@ def test_an_issue_without_photos_keeps_the_generated_tile(tmp_path):
     assert all(_colours(a.cover) < 60 for a in articles)
 
 
-def test_stored_photos_come_back_from_redis_for_rendering(tenth_with_photos, redis_client, tmp_path):
+def test_stored_photos_come_back_from_redis_for_rendering(
+    tenth_with_photos, redis_client, tmp_path
+):
     store.save_issue(redis_client, tenth_with_photos)
     stored = store.get_issue(redis_client, tenth_with_photos.number)
     assert stored.photo_data == {}
