@@ -164,7 +164,9 @@ def render(number: int, out_dir: Path, pending: bool) -> None:
     if issue is None:
         which = "pending version of issue" if pending else "issue"
         _fail(f"there is no {which} {number} (import it with: mmsp-bot ingest FILE)")
-    summary = write_rendered(issue, settings, out_dir)
+    from bot.newsletter.images import issue_photo_bytes
+
+    summary = write_rendered(issue, settings, out_dir, photos=issue_photo_bytes(r, issue))
     for line in summary.lines:
         click.echo(line)
     if summary.problems:
