@@ -178,3 +178,19 @@ def test_tables_used_for_layout_are_read_as_their_text():
     assert (issue.number, issue.month) == (10, "2021-12")
     assert issue.stories[0].paragraphs == ["On 22 November 2021, experts met in Shanghai."]
     assert issue.warnings == []
+
+
+def test_the_articles_of_an_imported_word_file_carry_its_photos_and_table(tmp_path):
+    from bot.newsletter import preflight
+    from bot.newsletter.render import render_issue
+
+    made = corpus.layout((FIXTURES / "issue-10.txt").read_text(encoding="utf-8"))
+    issue = import_docx_bytes(corpus.docx_pandoc(made))
+    articles = render_issue(issue, cache_dir=tmp_path)
+
+    content = "\n".join(a.content for a in articles)
+    shown = {data for a in articles for data in a.images.values()}
+    assert all(issue.photo_data[p.hash] in shown for p in issue.photos)
+    assert all(caption in content for caption in made.captions.values())
+    assert "<table" in content and ">health care</td>" in content
+    assert preflight.check(articles) == []
