@@ -193,3 +193,30 @@ def test_the_import_page_offers_the_template_and_the_edit_page_names_the_real_he
     assert "sections are <code>#</code> headings and stories <code>##</code>" in hint
     # And what the hint says is what the editor's text holds.
     assert "\n# PROJECT HIGHLIGHTS 2021\n" in edit and "\n## Training for EU" in edit
+
+
+def test_the_editor_recaptions_and_adds_photos_as_its_hint_says(editor_client, redis_client):
+    import base64
+
+    from tests.newsletter import corpus
+
+    made = corpus.layout(SEED.read_text(encoding="utf-8"))
+    url = report_url(upload(editor_client, "issue-09.zip", corpus.markdown_zip(made)))
+    editor_client.post(url + "/confirm", data={"csrf_token": editor_client.csrf})
+    form = editor_client.get("/console/issues/9/edit").get_data(as_text=True)
+    markdown = html.unescape(re.search(r"<textarea[^>]*>(.*)</textarea>", form, re.S).group(1))
+    first = store.get_issue(redis_client, 9).photos[0]
+    line = f"![{first.caption}](photo:{first.key})"
+    assert line in markdown
+    new = base64.b64encode(corpus.photo(42)).decode()
+    edited = markdown.replace(
+        line, f"![A new caption](photo:{first.key})\n\n![Added](data:image/jpeg;base64,{new})"
+    )
+    response = editor_client.post(
+        "/console/issues/9/edit", data={"csrf_token": editor_client.csrf, "markdown": edited}
+    )
+    editor_client.post(report_url(response) + "/confirm", data={"csrf_token": editor_client.csrf})
+
+    story = store.get_issue(redis_client, 9).stories[0]
+    assert [p.caption for p in story.photos] == ["A new caption", "Added"]
+    assert all(redis_client.exists(f"issue:photo:{p.hash}") for p in story.photos)
