@@ -129,7 +129,9 @@ class _Reader:
             )
         foreword = Foreword()
         if foreword_at is not None:
-            foreword = parser.foreword(foreword_at + 1, stop)
+            # An INDEX written as plain lines (not a heading) ends the foreword.
+            index_at = parser.find(_INDEX, foreword_at)
+            foreword = parser.foreword(foreword_at + 1, stop if index_at is None else index_at)
             self.warnings += parser.warnings
         return number, str(month), title, masthead, foreword
 

@@ -148,3 +148,13 @@ def test_a_photo_found_twice_is_kept_once_with_a_warning():
     issue = from_markdown(text)
     assert [len(s.photos) for s in issue.stories] == [1, 0]
     assert any("appears twice (first in 'Workshop'); kept once" in w for w in issue.warnings)
+
+
+def test_an_index_in_plain_lines_ends_the_foreword_and_is_not_imported():
+    text = (
+        "10TH ISSUE\n\nDECEMBER 2021\n\n# Foreword\n\nWelcome.\n\nINDEX\n\n"
+        "PAGE 2: BORDER MANAGEMENT\n\n- WORKSHOP\n\n# BORDER MANAGEMENT\n\n## Workshop\n\nText.\n"
+    )
+    issue = from_markdown(text)
+    assert issue.foreword.paragraphs == ["Welcome."]
+    assert issue.warnings == []
