@@ -98,11 +98,14 @@ class Settings:
         if self.WECHAT_MESSAGE_MODE:
             return self.WECHAT_MESSAGE_MODE
         return "safe" if self.WECHAT_AES_KEY else "plain"
+
     # Replicas that must hold a write a follower is told about (and each push step) before the
     # bot goes on: empty means 1 behind Sentinel and 0 for a single Redis (no WAIT at all).
     REDIS_WAIT_REPLICAS: int | None = None
     # Milliseconds such a write waits for them before it is retried as failed.
     REDIS_WAIT_MS: int = 500
+    # Megabytes of photos one issue may keep in Redis; an import bringing more is refused.
+    ISSUE_PHOTO_BUDGET_MB: int = 32
 
     @property
     def tz(self) -> ZoneInfo:
@@ -128,6 +131,7 @@ _PARSERS = {
     "WECHAT_MESSAGE_MODE": lambda value: value.strip().lower(),
     "REDIS_WAIT_REPLICAS": _optional_int("REDIS_WAIT_REPLICAS"),
     "REDIS_WAIT_MS": _int("REDIS_WAIT_MS"),
+    "ISSUE_PHOTO_BUDGET_MB": _int("ISSUE_PHOTO_BUDGET_MB"),
 }
 
 MESSAGE_MODES = ("", "safe", "compatible", "plain")
@@ -171,6 +175,8 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("REDIS_WAIT_REPLICAS must be 0 or more (empty: 1 behind Sentinel)")
     if settings.REDIS_WAIT_MS <= 0:
         raise SettingsError("REDIS_WAIT_MS must be a positive number of milliseconds")
+    if settings.ISSUE_PHOTO_BUDGET_MB <= 0:
+        raise SettingsError("ISSUE_PHOTO_BUDGET_MB must be a positive number of megabytes")
     if settings.MAX_BODY_BYTES <= 0:
         raise SettingsError("MAX_BODY_BYTES must be a positive number of bytes")
     if settings.LOG_FORMAT not in {"text", "json"}:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import redis
 
+from bot.newsletter.images import DEFAULT_BUDGET
 from bot.newsletter.model import Issue
 
 DRAFT_TTL = 24 * 3600
@@ -35,16 +36,18 @@ class Draft:
 
 
 def _kind(filename: str, data: bytes) -> str:
-    """Which importer reads a file: by its first bytes for PDF, else by its name."""
+    """Which importer reads a file: by its first bytes for PDF and zip archives, else its name."""
     if data[:5] == b"%PDF-":
         return "pdf"
+    if data[:2] == b"PK" or data[:4] == b"\xd0\xcf\x11\xe0":
+        return "markdown-zip" if filename.lower().endswith(".zip") else "docx"
     if filename.lower().endswith((".md", ".markdown")) or data.lstrip()[:3] == b"---":
         return "markdown"
     return "text"
 
 
 def parse_upload(filename: str, data: bytes) -> tuple[Issue, str]:
-    """Parse an uploaded PDF, text or Markdown file with the newsletter importers."""
+    """Parse an uploaded PDF, Word, text or Markdown file (or a .zip of Markdown and photos)."""
     issue, kind = _parse_upload(filename, data)
     return _checked(issue), kind
 
@@ -71,6 +74,14 @@ def _parse_upload(filename: str, data: bytes) -> tuple[Issue, str]:
             from bot.newsletter import pdf_import
 
             return pdf_import.import_pdf_bytes(data), kind
+        if kind == "docx":
+            from bot.newsletter import docx_import
+
+            return docx_import.import_docx_bytes(data), kind
+        if kind == "markdown-zip":
+            from bot.newsletter import markdown_io
+
+            return markdown_io.from_markdown_zip(data), kind
         if kind == "markdown":
             from bot.newsletter import markdown_io
             from bot.newsletter.decode import decode_bytes
@@ -107,7 +118,19 @@ def to_markdown(issue: Issue) -> str:
     return markdown_io.to_markdown(issue)
 
 
-def save_draft(r: redis.Redis, issue: Issue, filename: str, kind: str, by: str) -> str:
+def save_draft(
+    r: redis.Redis,
+    issue: Issue,
+    filename: str,
+    kind: str,
+    by: str,
+    photo_budget: int = DEFAULT_BUDGET,
+) -> str:
+    """Keep a parsed upload for confirmation; its photos' bytes are stored now (by hash), as the
+    draft's JSON carries only their hashes. images.PhotoError when they exceed the budget."""
+    from bot.newsletter.images import store_issue_photos
+
+    store_issue_photos(r, issue, photo_budget)
     draft_id = secrets.token_urlsafe(12)
     payload = {
         "issue": issue.to_dict(),

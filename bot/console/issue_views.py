@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from bot.console import bp, drafts
 from bot.console.auth_views import note
 from bot.console.security import access
 from bot.newsletter import store
+from bot.newsletter.images import PhotoError
 from bot.redisdb import get_redis
 
 log = logging.getLogger(__name__)
@@ -54,23 +55,52 @@ def _push_state(number: int) -> str:
     return pushing.latest_state(get_redis(), number)
 
 
+def _import_page(status: int = 200):
+    max_mb = drafts.MAX_UPLOAD_BYTES // 1048576
+    return render_template("console/import.html", max_mb=max_mb), status
+
+
+@bp.get("/issues/import/template.md")
+@access("editor")
+def import_template():
+    from bot.newsletter.cli import MARKDOWN_TEMPLATE
+
+    text = MARKDOWN_TEMPLATE.read_text(encoding="utf-8")
+    return (
+        text,
+        200,
+        {
+            "Content-Type": "text/markdown; charset=utf-8",
+            "Content-Disposition": 'attachment; filename="issue-template.md"',
+        },
+    )
+
+
 @bp.route("/issues/import", methods=["GET", "POST"])
 @access("editor")
 def import_issue():
     if request.method == "GET":
-        return render_template("console/import.html")
+        return _import_page()
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        flash("Choose a PDF, text or Markdown file to import.", "error")
-        return render_template("console/import.html"), 400
+        flash("Choose a PDF, Word, text, Markdown or .zip file to import.", "error")
+        return _import_page(400)
     data = upload.stream.read(drafts.MAX_UPLOAD_BYTES + 1)
     try:
         issue, kind = drafts.parse_upload(upload.filename, data)
     except drafts.ImportFailed as exc:
         note("import refused", f"{upload.filename}: {exc}")
         flash(f"{upload.filename} could not be imported: {exc}", "error")
-        return render_template("console/import.html"), 400
-    draft_id = drafts.save_draft(get_redis(), issue, upload.filename, kind, g.staff.name)
+        return _import_page(400)
+    budget = current_app.extensions["settings"].ISSUE_PHOTO_BUDGET_MB * 1048576
+    try:
+        draft_id = drafts.save_draft(
+            get_redis(), issue, upload.filename, kind, g.staff.name, budget
+        )
+    except PhotoError as exc:
+        note("import refused", f"{upload.filename}: {exc}")
+        flash(f"{upload.filename} could not be imported: {exc}", "error")
+        return _import_page(400)
     note("imported (unconfirmed)", f"issue {issue.number} from {upload.filename}")
     return redirect(url_for("console.import_report", import_id=draft_id))
 

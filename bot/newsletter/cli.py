@@ -14,12 +14,15 @@ from bot.newsletter.model import Issue, ModelError, check_identity
 from bot.newsletter.pdf_import import MAX_PDF_BYTES
 
 SAMPLE_ISSUE = Path(__file__).resolve().parent / "samples" / "issue-09.txt"
+MARKDOWN_TEMPLATE = Path(__file__).resolve().parent / "samples" / "template.md"
 
 
 def file_kind(path: Path, head: bytes) -> str:
-    """ "pdf", "markdown" or "text", from the name and the first bytes."""
+    """ "pdf", "docx", "markdown-zip", "markdown" or "text", from the name and first bytes."""
     if path.suffix.lower() == ".pdf" or head.startswith(b"%PDF"):
         return "pdf"
+    if head.startswith(b"PK") or head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "docx" if path.suffix.lower() != ".zip" else "markdown-zip"
     if path.suffix.lower() in {".md", ".markdown"} or head.lstrip(b"\xef\xbb\xbf").startswith(
         b"---"
     ):
@@ -28,11 +31,12 @@ def file_kind(path: Path, head: bytes) -> str:
 
 
 def read_issue_file(path: Path) -> Issue:
-    """Import a PDF, Markdown or text file, refusing oversized files before reading them."""
+    """Import a PDF, Word, Markdown (or a .zip of it with its photos) or text file, refusing
+    oversized files before reading them."""
     with path.open("rb") as handle:
         head = handle.read(8)
     kind = file_kind(path, head)
-    limit = MAX_PDF_BYTES if kind == "pdf" else MAX_BYTES
+    limit = MAX_PDF_BYTES if kind in ("pdf", "docx", "markdown-zip") else MAX_BYTES
     size = path.stat().st_size
     if size > limit:
         raise IssueImportError(
@@ -51,6 +55,14 @@ def _import(kind: str, data: bytes) -> Issue:
         from bot.newsletter.pdf_import import import_pdf_bytes
 
         return import_pdf_bytes(data)
+    if kind == "docx":
+        from bot.newsletter.docx_import import import_docx_bytes
+
+        return import_docx_bytes(data)
+    if kind == "markdown-zip":
+        from bot.newsletter.markdown_io import from_markdown_zip
+
+        return from_markdown_zip(data)
     if kind == "markdown":
         from bot.newsletter.markdown_io import from_markdown
 
@@ -78,15 +90,25 @@ def _fail(message: str) -> None:
 
 
 @click.command("ingest")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "path", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--dry-run", is_flag=True, help="Parse and report, store nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the issue as JSON.")
 @click.option("--confirm", is_flag=True, help="Make a re-imported issue current at once.")
-def ingest(path: Path, dry_run: bool, as_json: bool, confirm: bool) -> None:
-    """Import an issue (PDF, text extracted from it, or Markdown) and store it in Redis."""
+@click.option("--template", is_flag=True, help="Print a Markdown template of an issue and stop.")
+def ingest(path: Path | None, dry_run: bool, as_json: bool, confirm: bool, template: bool) -> None:
+    """Import an issue (PDF, Word .docx, text, Markdown or a .zip of Markdown and its photos)
+    and store it in Redis."""
     import redis
 
     from bot.newsletter import store
+
+    if template:
+        click.echo(MARKDOWN_TEMPLATE.read_text(encoding="utf-8"), nl=False)
+        return
+    if path is None:
+        _fail("give the issue's file (PDF, .docx, .txt, .md or .zip), or --template")
 
     try:
         issue = read_issue_file(path)
@@ -100,16 +122,21 @@ def ingest(path: Path, dry_run: bool, as_json: bool, confirm: bool) -> None:
         click.echo(f"issue {issue.number} ({issue.month}): {issue.title or 'untitled'}")
         click.echo(
             "  {sections} sections, {stories} stories, {events} events, {upcoming} upcoming items, "
-            "{policies} policy items, {people} people, {warnings} warnings".format(**counts)
+            "{policies} policy items, {people} people, {photos} photos, {warnings} warnings".format(
+                **counts
+            )
         )
         for warning in issue.warnings:
             click.echo(f"  warning: {warning}")
     if dry_run:
         report("dry run: nothing stored")
         return
+    from bot.newsletter.images import PhotoError
+
     r, settings = _redis()
     try:
-        result = store.save_issue(r, issue, source=path.name)
+        budget = settings.ISSUE_PHOTO_BUDGET_MB * 1048576
+        result = store.save_issue(r, issue, source=path.name, photo_budget=budget)
         if result.status == "pending" and confirm:
             store.confirm_issue(r, issue.number)
             report(f"stored issue {issue.number} as version {result.version} (current, confirmed)")
@@ -120,6 +147,8 @@ def ingest(path: Path, dry_run: bool, as_json: bool, confirm: bool) -> None:
             )
         else:
             report(f"stored issue {issue.number} as version {result.version} (current)")
+    except PhotoError as exc:
+        _fail(f"{path.name}: {exc}")
     except redis.RedisError as exc:
         _fail(f"Redis at {_safe_url(settings.REDIS_URL)} did not answer: {exc}")
 
@@ -143,7 +172,9 @@ def render(number: int, out_dir: Path, pending: bool) -> None:
     if issue is None:
         which = "pending version of issue" if pending else "issue"
         _fail(f"there is no {which} {number} (import it with: mmsp-bot ingest FILE)")
-    summary = write_rendered(issue, settings, out_dir)
+    from bot.newsletter.images import issue_photo_bytes
+
+    summary = write_rendered(issue, settings, out_dir, photos=issue_photo_bytes(r, issue))
     for line in summary.lines:
         click.echo(line)
     if summary.problems:

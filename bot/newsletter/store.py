@@ -13,6 +13,7 @@ Keys (n = issue number, k = version):
   issue:idx:events:word:{token}      same members, by keyword token
   issue:idx:stories:word:{token}     zset of {issue, section, story, title, section_title}, score=n
   issue:idx:policies:word:{token}    zset of {issue, index, title, date, url}, score = n
+  issue:photo:{sha256}               a photo's JPEG or PNG bytes (bot/newsletter/images.py)
 Every write happens in one MULTI/EXEC guarded by WATCH on the meta hash, so an import stores a
 whole issue or nothing, and a concurrent writer makes the other retry instead of interleaving.
 """
@@ -27,6 +28,7 @@ from datetime import date
 
 import redis
 
+from bot.newsletter.images import DEFAULT_BUDGET, store_issue_photos
 from bot.newsletter.model import Issue, ModelError, check_identity
 from bot.newsletter.tokens import tokenize
 
@@ -158,13 +160,20 @@ def _old_entries(pipe, number: int) -> list:
     return json.loads(raw) if raw else []
 
 
-def save_issue(r: redis.Redis, issue: Issue, source: str = "") -> SaveResult:
-    """Store an issue whole or not at all: current if its number is new, else a pending version."""
+def save_issue(
+    r: redis.Redis, issue: Issue, source: str = "", photo_budget: int = DEFAULT_BUDGET
+) -> SaveResult:
+    """Store an issue whole or not at all: current if its number is new, else a pending version.
+
+    Its photos' bytes are stored first (by hash, so a retry rewrites nothing); photos beyond the
+    budget or without bytes raise images.PhotoError before anything of the issue is written.
+    """
     try:
         check_identity(issue.number, issue.month)
     except ModelError as exc:
         raise StoreError(str(exc)) from None
     n = issue.number
+    store_issue_photos(r, issue, photo_budget)
     payload = json.dumps(issue.to_dict(), ensure_ascii=False)
     with r.pipeline() as pipe:
         while True:

@@ -35,17 +35,18 @@ def load_articles(
     """Render the stored issue (the given version, else the current one) and run the pre-flight
     check; ContentError names what is wrong."""
     from bot.newsletter import store
+    from bot.newsletter.images import issue_photo_bytes
 
     issue = store.get_issue(r, number, int(version) if version else None)
     if issue is None:
         raise ContentError(f"there is no issue {number} (import it with mmsp-bot ingest)")
-    return _render(issue, settings)
+    return _render(issue, settings, issue_photo_bytes(r, issue))
 
 
-def _render(issue, settings: Settings) -> list[Article]:
+def _render(issue, settings: Settings, photos=None) -> list[Article]:
     from bot.newsletter import preflight, render
 
-    rendered = render.render_for_publishing(issue, settings)
+    rendered = render.render_for_publishing(issue, settings, photos)
     problems = preflight.check(rendered)
     if problems:
         raise ContentError("pre-flight check failed: " + "; ".join(str(p) for p in problems[:5]))

@@ -16,6 +16,7 @@ EXPECTED_ACCESS = {
     "console.audit_log": "editor",
     "console.issues": "editor",
     "console.import_issue": "editor",
+    "console.import_template": "editor",
     "console.import_report": "editor",
     "console.confirm_import": "editor",
     "console.discard_import": "editor",

@@ -1,0 +1,94 @@
+"""The photos of a designed PDF: extracted with pypdfium2, logos and ornaments left out.
+
+A picture is an ornament when it is tiny (a logo in the masthead, a bullet, a rule drawn as an
+image) or when the same pixels stand on many pages (a logo in the running head). The rest are
+photos: each is converted to a JPEG or PNG within WeChat's upload limit (images.prepare_image)
+and named by its place (page and order) so the reader can find its caption and story.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from bot.newsletter.images import MAX_PIXELS, PhotoError, PreparedPhoto, prepare_image
+from bot.newsletter.pdf_reading import Figure
+
+log = logging.getLogger(__name__)
+
+# An image shown smaller than this many points on a side, or of fewer pixels, is an ornament.
+MIN_SHOWN = 56.0
+MIN_PIXELS_SIDE = 80
+# Pixels of the same picture on at least this share of pages (and two) make it a logo.
+_REPEAT_SHARE = 0.25
+
+
+@dataclass
+class PdfPhotos:
+    """Where each photo stands (by page), its prepared bytes, and what was left out or refused."""
+
+    figures: dict[int, list[Figure]]
+    prepared: dict[tuple[int, int], PreparedPhoto]
+    warnings: list[str]
+
+
+def _page_images(pdf, number: int) -> list:
+    page = pdf[number]
+    return list(page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,)))
+
+
+def extract_photos(data: bytes) -> PdfPhotos:
+    """Every photo of the PDF with its place; logos, ornaments and unreadable images left out."""
+    pdf = pdfium.PdfDocument(data)
+    seen: dict[str, set[int]] = defaultdict(set)
+    candidates: list[tuple[Figure, str]] = []
+    warnings: list[str] = []
+    try:
+        for number in range(len(pdf)):
+            height = pdf[number].get_height()
+            for index, image in enumerate(_page_images(pdf, number)):
+                left, bottom, right, top = image.get_bounds()
+                width_px, height_px = image.get_px_size()
+                if right - left < MIN_SHOWN or top - bottom < MIN_SHOWN:
+                    continue
+                if min(width_px, height_px) < MIN_PIXELS_SIDE:
+                    continue
+                if width_px * height_px > MAX_PIXELS:
+                    warnings.append(
+                        f"page {number + 1}: a picture of {width_px}×{height_px} pixels is too "
+                        "large to read; left out"
+                    )
+                    continue
+                # The undecoded stream names the picture: a logo repeated is the same stream.
+                digest = hashlib.sha1(bytes(image.get_data(decode_simple=False))).hexdigest()
+                seen[digest].add(number)
+                candidates.append(
+                    (Figure(number, left, height - top, right, height - bottom, index), digest)
+                )
+        need = max(2, round(_REPEAT_SHARE * len(pdf)))
+        figures: dict[int, list[Figure]] = defaultdict(list)
+        prepared: dict[tuple[int, int], PreparedPhoto] = {}
+        done: dict[str, PreparedPhoto] = {}
+        for figure, digest in candidates:
+            if len(seen[digest]) >= need:
+                continue  # a logo or ornament in the running head or on every page
+            try:
+                photo = done.get(digest)
+                if photo is None:
+                    image = _page_images(pdf, figure.page)[figure.index]
+                    photo = prepare_image(image.get_bitmap(render=False).to_pil())
+            except (PhotoError, pdfium.PdfiumError, OSError, ValueError) as exc:
+                warnings.append(f"page {figure.page + 1}: a photo was left out: {exc}")
+                continue
+            done[digest] = photo
+            figures[figure.page].append(figure)
+            prepared[(figure.page, figure.index)] = photo
+    finally:
+        pdf.close()
+    log.info("found %s photos in the PDF", len(prepared))
+    return PdfPhotos(dict(figures), prepared, warnings)

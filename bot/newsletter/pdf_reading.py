@@ -1,0 +1,426 @@
+"""The reading order of a designed PDF: columns found from their gutters, running heads dropped.
+
+pdfplumber gives every word with its box. On each page the words are grouped into rows (one
+baseline); a gutter is an upright strip that rows with text on both of its sides leave empty.
+Rows, boxes and photos that cross a gutter span the columns (a masthead, a banner, a title
+across); they cut the page into bands, and each band is read column by column, top to bottom.
+A box (a rectangle drawn around text: the index, a sidebar) is read as one piece where it sits.
+Rows repeated at the same place on many pages (running headers and footers, with their page
+numbers) and lone page numbers in the margins are dropped. Text is normalised: ligatures and
+full-width Latin letters become plain letters (NFKC), Chinese stays as it is.
+
+Each column of each band is numbered as a `segment`: the paragraph logic of pdf_layout treats
+a move to the next column like a page break.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import pdfplumber
+
+# Points: a gutter is at least this wide, rows are one baseline within this share of a size.
+_GUTTER_MIN = 5.0
+# A gap narrower than this share of the font size between two Chinese words is no space.
+_SPACE_GAP = 0.15
+_ROW_SHARE = 0.5
+# Share of a page's rows that may cross a gutter (rows spanning the columns) and still leave it.
+_CROSSING_SHARE = 0.35
+_SIDE_ROWS = 3
+# A column's left edge is where at least this share of the page's rows start a word.
+_EDGE_SHARE = 0.15
+# Points: no column is narrower than this.
+_MIN_COLUMN = 60
+# A running head or foot: the same text (digits aside) at the same height on this share of pages.
+_REPEAT_SHARE = 0.3
+_MARGIN_SHARE = 0.1
+_PAGE_NUMBER = re.compile(r"^(?:page\s*)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?$", re.I)
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff]")
+# Full-width ASCII letters and digits (Ａ-Ｚ, ａ-ｚ, ０-９) and the Latin ligatures (ﬀ ﬁ ﬂ ﬃ ﬄ ﬅ ﬆ).
+_COMPAT = re.compile(r"[\ufb00-\ufb06\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+_FULLWIDTH_PUNCT = re.compile(r"[\uff01-\uff5e]")
+# Boxes: a drawn rectangle around text, not a page background or a rule.
+_BOX_MIN = 15.0
+_BOX_PAGE_SHARE = 0.9
+
+
+def normalise(text: str) -> str:
+    """Ligatures and full-width Latin as plain letters (NFKC); Chinese text keeps its
+    full-width punctuation, which NFKC would turn into ASCII."""
+    text = _COMPAT.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    text = text.replace("\u2010", "-").replace("\u2011", "-")
+    if not _CJK.search(text):
+        text = _FULLWIDTH_PUNCT.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    return text
+
+
+@dataclass
+class Word:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+
+
+@dataclass
+class Row:
+    """Words on one baseline of one column (or across the page), left to right."""
+
+    words: list[Word]
+    page: int = 0
+    segment: int = 0
+    foot: float = 0.0  # the lowest bottom of the row's band, for "room below" on column ends
+    bound: float = 0.0  # the gutter right of the row's column; 0 for a row across the page
+
+    @property
+    def text(self) -> str:
+        out, last = "", None
+        for n, word in enumerate(self.words):
+            text = word.text
+            if n + 1 < len(self.words) or not text.endswith("\u00ad"):
+                # A printed soft hyphen is a hyphen: some fonts map their one hyphen glyph to it.
+                text = text.replace("\u00ad", "-")
+            # Letter-spaced Chinese splits into "words" with no space between them.
+            tight = last is not None and word.x0 - last.x1 < _SPACE_GAP * word.size
+            joiner = "" if not out or (tight and _CJK.match(out[-1])) else " "
+            out += joiner + text
+            last = word
+        return out
+
+    @property
+    def x0(self) -> float:
+        return self.words[0].x0
+
+    @property
+    def x1(self) -> float:
+        return self.words[-1].x1
+
+    @property
+    def top(self) -> float:
+        return min(w.top for w in self.words)
+
+    @property
+    def bottom(self) -> float:
+        return max(w.bottom for w in self.words)
+
+    @property
+    def size(self) -> float:
+        return max(w.size for w in self.words)
+
+
+@dataclass
+class Figure:
+    """A picture on a page (top-down coordinates) and what the reader learns about it."""
+
+    page: int
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    index: int  # its order among the page's image objects
+    caption: str = ""
+    segment: int = 0
+
+
+@dataclass
+class _Item:
+    """A piece of a page read as one: a row, a box of rows, or a figure."""
+
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    rows: list[Row] = field(default_factory=list)
+    figure: Figure | None = None
+
+
+@dataclass
+class PageReading:
+    """One page in reading order: rows and figures, each with its segment number."""
+
+    entries: list[Row | Figure]
+    height: float
+
+
+def _real_chars(chars: list[dict]) -> set[int]:
+    """Indexes of space characters that take no room (Chromium prints one at each soft-hyphen
+    opportunity); kept, they would split words in two."""
+    drop = set()
+    for n, (char, after) in enumerate(zip(chars, chars[1:], strict=False)):
+        if (
+            char["text"] == " "
+            and abs(after["top"] - char["top"]) < 1
+            and after["x0"] < char["x0"] + 0.3 * (char["x1"] - char["x0"])
+        ):
+            drop.add(n)
+    return drop
+
+
+def _words(page) -> list[Word]:
+    """The page's words, normalised, with their boxes and font sizes."""
+    chars = page.chars
+    drop = _real_chars(chars)
+    if drop:
+        keep = {id(c) for n, c in enumerate(chars) if n not in drop}
+        page = page.filter(lambda obj: obj.get("object_type") != "char" or id(obj) in keep)
+    words = []
+    for w in page.extract_words(x_tolerance=2, y_tolerance=2, extra_attrs=["size"]):
+        text = normalise(w["text"]).strip()
+        if text:
+            words.append(Word(text, w["x0"], w["x1"], w["top"], w["bottom"], w["size"]))
+    return words
+
+
+def _rows(words: list[Word]) -> list[Row]:
+    """Words grouped into baselines (a row may hold several columns' lines), top to bottom."""
+    rows: list[list[Word]] = []
+    for word in sorted(words, key=lambda w: (w.bottom, w.x0)):
+        if rows:
+            last = rows[-1]
+            ref = last[-1]
+            if abs(word.bottom - ref.bottom) <= _ROW_SHARE * min(word.size, ref.size):
+                last.append(word)
+                continue
+        rows.append([word])
+    return [Row(sorted(r, key=lambda w: w.x0)) for r in rows]
+
+
+def _gutters(rows: list[Row]) -> list[float]:
+    """x positions of the gutters between columns. A column shows as a left edge where many
+    rows start a word after empty space; its gutter is the strip left of that edge that only
+    rows spanning the columns (few) cross."""
+    if len(rows) < 2:
+        return []
+    left = int(min(r.x0 for r in rows))
+    right = int(max(r.x1 for r in rows)) + 1
+    cover = [0] * (right - left + 2)
+    starts: Counter = Counter()
+    for row in rows:
+        last = None
+        for word in row.words:
+            for x in range(max(left, int(word.x0)), min(right, int(word.x1) + 1)):
+                cover[x - left] += 1
+            if last is None or word.x0 - last.x1 >= _GUTTER_MIN:
+                starts[round(word.x0)] += 1
+            last = word
+    limit = _CROSSING_SHARE * len(rows)
+    need = max(_SIDE_ROWS, _EDGE_SHARE * len(rows))
+    gutters: list[float] = []
+    for edge in sorted(starts):
+        if edge < left + _MIN_COLUMN or edge > right - _MIN_COLUMN:
+            continue
+        if sum(starts[e] for e in range(edge - 2, edge + 3)) < need:
+            continue
+        if gutters and edge - gutters[-1] < _MIN_COLUMN:
+            continue
+        # the empty strip just left of the edge, walking left while only spanning rows cover it
+        x = edge - left - 2
+        while x > 0 and cover[x] <= limit:
+            x -= 1
+        strip = range(x + 1, edge - left - 1)
+        if len(strip) < _GUTTER_MIN:
+            continue
+        low = min(cover[i] for i in strip)
+        spots = [left + i for i in strip if cover[i] == low]
+        gutters.append((spots[0] + spots[-1]) / 2)
+    return gutters
+
+
+def _fits(gutters: list[float], rows: list[Row]) -> bool:
+    """True when the document's gutters suit a page with little text: text on both sides and
+    few rows crossing them."""
+    if not gutters or not rows:
+        return False
+    crossing = sum(1 for r in rows if any(w.x0 < g < w.x1 for g in gutters for w in r.words))
+    left = any(w.x1 < gutters[0] for r in rows for w in r.words)
+    right = any(w.x0 > gutters[-1] for r in rows for w in r.words)
+    return left and right and crossing <= max(1, _CROSSING_SHARE * len(rows))
+
+
+def _boxes(page, words: list[Word]) -> list[tuple[float, float, float, float]]:
+    """Rectangles drawn around words (outermost ones), as (x0, top, x1, bottom)."""
+    found = []
+    for rect in page.rects:
+        x0, top, x1, bottom = rect["x0"], rect["top"], rect["x1"], rect["bottom"]
+        if x1 - x0 < _BOX_MIN or bottom - top < _BOX_MIN:
+            continue
+        if (x1 - x0) * (bottom - top) > _BOX_PAGE_SHARE * page.width * page.height:
+            continue
+        if any(x0 <= w.x0 and w.x1 <= x1 and top <= w.top and w.bottom <= bottom for w in words):
+            found.append((x0, top, x1, bottom))
+    outer = [
+        b
+        for b in found
+        if not any(o != b and o[0] <= b[0] and o[1] <= b[1] and b[2] <= o[2] and b[3] <= o[3]
+                   for o in found)
+    ]  # fmt: skip
+    return outer
+
+
+def _inside(word: Word, box) -> bool:
+    return box[0] <= word.x0 and word.x1 <= box[2] and box[1] <= word.top and word.bottom <= box[3]
+
+
+def _split(row: Row, gutters: list[float]) -> list[Row] | None:
+    """The row's words per column, or None when a word crosses a gutter (a spanning row)."""
+    parts: dict[int, list[Word]] = defaultdict(list)
+    for word in row.words:
+        if any(word.x0 < g < word.x1 for g in gutters):
+            return None
+        parts[sum(1 for g in gutters if word.x0 >= g)].append(word)
+    return [Row(parts[c]) for c in sorted(parts)]
+
+
+def _column(x0: float, x1: float, gutters: list[float]) -> int | None:
+    """The column an item sits in, or None when it crosses a gutter."""
+    if any(x0 < g - 1 < x1 - 2 for g in gutters):
+        return None
+    return sum(1 for g in gutters if (x0 + x1) / 2 >= g)
+
+
+@dataclass
+class _PageText:
+    words: list[Word]
+    boxes: list[tuple[float, float, float, float]]
+    rows: list[Row]
+    gutters: list[float]
+    height: float
+
+
+def _page_text(page) -> _PageText:
+    """The page's words, boxes, loose rows (outside boxes) and the gutters they show."""
+    words = _words(page)
+    boxes = _boxes(page, words)
+    rows = _rows([w for w in words if not any(_inside(w, b) for b in boxes)])
+    return _PageText(words, boxes, rows, _gutters(rows), page.height)
+
+
+def read_page(text: _PageText, number: int, figures: list[Figure]) -> PageReading:
+    """The page's rows and figures in reading order, segments numbered from 0 on this page."""
+    words, boxes, rows, gutters = text.words, text.boxes, text.rows, text.gutters
+    spanning: list[_Item] = []
+    columns: list[tuple[int, _Item]] = []
+
+    def place(item: _Item) -> None:
+        column = _column(item.x0, item.x1, gutters)
+        if column is None:
+            spanning.append(item)
+        else:
+            columns.append((column, item))
+
+    for row in rows:
+        parts = _split(row, gutters) if gutters else [row]
+        if parts is None:
+            spanning.append(_Item(row.x0, row.top, row.x1, row.bottom, [row]))
+            continue
+        for part in parts:
+            columns.append(
+                (_column(part.x0, part.x1, gutters) or 0, _Item(part.x0, part.top, part.x1,
+                                                                 part.bottom, [part]))
+            )  # fmt: skip
+    for box in boxes:
+        inside = _rows([w for w in words if _inside(w, box)])
+        place(_Item(box[0], box[1], box[2], box[3], inside))
+    for figure in figures:
+        place(_Item(figure.x0, figure.top, figure.x1, figure.bottom, figure=figure))
+    spanning.sort(key=lambda item: item.top)
+
+    def band(item: _Item) -> int:
+        middle = (item.top + item.bottom) / 2
+        return sum(1 for s in spanning if s.bottom <= middle)
+
+    entries: list[Row | Figure] = []
+    segment = 0
+    grouped: dict[int, dict[int, list[_Item]]] = defaultdict(lambda: defaultdict(list))
+    for column, item in columns:
+        grouped[band(item)][column].append(item)
+    for index in range(len(spanning) + 1):
+        if index > 0:
+            segment = _emit([spanning[index - 1]], entries, segment, number)
+        cols = grouped.get(index, {})
+        band_rows = [r for items in cols.values() for i in items for r in i.rows]
+        foot = max((r.bottom for r in band_rows), default=0.0)
+        for column in sorted(cols):
+            items = sorted(cols[column], key=lambda item: item.top)
+            bound = gutters[column] if column < len(gutters) else -1.0
+            segment = _emit(items, entries, segment, number, foot, bound)
+    return PageReading(entries, text.height)
+
+
+def _emit(items: list[_Item], entries: list, segment: int, page: int, foot=None, bound=0.0) -> int:
+    """Append items' rows and figures as one segment; return the next segment number."""
+    for item in items:
+        if item.figure is not None:
+            item.figure.segment = segment
+            entries.append(item.figure)
+        for row in item.rows:
+            row.page, row.segment = page, segment
+            row.foot = foot if foot is not None else item.bottom
+            row.bound = bound
+            entries.append(row)
+    return segment + 1
+
+
+def _running_heads(texts: list[_PageText]) -> None:
+    """Leave out rows that are running heads and feet (the same text, digits aside, at the same
+    height on many pages) or lone page numbers in the top or bottom margin."""
+    seen: Counter = Counter()
+    for text in texts:
+        seen.update({_head_key(row) for row in text.rows})
+    need = max(2, round(_REPEAT_SHARE * len(texts)))
+    for text in texts:
+        margin = _MARGIN_SHARE * text.height
+        drop = []
+        for row in text.rows:
+            in_margin = row.top < margin or row.bottom > text.height - margin
+            if seen[_head_key(row)] >= need or (in_margin and _PAGE_NUMBER.match(row.text.strip())):
+                drop.append(row)
+        if drop:
+            gone = {id(w) for row in drop for w in row.words}
+            text.rows = [row for row in text.rows if row not in drop]
+            text.words = [w for w in text.words if id(w) not in gone]
+            text.gutters = _gutters(text.rows)
+
+
+def _head_key(row: Row) -> tuple[str, int]:
+    return re.sub(r"\d+", "#", row.text.casefold()), round(row.top / 6)
+
+
+def open_pdf(data: bytes):
+    """The PDF opened with pdfplumber (the caller closes it)."""
+    return pdfplumber.open(io.BytesIO(data))
+
+
+def read_document(pdf, figures: dict[int, list[Figure]]) -> list[Row | Figure]:
+    """Every page's rows and figures in reading order, running heads and page numbers left out;
+    segments are numbered across the document."""
+    texts = []
+    for page in pdf.pages:
+        texts.append(_page_text(page))
+        page.flush_cache()
+    _running_heads(texts)
+    # Columns keep their place from page to page: a page with too little text to show its
+    # gutters (a short last page) takes the ones most pages show.
+    found = Counter(tuple(round(g / 3) * 3 for g in t.gutters) for t in texts if t.gutters)
+    common = list(found.most_common(1)[0][0]) if found else []
+    pages = []
+    for number, text in enumerate(texts):
+        if not text.gutters and _fits(common, text.rows):
+            text.gutters = common
+        pages.append(read_page(text, number, figures.get(number, [])))
+    out: list[Row | Figure] = []
+    base = 0
+    for reading in pages:
+        top_segment = 0
+        for entry in reading.entries:
+            top_segment = max(top_segment, entry.segment + 1)
+            entry.segment += base
+            out.append(entry)
+        base += max(top_segment, 1)
+    return out
