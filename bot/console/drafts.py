@@ -44,8 +44,9 @@ def _kind(filename: str, data: bytes) -> str:
     return "text"
 
 
-def parse_upload(filename: str, data: bytes) -> tuple[Issue, str]:
-    """Parse an uploaded PDF, text or Markdown file with the newsletter importers."""
+def parse_upload(filename: str, data: bytes, limits=None) -> tuple[Issue, str]:
+    """Parse an uploaded PDF, text or Markdown file with the newsletter importers; a PDF is read
+    in a capped child process (confined.Limits), so a hostile file cannot take the worker down."""
     if not data:
         raise ImportFailed("the file is empty")
     if len(data) > MAX_UPLOAD_BYTES:
@@ -53,9 +54,10 @@ def parse_upload(filename: str, data: bytes) -> tuple[Issue, str]:
     kind = _kind(filename, data)
     try:
         if kind == "pdf":
-            from bot.newsletter import pdf_import
+            from bot.newsletter.confined import run_confined
 
-            return pdf_import.import_pdf_bytes(data), kind
+            target = "bot.newsletter.pdf_import:import_pdf_bytes"
+            return run_confined(target, data, limits, "PDF"), kind
         if kind == "markdown":
             from bot.newsletter import markdown_io
             from bot.newsletter.decode import decode_bytes

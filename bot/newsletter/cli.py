@@ -27,8 +27,9 @@ def file_kind(path: Path, head: bytes) -> str:
     return "text"
 
 
-def read_issue_file(path: Path) -> Issue:
-    """Import a PDF, Markdown or text file, refusing oversized files before reading them."""
+def read_issue_file(path: Path, limits=None) -> Issue:
+    """Import a PDF, Markdown or text file, refusing oversized files before reading them; a PDF
+    is read in a child process capped by `limits` (confined.Limits)."""
     with path.open("rb") as handle:
         head = handle.read(8)
     kind = file_kind(path, head)
@@ -40,9 +41,9 @@ def read_issue_file(path: Path) -> Issue:
         )
     data = path.read_bytes()
     if kind == "pdf":
-        from bot.newsletter.pdf_import import import_pdf_bytes
+        from bot.newsletter.confined import run_confined
 
-        return import_pdf_bytes(data)
+        return run_confined("bot.newsletter.pdf_import:import_pdf_bytes", data, limits, "PDF")
     if kind == "markdown":
         from bot.newsletter.markdown_io import from_markdown
 
@@ -79,9 +80,15 @@ def ingest(path: Path, dry_run: bool, as_json: bool, confirm: bool) -> None:
     import redis
 
     from bot.newsletter import store
+    from bot.newsletter.confined import Limits
+    from config import SettingsError, load_settings
 
     try:
-        issue = read_issue_file(path)
+        limits = Limits.from_settings(load_settings())
+    except SettingsError:
+        limits = Limits()  # a dry run needs no settings; the store step names the bad one
+    try:
+        issue = read_issue_file(path, limits)
     except IssueImportError as exc:
         _fail(f"{path.name}: {exc}")
     report = click.echo if not as_json else (lambda text: click.echo(text, err=True))
