@@ -106,6 +106,9 @@ class Settings:
     REDIS_WAIT_MS: int = 500
     # Megabytes of photos one issue may keep in Redis; an import bringing more is refused.
     ISSUE_PHOTO_BUDGET_MB: int = 32
+    # A PDF or Word import runs in a child process capped at these CPU seconds and megabytes.
+    IMPORT_CPU_SECONDS: int = 60
+    IMPORT_MEMORY_MB: int = 1024
 
     @property
     def tz(self) -> ZoneInfo:
@@ -132,6 +135,8 @@ _PARSERS = {
     "REDIS_WAIT_REPLICAS": _optional_int("REDIS_WAIT_REPLICAS"),
     "REDIS_WAIT_MS": _int("REDIS_WAIT_MS"),
     "ISSUE_PHOTO_BUDGET_MB": _int("ISSUE_PHOTO_BUDGET_MB"),
+    "IMPORT_CPU_SECONDS": _int("IMPORT_CPU_SECONDS"),
+    "IMPORT_MEMORY_MB": _int("IMPORT_MEMORY_MB"),
 }
 
 MESSAGE_MODES = ("", "safe", "compatible", "plain")
@@ -175,6 +180,8 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("REDIS_WAIT_REPLICAS must be 0 or more (empty: 1 behind Sentinel)")
     if settings.REDIS_WAIT_MS <= 0:
         raise SettingsError("REDIS_WAIT_MS must be a positive number of milliseconds")
+    if settings.IMPORT_CPU_SECONDS <= 0 or settings.IMPORT_MEMORY_MB < 256:
+        raise SettingsError("IMPORT_CPU_SECONDS must be positive and IMPORT_MEMORY_MB 256 or more")
     if settings.ISSUE_PHOTO_BUDGET_MB <= 0:
         raise SettingsError("ISSUE_PHOTO_BUDGET_MB must be a positive number of megabytes")
     if settings.MAX_BODY_BYTES <= 0:

@@ -46,9 +46,11 @@ def _kind(filename: str, data: bytes) -> str:
     return "text"
 
 
-def parse_upload(filename: str, data: bytes) -> tuple[Issue, str]:
-    """Parse an uploaded PDF, Word, text or Markdown file (or a .zip of Markdown and photos)."""
-    issue, kind = _parse_upload(filename, data)
+def parse_upload(filename: str, data: bytes, limits=None) -> tuple[Issue, str]:
+    """Parse an uploaded PDF, Word, text or Markdown file (or a .zip of Markdown and photos); a
+    PDF or Word file is read in a capped child process (confined.Limits), so a hostile file
+    cannot take the worker down."""
+    issue, kind = _parse_upload(filename, data, limits)
     return _checked(issue), kind
 
 
@@ -63,7 +65,7 @@ def _checked(issue: Issue) -> Issue:
     return issue
 
 
-def _parse_upload(filename: str, data: bytes) -> tuple[Issue, str]:
+def _parse_upload(filename: str, data: bytes, limits=None) -> tuple[Issue, str]:
     if not data:
         raise ImportFailed("the file is empty")
     if len(data) > MAX_UPLOAD_BYTES:
@@ -71,13 +73,15 @@ def _parse_upload(filename: str, data: bytes) -> tuple[Issue, str]:
     kind = _kind(filename, data)
     try:
         if kind == "pdf":
-            from bot.newsletter import pdf_import
+            from bot.newsletter.confined import run_confined
 
-            return pdf_import.import_pdf_bytes(data), kind
+            target = "bot.newsletter.pdf_import:import_pdf_bytes"
+            return run_confined(target, data, limits, "PDF"), kind
         if kind == "docx":
-            from bot.newsletter import docx_import
+            from bot.newsletter.confined import run_confined
 
-            return docx_import.import_docx_bytes(data), kind
+            target = "bot.newsletter.docx_import:import_docx_bytes"
+            return run_confined(target, data, limits, "Word file"), kind
         if kind == "markdown-zip":
             from bot.newsletter import markdown_io
 
