@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 # take a small part of them, after which the welcome goes out in the default language.
 USER_INFO_TIMEOUT = (0.5, 1.5)
 USER_INFO_DEADLINE = 1.5
+# The follower's record field: answers in Traditional characters ("1") or Simplified.
+TRADITIONAL = "traditional"
 FOLLOWER_EVENTS = (SubscribeEvent, ScanEvent, ClickEvent, ViewEvent, LocationEvent)
 
 
@@ -54,11 +56,12 @@ def _look_up(app, openid: str) -> str | None:
             "user/info", params={"openid": openid, "lang": "zh_CN"}, timeout=USER_INFO_TIMEOUT
         )
     # The official docs say this field is no longer returned; use it when it is.
-    return language.from_wechat(info.get("language"))
+    return info.get("language") or None
 
 
 def wechat_language(openid: str) -> str | None:
-    """The follower's language from user/info, None when WeChat does not say in time."""
+    """The follower's language code from user/info (zh_CN, zh_TW, en), None when WeChat does
+    not say in time."""
     future = _executor().submit(_look_up, current_app._get_current_object(), openid)
     try:
         return future.result(timeout=USER_INFO_DEADLINE)
@@ -92,10 +95,16 @@ def follower_context(message, ctx) -> None:
         return
     if isinstance(message, SubscribeEvent):
         known = records.get(ctx.redis, ctx.openid)
-        lang = None
+        code = None
         if known is None or known.language_source != records.SOURCE_CHOICE:
-            lang = wechat_language(ctx.openid)
+            code = wechat_language(ctx.openid)
+        lang = language.from_wechat(code)
         follower = records.subscribe(ctx.redis, ctx.openid, scene=message.scene, lang=lang)
+        if code:
+            ctx.traditional = language.is_traditional_code(code)
+            ctx.redis.hset(records.record_key(ctx.openid), TRADITIONAL, int(ctx.traditional))
+        else:
+            ctx.traditional = known_traditional(ctx.redis, ctx.openid)
         if follower.topics:
             # A returning follower's topics are settings: they hear of the next issue again.
             from bot.handlers.topics import watch_next_issue
@@ -119,10 +128,39 @@ def follower_context(message, ctx) -> None:
     if follower is None:
         # Followed before the bot kept records: count them in from now on.
         follower = records.subscribe(ctx.redis, ctx.openid)
-    if isinstance(message, TextMessage):
-        ctx.lang = records.guess_language_from_text(ctx.redis, follower, message.content)
-    else:
-        ctx.lang = follower.language
+    ctx.lang = follower.language
+    stored_traditional = ctx.traditional = data.get(TRADITIONAL) == "1"
+    said = message.content if isinstance(message, TextMessage) else ""
+    said = said or (getattr(message, "recognition", "") or "")
+    if said:
+        _follow_the_script(ctx, follower, said, stored_traditional)
+
+
+def known_traditional(r, openid: str) -> bool:
+    return r.hget(records.record_key(openid), TRADITIONAL) == "1"
+
+
+def _follow_the_script(ctx, follower, said: str, stored_traditional: bool) -> None:
+    """Answer in the script of the message unless the follower chose a language: Chinese for
+    Han characters (Traditional when they wrote Traditional), English for Latin letters; a
+    message with neither (emoji, digits) keeps the last language. The script is remembered
+    for clicks, with the reply's caching."""
+    script = language.script_of(said)
+    if script is None:
+        return
+    lang, traditional = script
+    if follower.language_source != records.SOURCE_CHOICE:
+        ctx.lang = lang
+    if lang == language.CHINESE:
+        ctx.traditional = traditional
+    remembered = {}
+    if follower.language_source != records.SOURCE_CHOICE and lang != follower.language:
+        remembered.update(language=lang, language_source=records.SOURCE_SCRIPT)
+    if lang == language.CHINESE and traditional != stored_traditional:
+        remembered[TRADITIONAL] = int(traditional)
+    if remembered:
+        key = records.record_key(ctx.openid)
+        ctx.write_later(lambda later: later.hset(key, mapping=remembered))
 
 
 @router.event("unsubscribe")
