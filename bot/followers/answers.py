@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from opencc import OpenCC
 
-from bot.followers import reminders, texts
+from bot.followers import records, reminders, texts
 from bot.followers.keywords import Intent
 from bot.webhook.replies import NewsReply, Reply, TextReply
 
@@ -41,6 +41,8 @@ class Entry:
 
 INTENTS: dict[str, Entry] = {}
 MENU: dict[str, str] = {}
+# Intents that set the follower's language themselves.
+LANGUAGE_CHOICES = frozenset({"lang_zh", "lang_en", "language"})
 
 MONTHS_EN = (
     "January",
@@ -81,6 +83,11 @@ def respond(message, ctx, wanted: Intent, click: bool = False) -> Reply | None:
     entry = INTENTS.get(wanted.name) or INTENTS["search"]
     ctx.intent = wanted
     ctx.click = click
+    if ctx.remember and entry.name not in LANGUAGE_CHOICES:
+        # The script of the message is remembered for clicks and emoji, with the reply's
+        # caching; a choice of language writes the record itself and must not be undone.
+        key, fields = records.record_key(ctx.openid), dict(ctx.remember)
+        ctx.write_later(lambda pipe: pipe.hset(key, mapping=fields))
     return finish(ctx, entry.answer(message, ctx))
 
 

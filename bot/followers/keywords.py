@@ -89,7 +89,19 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "取消提醒",
         "停止提醒",
     ),
-    "help": ("help", "?", "menu", "commands", "h", "帮助", "菜单", "指令", "怎么用", "使用帮助"),
+    "help": (
+        "help",
+        "help me",
+        "?",
+        "menu",
+        "commands",
+        "h",
+        "帮助",
+        "菜单",
+        "指令",
+        "怎么用",
+        "使用帮助",
+    ),
     "about": (
         "about",
         "about mmsp",
@@ -300,9 +312,18 @@ def simplified(text: str) -> str:
     return text if text.isascii() else _TO_SIMPLIFIED.convert(text)
 
 
-def is_traditional(text: str) -> bool:
-    """Whether the text holds Traditional characters (it changes when folded to Simplified)."""
-    return not text.isascii() and simplified(text) != text
+_TO_TRADITIONAL = OpenCC("s2t")
+
+
+def is_traditional(text: str) -> bool | None:
+    """Whether the text is written in Traditional characters: True when folding it to
+    Simplified changes it, False when it holds characters only Simplified writes, None when
+    it reads the same in both (最新)."""
+    if text.isascii():
+        return None
+    if simplified(text) != text:
+        return True
+    return False if _TO_TRADITIONAL.convert(text) != text else None
 
 
 def normalise(text: str) -> str:
@@ -494,9 +515,10 @@ def _only_symbols(text: str) -> bool:
 
 
 def is_long(text: str) -> bool:
-    return len(text) > LONG_MESSAGE_CHARS or (
-        text.isascii() and len(text.split()) > LONG_MESSAGE_WORDS
-    )
+    """A letter rather than a command: a Chinese character says about what a word does."""
+    if not text.isascii():
+        return len(text) > LONG_MESSAGE_CHARS // 2
+    return len(text) > LONG_MESSAGE_CHARS or len(text.split()) > LONG_MESSAGE_WORDS
 
 
 def understand(raw: str) -> Intent:

@@ -34,9 +34,10 @@ def is_traditional_code(code: str | None) -> bool:
     return bool(code) and code.strip().lower().replace("-", "_").startswith(_TRADITIONAL_CODES)
 
 
-def script_of(text: str) -> tuple[str, bool] | None:
-    """(language, Traditional?) of a message's script; None when it has neither Han
-    characters nor Latin letters (emoji, digits, punctuation)."""
+def script_of(text: str) -> tuple[str, bool | None] | None:
+    """(language, Traditional?) of a message's script (Traditional is None when the
+    characters read the same in both); None when it has neither Han characters nor Latin
+    letters (emoji, digits, punctuation)."""
     if _HAN.search(text or ""):
         from bot.followers.keywords import is_traditional
 

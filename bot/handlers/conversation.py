@@ -111,7 +111,8 @@ def human(message, ctx):
 @intent("message")
 def letter(message, ctx):
     """A long message that is no command: kept for staff, acknowledged, never echoed."""
-    messages.keep(ctx.redis, message, ctx.intent.text)
+    said = getattr(message, "content", "") or getattr(message, "recognition", "") or ""
+    messages.keep(ctx.redis, message, said.strip())
     return answers.text(ctx, "message_kept")
 
 

@@ -151,16 +151,15 @@ def _follow_the_script(ctx, follower, said: str, stored_traditional: bool) -> No
     lang, traditional = script
     if follower.language_source != records.SOURCE_CHOICE:
         ctx.lang = lang
-    if lang == language.CHINESE:
+    if lang == language.CHINESE and traditional is not None:
         ctx.traditional = traditional
     remembered = {}
     if follower.language_source != records.SOURCE_CHOICE and lang != follower.language:
         remembered.update(language=lang, language_source=records.SOURCE_SCRIPT)
-    if lang == language.CHINESE and traditional != stored_traditional:
+    if lang == language.CHINESE and traditional is not None and traditional != stored_traditional:
         remembered[TRADITIONAL] = int(traditional)
-    if remembered:
-        key = records.record_key(ctx.openid)
-        ctx.write_later(lambda later: later.hset(key, mapping=remembered))
+    # Written after the answer, unless the answer is a choice of language (answers.respond).
+    ctx.remember = remembered
 
 
 @router.event("unsubscribe")

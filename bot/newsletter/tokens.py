@@ -10,7 +10,6 @@ follower's message.
 from __future__ import annotations
 
 import logging
-import math
 import re
 import threading
 
@@ -107,6 +106,9 @@ def _counts(text: str) -> dict[str, int]:
     if not text.isascii():
         words += chinese_words(text, bigrams=True)
     g = glossary.load()
+    # A single word of the glossary also stands for its idea inside a longer phrase ("fraud"
+    # in "document fraud"), so a query for the broader idea finds it.
+    words += [g.english[w] for w in words if w in g.english]
     if g.english_re is not None:
         words += [g.english[m.lower()] for m in g.english_re.findall(text)]
     if g.chinese_re is not None and not text.isascii():
@@ -126,18 +128,21 @@ def is_ornament(paragraph: str) -> bool:
 
 
 def weighted(fields: list[tuple[str, str]]) -> dict[str, float]:
-    """Token weights of an item from its (kind, text) fields: title 3, body 1 + ln(count)
-    (at most 2.5), captions 0.2; a token in several fields adds them up."""
+    """Token weights of an item from its (kind, text) fields: 3 for a title, 1 to 2.5 for body
+    text by the share of its paragraphs that name the token (a story about a thing names it
+    throughout, a story that mentions it does so once), 0.2 for captions and ornaments."""
     weights: dict[str, float] = {}
-    body: dict[str, int] = {}
+    paragraphs = [text for kind, text in fields if kind == BODY]
+    naming: dict[str, int] = {}
+    for text in paragraphs:
+        for token in _counts(text):
+            naming[token] = naming.get(token, 0) + 1
     for kind, text in fields:
         if kind == BODY:
-            for token, n in _counts(text).items():
-                body[token] = body.get(token, 0) + n
             continue
         bonus = 3.0 if kind == TITLE else 0.2
         for token in _counts(text):
             weights[token] = max(weights.get(token, 0.0), bonus)
-    for token, n in body.items():
-        weights[token] = weights.get(token, 0.0) + min(1.0 + math.log(n), 2.5)
+    for token, n in naming.items():
+        weights[token] = weights.get(token, 0.0) + 1.0 + 1.5 * n / len(paragraphs)
     return {t: round(w, 3) for t, w in weights.items()}
