@@ -136,6 +136,9 @@ def test_the_next_issue_is_announced_once_it_is_published(
     [note] = custom_messages(phones, "zoe")
     assert "On your topics:" in note["content"] and "(trafficking)" in note["content"]
     assert published_articles(redis_client, 10)[0]["url"] in note["content"]
+    # Each story on her topic links to the article that holds it, not only to the lead.
+    holding = [a["url"] for a in published_articles(redis_client, 10)[1:]]
+    assert any(f"(trafficking): {url}" in note["content"] for url in holding)
     assert run_job() == {}
     # Still following, she will hear of the issue after this one too; until she unfollows.
     assert any(r.id == "issue:10" for r in reminders.get_all(redis_client, phones.openid("zoe")))
