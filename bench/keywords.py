@@ -87,7 +87,7 @@ def bare_router():
 
     router = Router()
 
-    @router.fallback
+    @router.message_type("text")
     def constant(message, ctx):
         return TextReply("ok")
 

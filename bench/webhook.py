@@ -70,7 +70,7 @@ def webhook_only_app():
 
     router = Router()
 
-    @router.keyword("help")
+    @router.message_type("text")
     def help_reply(message, ctx):
         return TextReply(render_text("help", ctx.lang))
 

@@ -109,6 +109,14 @@ class Settings:
     # A PDF or Word import runs in a child process capped at these CPU seconds and megabytes.
     IMPORT_CPU_SECONDS: int = 60
     IMPORT_MEMORY_MB: int = 1024
+    # How followers reach the team ("contact", "talk to a person"), in English and in Chinese.
+    CONTACT_TEXT_EN: str = (
+        "The MMSP II team at IOM China reads the messages written here and answers within "
+        "two working days."
+    )
+    CONTACT_TEXT_ZH: str = (
+        "国际移民组织驻华代表处 MMSP II 项目团队会阅读您在这里的留言，并在两个工作日内回复。"
+    )
 
     @property
     def tz(self) -> ZoneInfo:

@@ -255,6 +255,21 @@ def deliver_message(
     return deliver(state, openid, xml_text, "text", to_message=True)
 
 
+def deliver_user_message(
+    state: SandboxState, openid: str, msg_type: str, fields: dict[str, Any]
+) -> Outcome:
+    """A follower's image, voice or location message (its own fields, then a MsgId)."""
+    xml_text = wire.message(
+        state.account.original_id,
+        openid,
+        int(state.now()),
+        msg_type,
+        **fields,
+        MsgId=wire.new_msg_id(),
+    )
+    return deliver(state, openid, xml_text, msg_type, to_message=True)
+
+
 def deliver_event(
     state: SandboxState,
     openid: str,

@@ -1,4 +1,5 @@
-"""`mmsp-bot sandbox say|click|view|follow|unfollow|inbox`: a follower's side, over HTTP."""
+"""`mmsp-bot sandbox say|image|voice|location|click|view|follow|unfollow|inbox`: a follower's
+side, over HTTP."""
 
 from __future__ import annotations
 
@@ -130,6 +131,38 @@ scan = _action(
 )
 
 
+@click.command("image")
+@click.option("--url", default="", help="The picture's URL (else one of the sandbox's).")
+@_as
+@_wait
+def image(url: str, name: str, wait: float) -> None:
+    """Send a picture as NAME and print the bot's answer."""
+    _show_result(_call("POST", f"followers/{name}/image", json={"url": url}), name, wait)
+
+
+@click.command("voice")
+@click.argument("recognition", default="")
+@_as
+@_wait
+def voice(recognition: str, name: str, wait: float) -> None:
+    """Send a voice message whose speech WeChat recognised as RECOGNITION (empty: not
+    recognised) and print the bot's answer."""
+    body = {"recognition": recognition}
+    _show_result(_call("POST", f"followers/{name}/voice", json=body), name, wait)
+
+
+@click.command("location")
+@click.argument("label")
+@click.option("--lat", "latitude", type=float, default=0.0, help="Latitude (Location_X).")
+@click.option("--lng", "longitude", type=float, default=0.0, help="Longitude (Location_Y).")
+@_as
+@_wait
+def location(label: str, latitude: float, longitude: float, name: str, wait: float) -> None:
+    """Share a location named LABEL as NAME and print the bot's answer."""
+    body = {"label": label, "latitude": latitude, "longitude": longitude}
+    _show_result(_call("POST", f"followers/{name}/location", json=body), name, wait)
+
+
 @click.command("view")
 @click.argument("url")
 @_as
@@ -174,4 +207,15 @@ def inbox(name: str, last: int) -> None:
         click.echo(f"[{stamp}] {format_entry(entry, name)}")
 
 
-FOLLOWER_COMMANDS = (say, click_button, view, follow, scan, unfollow, inbox)
+FOLLOWER_COMMANDS = (
+    say,
+    image,
+    voice,
+    location,
+    click_button,
+    view,
+    follow,
+    scan,
+    unfollow,
+    inbox,
+)

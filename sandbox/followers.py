@@ -1,4 +1,5 @@
-"""What followers do (follow, unfollow, say, click, view), each delivered to the webhook."""
+"""What followers do (follow, unfollow, say, send a picture, a voice message or a location,
+click, view), each delivered to the webhook."""
 
 from __future__ import annotations
 
@@ -6,13 +7,15 @@ import logging
 import re
 from typing import Any
 
-from sandbox import delivery
+from sandbox import delivery, wire
 from sandbox.inbox import add_to_inbox, inbox
 from sandbox.state import SandboxState
 
 log = logging.getLogger(__name__)
 
 LANGUAGES = ("zh_CN", "zh_TW", "en")
+# Where the sandbox pretends a follower's pictures are kept (WeChat's PicUrl is on its CDN).
+SANDBOX_PICTURE = "http://sandbox.invalid/pictures/"
 _NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,32}$")
 
 
@@ -97,6 +100,64 @@ def say(state: SandboxState, name: str, text: str) -> dict[str, Any]:
     entry = {"type": "text", "content": text}
     return _interact(
         state, follower, entry, lambda o: delivery.deliver_message(state, o, text), window="message"
+    )
+
+
+def send_image(state: SandboxState, name: str, pic_url: str = "") -> dict[str, Any]:
+    """Send a picture: WeChat delivers its PicUrl and a MediaId of the temporary material."""
+    follower = require_follower(state, name)
+    if len(pic_url) > 1024:
+        raise FollowerError("the picture URL is too long")
+    media_id = f"sandbox-image-{wire.new_msg_id()}"
+    url = pic_url or f"{SANDBOX_PICTURE}{media_id}.jpg"
+    entry = {"type": "image", "url": url, "label": "sent a picture"}
+    fields = {"PicUrl": url, "MediaId": media_id}
+    return _interact(
+        state, follower, entry, lambda o: delivery.deliver_user_message(state, o, "image", fields)
+    )
+
+
+def send_voice(state: SandboxState, name: str, recognition: str = "") -> dict[str, Any]:
+    """Send a voice message; with speech recognition on, WeChat adds the text it heard."""
+    follower = require_follower(state, name)
+    if len(recognition) > 600:
+        raise FollowerError("the recognised text is too long (at most 600 characters)")
+    fields = {"MediaId": f"sandbox-voice-{wire.new_msg_id()}", "Format": "amr"}
+    if recognition:
+        fields["Recognition"] = recognition
+    heard = f"said (voice): {recognition}" if recognition else "sent a voice message"
+    entry = {"type": "voice", "content": recognition, "label": heard}
+    return _interact(
+        state, follower, entry, lambda o: delivery.deliver_user_message(state, o, "voice", fields)
+    )
+
+
+def send_location(
+    state: SandboxState,
+    name: str,
+    label: str,
+    latitude: float = 0.0,
+    longitude: float = 0.0,
+    scale: int = 15,
+) -> dict[str, Any]:
+    """Share a location: WeChat sends latitude (Location_X), longitude, map scale and label."""
+    follower = require_follower(state, name)
+    if not isinstance(label, str) or len(label) > 200:
+        raise FollowerError("the place name must be text of at most 200 characters")
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise FollowerError("latitude must be within ±90 and longitude within ±180")
+    fields = {
+        "Location_X": round(latitude, 6),
+        "Location_Y": round(longitude, 6),
+        "Scale": int(scale),
+        "Label": label,
+    }
+    entry = {"type": "location", "label": f"shared a location: {label}", "content": label}
+    return _interact(
+        state,
+        follower,
+        entry,
+        lambda o: delivery.deliver_user_message(state, o, "location", fields),
     )
 
 

@@ -87,6 +87,31 @@ def say(name: str):
     return jsonify(followers.say(_state(), name, _text_field(_body(), "text")))
 
 
+@bp.post("/followers/<name>/image")
+def image(name: str):
+    data = _body()
+    return jsonify(followers.send_image(_state(), name, str(data.get("url") or "")))
+
+
+@bp.post("/followers/<name>/voice")
+def voice(name: str):
+    data = _body()
+    return jsonify(followers.send_voice(_state(), name, str(data.get("recognition") or "")))
+
+
+@bp.post("/followers/<name>/location")
+def location(name: str):
+    data = _body()
+    try:
+        latitude = float(data.get("latitude") or 0)
+        longitude = float(data.get("longitude") or 0)
+        scale = int(data.get("scale") or 15)
+    except (TypeError, ValueError):
+        raise FollowerError("latitude, longitude and scale must be numbers") from None
+    label = _text_field(data, "label")
+    return jsonify(followers.send_location(_state(), name, label, latitude, longitude, scale))
+
+
 @bp.post("/followers/<name>/click")
 def click(name: str):
     return jsonify(followers.click(_state(), name, _text_field(_body(), "key")))
@@ -162,6 +187,12 @@ def chat_action(name: str, action: str):
             followers.say(st, name, data.get("text", ""))
         elif action == "click":
             followers.click(st, name, data.get("key", ""))
+        elif action == "image":
+            followers.send_image(st, name, data.get("url", ""))
+        elif action == "voice":
+            followers.send_voice(st, name, data.get("recognition", ""))
+        elif action == "location":
+            followers.send_location(st, name, data.get("label", ""))
         elif action == "view":
             url = data.get("url", "")
             followers.view(st, name, url)

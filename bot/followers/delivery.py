@@ -24,12 +24,23 @@ RETRY_AFTER = 300
 
 def topic_matches(r: redis.Redis, topics: set[str], number: int, limit: int = 5) -> list[dict]:
     """Stories of issue `number` about the follower's topics (title and the topic), once each."""
+    from bot.followers.cards import story_urls
+
     found: dict[str, dict] = {}
     for topic in sorted(topics):
         for story in store.find_stories(r, topic):
             if story["issue"] == number and story["title"] not in found:
-                found[story["title"]] = {"title": story["title"], "topic": topic}
-    return list(found.values())[:limit]
+                found[story["title"]] = {
+                    "title": story["title"],
+                    "topic": topic,
+                    "issue": number,
+                    "section_title": story.get("section_title", ""),
+                }
+    matches = list(found.values())[:limit]
+    # Each story's link opens the article that holds it.
+    for match, url in zip(matches, story_urls(r, matches), strict=True):
+        match["url"] = url
+    return matches
 
 
 def _issue_reminder_text(r: redis.Redis, follower, number: int) -> tuple[str, dict]:

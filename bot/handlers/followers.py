@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 
-from bot.followers import records, reminders
+from bot.followers import language, records, reminders
 from bot.webhook.messages import (
     ClickEvent,
     LocationEvent,
@@ -24,6 +24,8 @@ from bot.webhook.router import router
 
 log = logging.getLogger(__name__)
 
+# The follower's record field: answers in Traditional characters ("1") or Simplified.
+TRADITIONAL = "traditional"
 FOLLOWER_EVENTS = (SubscribeEvent, ScanEvent, ClickEvent, ViewEvent, LocationEvent)
 
 
@@ -50,6 +52,7 @@ def follower_context(message, ctx) -> None:
         # WeChat's user/info no longer tells a follower's language (it says zh_CN for everyone),
         # so nothing is asked: the script of their messages decides.
         follower = records.subscribe(ctx.redis, ctx.openid, scene=message.scene)
+        ctx.traditional = known_traditional(ctx.redis, ctx.openid)
         if follower.topics:
             # A returning follower's topics are settings: they hear of the next issue again.
             from bot.handlers.topics import watch_next_issue
@@ -73,10 +76,38 @@ def follower_context(message, ctx) -> None:
     if follower is None:
         # Followed before the bot kept records: count them in from now on.
         follower = records.subscribe(ctx.redis, ctx.openid)
-    if isinstance(message, TextMessage):
-        ctx.lang = records.guess_language_from_text(ctx.redis, follower, message.content)
-    else:
-        ctx.lang = follower.language
+    ctx.lang = follower.language
+    stored_traditional = ctx.traditional = data.get(TRADITIONAL) == "1"
+    said = message.content if isinstance(message, TextMessage) else ""
+    said = said or (getattr(message, "recognition", "") or "")
+    if said:
+        _follow_the_script(ctx, follower, said, stored_traditional)
+
+
+def known_traditional(r, openid: str) -> bool:
+    return r.hget(records.record_key(openid), TRADITIONAL) == "1"
+
+
+def _follow_the_script(ctx, follower, said: str, stored_traditional: bool) -> None:
+    """Answer in the script of the message unless the follower chose a language: Chinese for
+    Han characters (Traditional when they wrote Traditional), English for Latin letters; a
+    message with neither (emoji, digits) keeps the last language. The script is remembered
+    for clicks, with the reply's caching."""
+    script = language.script_of(said)
+    if script is None:
+        return
+    lang, traditional = script
+    if follower.language_source != records.SOURCE_CHOICE:
+        ctx.lang = lang
+    if lang == language.CHINESE and traditional is not None:
+        ctx.traditional = traditional
+    remembered = {}
+    if follower.language_source != records.SOURCE_CHOICE and lang != follower.language:
+        remembered.update(language=lang, language_source=records.SOURCE_SCRIPT)
+    if lang == language.CHINESE and traditional is not None and traditional != stored_traditional:
+        remembered[TRADITIONAL] = int(traditional)
+    # Written after the answer, unless the answer is a choice of language (answers.respond).
+    ctx.remember = remembered
 
 
 @router.event("unsubscribe")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.followers.answers import traditional
 from bot.webhook.replies import TextReply
 from bot.webhook.router import router
 from bot.webhook.texts import render_text
@@ -16,4 +17,5 @@ def welcome(message, ctx) -> TextReply:
     if message.scene:
         # The scene tells which poster or event brought the follower; worth a line in the log.
         log.info("new follower %s via QR scene %s", ctx.openid, message.scene)
-    return TextReply(render_text("welcome", ctx.lang, scene=message.scene))
+    text = render_text("welcome", ctx.lang, scene=message.scene)
+    return TextReply(traditional(text) if ctx.traditional and ctx.lang == "zh" else text)

@@ -10,10 +10,17 @@ Keys (n = issue number, k = version):
   issue:{n}:indexed                  JSON list of [key, member] index entries of the current version
   issue:idx:events:month:{YYYY-MM}   zset of event JSON (with "issue"), score = start as YYYYMMDD
   issue:idx:events:all               the same members, every event of every current issue
-  issue:idx:events:word:{token}      same members, by keyword token
-  issue:idx:stories:word:{token}     zset of {issue, section, story, title, section_title}, score=n
-  issue:idx:policies:word:{token}    zset of {issue, index, title, date, url}, score = n
+  issue:idx:events:word:{token}      same members, by search token, score = the token's weight
+  issue:idx:stories:word:{token}     zset of {issue, section, story, title, section_title, lead},
+                                     score = the token's weight in the story (title, body, caption)
+  issue:idx:policies:word:{token}    zset of {issue, index, title, date, url}, score = weight
+  issue:idx:announced                zset of COMING SOON items {issue, index, title, start, end,
+                                     period}, score = the last month of the period as YYYYMM
+  issue:idx:announced:word:{token}   the same members by search token
+  issue:{n}:vocab                    set of the issue's Latin words (typo correction)
+  issue:idx:version                  counter raised whenever the indexes change
   issue:photo:{sha256}               a photo's JPEG or PNG bytes (bot/newsletter/images.py)
+Tokens are those of bot/newsletter/tokens.py: words, Chinese words and the glossary's ideas.
 Every write happens in one MULTI/EXEC guarded by WATCH on the meta hash, so an import stores a
 whole issue or nothing, and a concurrent writer makes the other retry instead of interleaving.
 """
@@ -28,6 +35,7 @@ from datetime import date
 
 import redis
 
+from bot.newsletter import tokens
 from bot.newsletter.images import DEFAULT_BUDGET, store_issue_photos
 from bot.newsletter.model import Issue, ModelError, check_identity
 from bot.newsletter.tokens import tokenize
@@ -36,6 +44,8 @@ log = logging.getLogger(__name__)
 
 NUMBERS = "issue:numbers"
 SUMMARIES = "issue:summaries"
+ANNOUNCED = "issue:idx:announced"
+INDEX_VERSION = "issue:idx:version"
 _MAX_EVENT_MONTHS = 24
 
 
@@ -85,27 +95,47 @@ def _months(start: str, end: str) -> list[str]:
 
 
 def _lead(paragraphs: list[str], limit: int = 110) -> str:
-    """The story's opening words (a line of context for search answers), cut at a word."""
-    text = " ".join(paragraphs[:1]).strip()
+    """The story's opening words (a line of context for search answers), cut at a word;
+    captions and ornaments ("1951 - 2021") are passed over."""
+    told = [p for p in paragraphs if not tokens.is_ornament(p)]
+    text = " ".join((told or paragraphs)[:1]).strip()
     if len(text) <= limit:
         return text
     cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
     return cut.rstrip(",;:") + "…"
 
 
+def _month_score(month: str) -> float:
+    return float(month[:7].replace("-", "")) if len(month) >= 7 else 0.0
+
+
+def _story_fields(story) -> list[tuple[str, str]]:
+    fields = [(tokens.TITLE, story.title)]
+    for paragraph in story.paragraphs:
+        kind = tokens.CAPTION if tokens.is_ornament(paragraph) else tokens.BODY
+        fields.append((kind, paragraph))
+    fields += [(tokens.BODY, q.text) for q in story.quotes]
+    return fields
+
+
 def index_entries(issue: Issue) -> list[tuple[str, str, float]]:
-    """The (key, member, score) index entries of an issue."""
+    """The (key, member, score) index entries of an issue; a word entry's score is the
+    token's weight in the item (titles above body text above captions)."""
     n = issue.number
     entries: list[tuple[str, str, float]] = []
+    section_of = {t.title: s.title for s in issue.sections for t in s.stories}
     for event in issue.events:
-        member = _member({"issue": n, **event.to_dict()})
+        data = {"issue": n, **event.to_dict()}
+        if event.story in section_of:
+            data["section_title"] = section_of[event.story]
+        member = _member(data)
         score = float(event.start.replace("-", "") or 0)
         entries.append(("issue:idx:events:all", member, score))
         for month in _months(event.start, event.end) if event.start else []:
             entries.append((f"issue:idx:events:month:{month}", member, score))
-        words = f"{event.title} {event.place} {event.story} {event.format}"
-        for token in tokenize(words):
-            entries.append((f"issue:idx:events:word:{token}", member, score))
+        fields = [(tokens.TITLE, event.title), (tokens.BODY, f"{event.place} {event.format}")]
+        for token, weight in tokens.weighted(fields).items():
+            entries.append((f"issue:idx:events:word:{token}", member, weight))
     for s_index, section in enumerate(issue.sections):
         for t_index, story in enumerate(section.stories):
             member = _member(
@@ -118,9 +148,8 @@ def index_entries(issue: Issue) -> list[tuple[str, str, float]]:
                     "lead": _lead(story.paragraphs),
                 }
             )
-            words = " ".join([story.title, *story.paragraphs, *(q.text for q in story.quotes)])
-            for token in tokenize(words):
-                entries.append((f"issue:idx:stories:word:{token}", member, float(n)))
+            for token, weight in tokens.weighted(_story_fields(story)).items():
+                entries.append((f"issue:idx:stories:word:{token}", member, weight))
     for p_index, policy in enumerate(issue.policies):
         member = _member(
             {
@@ -131,10 +160,29 @@ def index_entries(issue: Issue) -> list[tuple[str, str, float]]:
                 "url": policy.url,
             }
         )
-        words = " ".join([policy.title, *policy.bullets, *policy.paragraphs])
-        for token in tokenize(words):
-            entries.append((f"issue:idx:policies:word:{token}", member, float(n)))
+        body = " ".join([*policy.bullets, *policy.paragraphs])
+        for token, weight in tokens.weighted(
+            [(tokens.TITLE, policy.title), (tokens.BODY, body)]
+        ).items():
+            entries.append((f"issue:idx:policies:word:{token}", member, weight))
+    for u_index, item in enumerate(issue.upcoming, 1):
+        member = _member({"issue": n, "index": u_index, **item.to_dict()})
+        last = item.end or item.start or issue.month
+        entries.append((ANNOUNCED, member, _month_score(last)))
+        for token, weight in tokens.weighted([(tokens.TITLE, item.title)]).items():
+            entries.append((f"{ANNOUNCED}:word:{token}", member, weight))
     return entries
+
+
+def vocabulary(entries: list[tuple[str, str, float]]) -> set[str]:
+    """The Latin words of four letters or more of an issue's index entries (what typos are
+    corrected to)."""
+    words: set[str] = set()
+    for key, _, _ in entries:
+        token = key.rpartition(":word:")[2] if ":word:" in key else ""
+        if len(token) >= 4 and token.isascii() and token.isalpha():
+            words.add(token)
+    return words
 
 
 def _make_current(pipe, issue: Issue, old_entries: list) -> None:
@@ -152,6 +200,11 @@ def _make_current(pipe, issue: Issue, old_entries: list) -> None:
     )
     pipe.hset(SUMMARIES, str(n), _member({"number": n, "month": issue.month, "title": issue.title}))
     pipe.zadd(NUMBERS, {str(n): n})
+    pipe.delete(f"issue:{n}:vocab")
+    words = vocabulary(entries)
+    if words:
+        pipe.sadd(f"issue:{n}:vocab", *sorted(words))
+    pipe.incr(INDEX_VERSION)
 
 
 def _old_entries(pipe, number: int) -> list:
@@ -289,20 +342,24 @@ def events_in_period(r: redis.Redis, first_month: str, last_month: str) -> list[
     return [json.loads(m) for m, _ in sorted(found.items(), key=lambda kv: kv[1])]
 
 
-def _search(r: redis.Redis, kind: str, query: str, newest_first: bool) -> list[dict]:
-    """Index members of `kind` found under every token of the query, ordered by score."""
-    tokens = tokenize(query)
-    if not tokens:
+def _search(r: redis.Redis, kind: str, query: str | list[str], newest_first: bool) -> list[dict]:
+    """Index members of `kind` found under every token of the query: newest issue first, or
+    (events) by date."""
+    wanted = tokenize(query) if isinstance(query, str) else set(query)
+    if not wanted:
         return []
-    scored: dict[str, float] | None = None
-    for token in tokens:
-        rows = r.zrange(f"issue:idx:{kind}:word:{token}", 0, -1, withscores=True)
-        hits = {_text(m): s for m, s in rows}
-        scored = hits if scored is None else {m: s for m, s in scored.items() if m in hits}
-        if not scored:
+    found: set[str] | None = None
+    for token in wanted:
+        hits = {_text(m) for m in r.zrange(f"issue:idx:{kind}:word:{token}", 0, -1)}
+        found = hits if found is None else found & hits
+        if not found:
             return []
-    ordered = sorted(scored.items(), key=lambda kv: kv[1], reverse=newest_first)
-    return [json.loads(m) for m, _ in ordered]
+    items = [json.loads(m) for m in found or ()]
+    if kind == "events":
+        items.sort(key=lambda e: e.get("start", ""), reverse=newest_first)
+    else:
+        items.sort(key=lambda e: (e["issue"], e.get("index", 0)), reverse=newest_first)
+    return items
 
 
 def find_events(r: redis.Redis, query: str) -> list[dict]:
@@ -326,20 +383,79 @@ def all_events(r: redis.Redis, newest_first: bool = True) -> list[dict]:
     return [json.loads(_text(m)) for m in rows]
 
 
-def match_counts(r: redis.Redis, kind: str, query: str) -> list[tuple[dict, int, int]]:
-    """Items of `kind` (stories, events, policies) with any keyword of the query, for ranking.
-
-    Returns (item, keywords matched, keywords in the query), best matched first.
-    """
-    tokens = sorted(tokenize(query))
-    if not tokens:
-        return []
+def match_weights(
+    r: redis.Redis, kinds: tuple[str, ...], terms: list[str]
+) -> dict[str, list[tuple[dict, dict]]]:
+    """Items of each kind (stories, events, policies, announced) with any of the search terms,
+    each with {term: weight} of the terms it has; one round trip for all kinds."""
+    out: dict[str, list[tuple[dict, dict]]] = {kind: [] for kind in kinds}
+    if not terms:
+        return out
     pipe = r.pipeline(transaction=False)
-    for token in tokens:
-        pipe.zrange(f"issue:idx:{kind}:word:{token}", 0, -1)
-    counts: dict[str, int] = {}
-    for members in pipe.execute():
-        for member in members:
-            counts[_text(member)] = counts.get(_text(member), 0) + 1
-    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
-    return [(json.loads(m), n, len(tokens)) for m, n in ranked]
+    for kind in kinds:
+        key = ANNOUNCED if kind == "announced" else f"issue:idx:{kind}"
+        for term in terms:
+            pipe.zrange(f"{key}:word:{term}", 0, -1, withscores=True)
+    results = iter(pipe.execute())
+    for kind in kinds:
+        found: dict[str, dict] = {}
+        for term in terms:
+            for member, weight in next(results):
+                found.setdefault(_text(member), {})[term] = weight
+        out[kind] = [(json.loads(m), weights) for m, weights in found.items()]
+    return out
+
+
+def index_version(r: redis.Redis) -> int:
+    return int(_text(r.get(INDEX_VERSION)) or 0)
+
+
+def vocabulary_of(r: redis.Redis) -> set[str]:
+    """The Latin words of every current issue (read when the index version changed)."""
+    numbers = [_text(n) for n in r.zrange(NUMBERS, 0, -1)]
+    if not numbers:
+        return set()
+    return {_text(w) for w in r.sunion([f"issue:{n}:vocab" for n in numbers])}
+
+
+def announcements_ending_from(r: redis.Redis, month: str) -> list[dict]:
+    """COMING SOON items of every issue whose period ends in `month` (YYYY-MM) or later, by
+    their start; an item announced again by a later issue is listed once (the later one)."""
+    rows = r.zrangebyscore(ANNOUNCED, _month_score(month), "+inf")
+    return _unique_announcements(json.loads(_text(m)) for m in rows)
+
+
+def announcements_in_period(r: redis.Redis, first_month: str, last_month: str) -> list[dict]:
+    """COMING SOON items of every issue whose period touches first_month..last_month."""
+    rows = r.zrangebyscore(ANNOUNCED, _month_score(first_month), "+inf")
+    items = (json.loads(_text(m)) for m in rows)
+    return _unique_announcements(
+        i for i in items if (i.get("start") or i.get("end") or "9999")[:7] <= last_month
+    )
+
+
+def find_announcements(r: redis.Redis, terms: list[str]) -> list[dict]:
+    """COMING SOON items of every issue with every one of the search terms."""
+    hits = match_weights(r, ("announced",), terms)["announced"]
+    return _unique_announcements(item for item, w in hits if len(w) == len(set(terms)))
+
+
+def newest_announcements(r: redis.Redis) -> list[dict]:
+    """The newest issue's COMING SOON items, numbered as the index numbers them."""
+    number = latest_number(r)
+    if number is None:
+        return []
+    return [
+        {"issue": number, "index": i, **item} for i, item in enumerate(upcoming_items(r, number), 1)
+    ]
+
+
+def _unique_announcements(items) -> list[dict]:
+    by_title: dict[str, dict] = {}
+    for item in items:
+        key = " ".join(item["title"].casefold().split())
+        if key not in by_title or by_title[key]["issue"] < item["issue"]:
+            by_title[key] = item
+    return sorted(
+        by_title.values(), key=lambda i: (i.get("start") or "9999", i["issue"], i["index"])
+    )

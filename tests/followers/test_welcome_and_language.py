@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from bot.followers import records
+from tests.support.live import wait_until
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def test_a_new_follower_is_welcomed_and_recorded(phones, redis_client):
@@ -20,23 +24,28 @@ def test_the_scene_of_a_qr_code_is_kept(phones, redis_client):
     assert records.get(redis_client, phones.openid("bob")).scene == "forum2026"
 
 
-def test_the_first_message_in_chinese_sets_chinese_when_wechat_does_not_say(phones, redis_client):
+def test_the_answer_follows_the_script_of_each_message_until_a_language_is_chosen(
+    phones, redis_client
+):
     phones.follow("chen", language="en")
     openid = phones.openid("chen")
-    # Whatever user/info said, drop it: this follower's language is not known yet.
-    redis_client.hset(
-        f"follower:{openid}", mapping={"language": "en", "language_source": "default"}
-    )
     assert "简报" in phones.text("chen", "你好，有什么新内容")
-    assert records.get(redis_client, openid).language == "zh"
-    # Later messages in English do not change it back; only a choice does.
-    assert "简报" in phones.text("chen", "archive")
+    # Remembered (with the reply's caching) for what has no script: clicks, emoji.
+    wait_until(lambda: records.get(redis_client, openid).language == "zh")
+    assert "回复“最新”" in phones.text("chen", "🙂")
+    assert not HAN.search(phones.text("chen", "archive"))
+    # A choice wins over the script: "说中文", then English words still get Chinese.
+    assert "已切换为中文" in phones.text("chen", "说中文")
+    assert "最新" in phones.text("chen", "help")
+    assert "English" in phones.text("chen", "English please")
+    assert "latest" in phones.text("chen", "帮助")
 
 
 def test_chinese_and_english_switch_the_language(phones, redis_client):
     phones.follow("dora", language="en")
     assert "中文" in phones.text("dora", "中文")
-    assert "往期" in phones.text("dora", "archive") or "简报" in phones.text("dora", "help me")
+    # A choice wins over the script of later messages.
+    assert "简报" in phones.text("dora", "archive") and "简报" in phones.text("dora", "help me")
     assert "English" in phones.text("dora", "ＥＮＧＬＩＳＨ")
     assert "MMSP" in phones.text("dora", "about")
 
@@ -61,7 +70,9 @@ def test_user_info_is_not_asked_and_pins_no_language(phones, sandbox, redis_clie
     assert sandbox.calls("user/info") == []
     follower = records.get(redis_client, phones.openid("fang"))
     assert follower.language_source == records.SOURCE_DEFAULT
-    assert "简报" in phones.text("fang", "你好")  # her first message's script decides
+    # A message in English is answered in English: the message's script decides.
+    assert phones.text("fang", "about").startswith("MMSP II")
+    assert "简报" in phones.text("fang", "关于")
 
 
 def test_a_language_once_taken_from_user_info_does_not_stick(phones, redis_client):

@@ -29,7 +29,7 @@ def note_router() -> Router:
         ctx.note_source = "prefetched" if got is not None else "read again"
         ctx.note = got[0] if got is not None else ctx.redis.type(NOTE_KEY)
 
-    @router.keyword("note")
+    @router.message_type("text")
     def note(message, ctx):
         return TextReply(f"{ctx.note_source}: {ctx.note}")
 
