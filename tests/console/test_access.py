@@ -38,6 +38,7 @@ EXPECTED_ACCESS = {
     "console.cancel_push": "editor",
     "console.reschedule_push": "editor",
     "console.followers": "editor",
+    "console.name_follower": "editor",
     "console.menu": "editor",
     "console.sync_menu": "publisher",
 }
@@ -50,6 +51,7 @@ SAMPLE_ARGS = {
     "import_id": "nosuchimport",
     "index": 0,
     "version": 1,
+    "openid": "oNoSuchFollowerxxxxxxxxxxxxx",
 }
 RANK = {"anonymous": 0, "editor": 1, "publisher": 2}
 
