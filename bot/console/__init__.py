@@ -74,7 +74,13 @@ def init_app(app: Flask) -> None:
     if not app.secret_key:
         log.warning("staff console: SECRET_KEY is not set, so every console page answers 503")
     # Importing the view modules registers their routes on bp.
-    from bot.console import auth_views, follower_views, issue_views, push_views  # noqa: F401
+    from bot.console import (  # noqa: F401
+        auth_views,
+        event_code_views,
+        follower_views,
+        issue_views,
+        push_views,
+    )
 
     security.init_app(app)
     app.register_blueprint(bp)

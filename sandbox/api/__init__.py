@@ -167,6 +167,7 @@ from sandbox.api import (  # noqa: E402, F401
     material,
     media,
     menu,
+    qrcode,
     tags,
     token,
     user,
