@@ -41,6 +41,38 @@ class JsonLines(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
+class RoutineAtDebug(logging.Filter):
+    """Celery's per-run lines about routine periodic tasks, demoted to DEBUG.
+
+    Beat sends the push tick every 2 seconds; Celery logs each send, receipt and success at INFO,
+    which buries the lines that say something changed. Those lines stay under --loglevel=DEBUG.
+    """
+
+    # The Celery loggers that write a line per task run.
+    LOGGERS = ("celery.beat", "celery.worker.strategy", "celery.app.trace")
+
+    def __init__(self, task_names: tuple[str, ...]):
+        super().__init__()
+        self.task_names = task_names
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO:
+            return True
+        message = record.getMessage()
+        if not any(name in message for name in self.task_names):
+            return True
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return logging.getLogger().isEnabledFor(logging.DEBUG)
+
+
+def quiet_routine_tasks(task_names: tuple[str, ...]) -> None:
+    """Log the runs of these periodic tasks at DEBUG only; idempotent."""
+    for name in RoutineAtDebug.LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RoutineAtDebug) for f in logger.filters):
+            logger.addFilter(RoutineAtDebug(task_names))
+
+
 def configure(log_format: str = "text", level: int = logging.INFO) -> None:
     """Install one handler on the root logger; idempotent."""
     root = logging.getLogger()

@@ -127,7 +127,10 @@ click_button = _action(
     "Tap the menu button with KEY (a `click` button of menu/get) and print the answer.",
 )
 scan = _action(
-    "scan", "scene", "Scan the parametric QR code of SCENE (subscribes NAME if not yet a follower)."
+    "scan",
+    "scene",
+    "Scan a QR code: SCENE is its ticket or the URL its image encodes (from qrcode/create), "
+    "or a bare scene value. Subscribes NAME if not yet a follower.",
 )
 
 

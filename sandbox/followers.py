@@ -7,7 +7,7 @@ import logging
 import re
 from typing import Any
 
-from sandbox import delivery, wire
+from sandbox import delivery, qrcodes, wire
 from sandbox.inbox import add_to_inbox, inbox
 from sandbox.state import SandboxState
 
@@ -43,7 +43,7 @@ def require_follower(state: SandboxState, name: str) -> dict[str, Any]:
 
 
 def follow(
-    state: SandboxState, name: str, language: str = "zh_CN", scene: str = ""
+    state: SandboxState, name: str, language: str = "zh_CN", scene: str = "", ticket: str = ""
 ) -> dict[str, Any]:
     """Subscribe, optionally through a parametric QR code, and deliver the subscribe event."""
     if language not in LANGUAGES:
@@ -58,23 +58,33 @@ def follow(
     follower = state.follow(openid, nickname=name, language=language)
     fields: dict[str, Any] = {"Event": "subscribe", "EventKey": ""}
     if scene:
-        fields.update(EventKey=f"qrscene_{scene}", Ticket=f"sandbox-ticket-{scene}")
+        fields.update(EventKey=f"qrscene_{scene}", Ticket=ticket or f"sandbox-ticket-{scene}")
     sent = add_to_inbox(state, openid, _event_entry(fields, "followed"), sender="follower")
     outcome = delivery.deliver_event(state, openid, fields)
     return _result(state, openid, follower, sent, outcome)
 
 
 def scan(state: SandboxState, name: str, scene: str, language: str = "zh_CN") -> dict[str, Any]:
-    """Scan a parametric QR code: a SCAN event for a follower, a subscribe for anyone else."""
+    """Scan a parametric QR code: a SCAN event for a follower, a subscribe for anyone else.
+
+    `scene` is a code made with qrcode/create (its ticket or the URL its image encodes), which
+    must not have expired, or a bare scene value for tests of the webhook alone.
+    """
     if not isinstance(scene, str) or not scene:
         raise FollowerError("scene is required")
+    ticket = f"sandbox-ticket-{scene}"
+    code = qrcodes.find_code(state, scene)
+    if code is not None:
+        if code["expired"]:
+            raise FollowerError("this QR code has expired (WeChat shows the same to the follower)")
+        scene, ticket = code["scene"], code["ticket"]
     follower = state.follower(resolve(state, name))
     if not follower or not follower["subscribe"]:
-        return follow(state, name, language=language, scene=scene)
+        return follow(state, name, language=language, scene=scene, ticket=ticket)
     if len(scene) > 64:
         raise FollowerError("scene must be text of at most 64 characters")
     # Already a follower: no prefix on the key, as WeChat sends it.
-    fields = {"Event": "SCAN", "EventKey": scene, "Ticket": f"sandbox-ticket-{scene}"}
+    fields = {"Event": "SCAN", "EventKey": scene, "Ticket": ticket}
     entry = _event_entry(fields, "scanned a QR code")
     return _interact(
         state, follower, entry, lambda o: delivery.deliver_event(state, o, fields), window="event"

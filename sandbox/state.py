@@ -184,7 +184,9 @@ class SandboxState:
             },
         )
         self.r.hsetnx(fkey, "tagid_list", "[]")
-        self.r.hsetnx(fkey, "remark", "")
+        # A sandbox follower comes with their name as the remark staff would give them in
+        # WeChat (which returns no nicknames): the bot's console shows followers by it.
+        self.r.hsetnx(fkey, "remark", nickname)
         self.r.zadd(key("followers"), {openid: now})
         if nickname:
             self.r.hset(key("follower_names"), nickname, openid)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from celery import Celery, Task
 from flask import Flask
 
+from bot.logs import quiet_routine_tasks
 from bot.redisdb import celery_connection
 
 # Task modules, imported by the worker; each later part adds its module here.
@@ -53,6 +54,8 @@ def make_celery(app: Flask) -> Celery:
         mmsp_redis_url=app.config["REDIS_URL"],
         beat_schedule=BEAT_SCHEDULE,
     )
+    # The tick's runs say nothing new; what they change (a push started, a step done) is logged.
+    quiet_routine_tasks(tuple(entry["task"] for entry in BEAT_SCHEDULE.values()))
     celery.set_default()
     app.extensions["celery"] = celery
     return celery

@@ -76,6 +76,7 @@ def init_app(app: Flask) -> None:
     # Importing the view modules registers their routes on bp.
     from bot.console import (  # noqa: F401
         auth_views,
+        event_code_views,
         follower_views,
         issue_views,
         message_views,

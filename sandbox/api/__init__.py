@@ -192,6 +192,7 @@ from sandbox.api import (  # noqa: E402, F401
     material,
     media,
     menu,
+    qrcode,
     tags,
     template,
     token,

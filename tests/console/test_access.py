@@ -40,6 +40,10 @@ EXPECTED_ACCESS = {
     "console.reschedule_push": "editor",
     "console.confirm_version": "editor",
     "console.followers": "editor",
+    "console.event_codes_page": "editor",
+    "console.create_event_code": "editor",
+    "console.event_code_image": "editor",
+    "console.name_follower": "editor",
     "console.menu": "editor",
     "console.sync_menu": "publisher",
 }
@@ -52,6 +56,7 @@ SAMPLE_ARGS = {
     "import_id": "nosuchimport",
     "index": 0,
     "version": 1,
+    "openid": "oNoSuchFollowerxxxxxxxxxxxxx",
 }
 RANK = {"anonymous": 0, "editor": 1, "publisher": 2}
 

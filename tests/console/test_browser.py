@@ -6,53 +6,20 @@ Each page the test visits is kept as a screenshot under tests/artifacts/screensh
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import shutil
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot import create_app
 from bot.console import accounts
 from config import PROJECT_ROOT
+from tests.console.conftest import SHOTS_ROOT
 from tests.support.live import Process, python_module, serve_wsgi, start_celery_worker
 
-# Debian's chromium (.ci/run installs it); CHROMIUM_PATH points elsewhere on other systems.
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-SHOTS = PROJECT_ROOT / "tests" / "artifacts" / "screenshots" / "console"
+SHOTS = SHOTS_ROOT / "console"
 SEED = PROJECT_ROOT / "bot" / "newsletter" / "samples" / "issue-09.txt"
 PASSWORD = "publisher-pass-456"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's chromium driven by Playwright; a missing browser fails in one line."""
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"chromium is not installed at {CHROMIUM}: apt-get install chromium (.ci/run does)",
-            pytrace=False,
-        )
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    browser = playwright.chromium.launch(
-        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-    )
-    shutil.rmtree(SHOTS, ignore_errors=True)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    yield browser
-    browser.close()
-    playwright.stop()
 
 
 @pytest.fixture
@@ -84,6 +51,7 @@ class Pages:
         self.page = page
         self.base = base
         self.count = 0
+        SHOTS.mkdir(parents=True, exist_ok=True)
 
     def shot(self, name: str, page=None) -> None:
         self.count += 1
