@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from bot.console import wechat_binding
-from bot.webhook.replies import TextReply
-from bot.webhook.router import router
-from bot.webhook.texts import render_text
+from bot.followers import answers
+from bot.followers.answers import intent
 
 
-@router.prefix(wechat_binding.PREFIX)
-def bind_staff_wechat(message, ctx) -> TextReply:
-    name = wechat_binding.bind(ctx.redis, message.content, ctx.openid)
+@intent("bind_staff")
+def bind_staff_wechat(message, ctx):
+    name = wechat_binding.bind(ctx.redis, ctx.intent.text, ctx.openid)
     if name is None:
-        return TextReply(render_text("staff_bind_unknown", ctx.lang))
-    return TextReply(render_text("staff_bound", ctx.lang, staff=name))
+        return answers.text(ctx, "staff_bind_unknown")
+    return answers.text(ctx, "staff_bound", staff=name)

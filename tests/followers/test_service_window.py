@@ -88,8 +88,21 @@ def test_a_follow_and_a_click_allow_three_within_a_minute_a_link_nothing(
     assert custom_sends(sandbox) == [0] * 6
 
 
+@pytest.fixture
+def three_due(redis_client):
+    """An issue announcing three activities of this month: each reminder is due at once."""
+    from bot.newsletter import store
+    from bot.newsletter.model import Issue, Upcoming
+    from tests.followers.conftest import month_from_now
+
+    month = month_from_now(0)
+    titles = ("Workshop on Return", "Field Visit to Fujian", "Seminar on Document Fraud")
+    items = [Upcoming(title=title, start=month, end=month) for title in titles]
+    store.save_issue(redis_client, Issue(number=8, month="2021-03", upcoming=items), source="t")
+
+
 def test_reminders_count_against_the_window_and_the_rest_wait_for_the_next_message(
-    phones, seed_issue, sandbox, bot_app, bot_client, redis_client
+    phones, three_due, sandbox, bot_app, bot_client, redis_client
 ):
     phones.follow("cy")
     openid = phones.openid("cy")
