@@ -1,14 +1,18 @@
-"""Benchmark of POST /wechat against the floor of the stack (a bare Flask endpoint).
+"""Benchmark of POST /wechat against the floor of the stack, for known and new followers.
 
-Starts gunicorn with the web settings (config/gunicorn.py: 2 workers) twice: once serving a
-Flask app that answers constant XML (the floor), once serving the real app. Drives each over
-16 keep-alive connections on loopback with thousands of distinct pre-signed messages (wrk with
-a Lua script when installed, else a Python load generator), in plaintext and safe mode, and
-prints req/s, p50, p99 and the ratio to the floor. Bounded to about a minute.
+Starts a private redis-server on a free port (the seed issue stored, 1,000 followers recorded)
+and gunicorn with the web settings (config/gunicorn.py: 2 workers) three times: a bare Flask
+app answering constant XML (the floor), the same plus one Redis `SET NX` per call (what dedup
+costs at the least), and the real app. Drives each over 16 keep-alive connections on loopback
+(wrk with a Lua script when installed, else a Python load generator) with distinct signed
+messages written as followers write: keywords and menu clicks, and questions and greetings in
+both languages that reach the search ("你好，请问今天天气怎么样？", "hello, what can you do?",
+each with a number appended). The real app gets them from a pool of 1,000 known followers and
+from a new follower each (an openid never seen), in plaintext and safe mode. Rounds are
+interleaved (the machine's load drifts); medians are printed with req/s, p50, p99, the ratio to
+the floor of the same round, and the CPU per call of gunicorn and of Redis.
 
-    .venv/bin/python bench/webhook.py [--seconds 3] [--rounds 3] [--redis-url redis://127.0.0.1:6379/1]
-
-Every message is new, so each call claims its id in Redis and caches its reply (dedup on).
+    .venv/bin/python bench/webhook.py [--seconds 3] [--rounds 3] [--worker-class sync]
 """
 
 from __future__ import annotations
@@ -37,11 +41,35 @@ TOKEN = "benchToken2026"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 APPID = "wx00bench00000000"
 CONNECTIONS = 16
+KNOWN_FOLLOWERS = 1000
 FLOOR_XML = (
     "<xml><ToUserName><![CDATA[oBench]]></ToUserName><FromUserName><![CDATA[gh_bench]]>"
     "</FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType>"
     "<Content><![CDATA[floor]]></Content></xml>"
 )
+# What followers send: keywords, menu clicks (("click", key)), and free text for the search.
+MIX: list[str | tuple[str, str]] = [
+    "latest",
+    "最新",
+    "events",
+    "活动",
+    "help",
+    "帮助",
+    "archive",
+    "第9期",
+    ("click", "LATEST_ISSUE"),
+    ("click", "EVENTS_UPCOMING"),
+    ("click", "EVENTS_PAST"),
+    ("click", "ARCHIVE"),
+    ("click", "ABOUT"),
+    "你好，请问今天天气怎么样？{n}",
+    "hello, what can you do? {n}",
+    "请问有关于人口贩运的培训吗？{n}",
+    "where can I read about trafficking? {n}",
+    "good morning {n}",
+    "早上好 {n}",
+    "any news on visas for students {n}",
+]
 
 
 def floor_app():
@@ -61,26 +89,69 @@ def floor_app():
     return app
 
 
-def webhook_only_app():
-    """The real app with a routing table of the help keyword alone (no follower bookkeeping)."""
-    from bot import create_app
-    from bot.webhook.replies import TextReply
-    from bot.webhook.router import Router
-    from bot.webhook.texts import render_text
+def floor_setnx_app():
+    """The floor plus one Redis round trip: SET NX of a key per call (dedup's least cost)."""
+    import redis
+    from flask import Flask, Response, request
 
-    router = Router()
+    app = Flask("floor_setnx")
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
 
-    @router.message_type("text")
-    def help_reply(message, ctx):
-        return TextReply(render_text("help", ctx.lang))
+    @app.post("/wechat")
+    def wechat():
+        key = "wh:push:bench:" + request.args.get("nonce", "") + request.args.get("timestamp", "")
+        client.set(key, "D", nx=True, ex=600)
+        return Response(FLOOR_XML, content_type="application/xml; charset=utf-8")
 
-    return create_app({"WEBHOOK_ROUTER": router})
+    @app.get("/healthz")
+    def healthz():
+        return "ok"
+
+    return app
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes so far (from /proc; 0 for one that is gone)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+class RedisServer:
+    """A private redis-server on a free port, without persistence, gone with the bench."""
+
+    def __init__(self, work: Path) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        args += ["--appendonly", "no", "--dir", str(work)]
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, start_new_session=True)
+        import redis
+
+        client = redis.Redis(port=self.port)
+        for _ in range(100):
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise SystemExit("redis-server did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
 
 
 class Gunicorn:
@@ -105,7 +176,7 @@ class Gunicorn:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
@@ -117,6 +188,13 @@ class Gunicorn:
         self.stop()
         raise SystemExit(f"gunicorn {target} did not start (see {self.log.name})")
 
+    def pids(self) -> list[int]:
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+        try:
+            return [self.proc.pid, *map(int, children.read_text().split())]
+        except OSError:
+            return [self.proc.pid]
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
@@ -127,44 +205,67 @@ class Gunicorn:
         self.log.close()
 
 
-def messages(count: int, mode: str, first_id: int) -> list[tuple[str, str]]:
-    """(path, body) of `count` distinct signed text messages ("help"), one MsgId each."""
-    crypto = WeChatCrypto(TOKEN, AES_KEY, APPID)
-    now = str(int(time.time()))
-    out = []
-    for i in range(count):
-        nonce = str(100000 + i)
-        xml = (
-            "<xml><ToUserName><![CDATA[gh_bench]]></ToUserName>"
-            "<FromUserName><![CDATA[oBenchFollower000000000001]]></FromUserName>"
-            f"<CreateTime>{now}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-            f"<Content><![CDATA[help]]></Content><MsgId>{first_id + i}</MsgId></xml>"
-        )
-        query = {
-            "signature": WeChatSignature.of(TOKEN, now, nonce),
-            "timestamp": now,
-            "nonce": nonce,
-            "openid": "oBenchFollower000000000001",
-        }
-        if mode == "safe":
-            envelope = crypto.encrypt_message(xml, nonce, now)
-            encrypt = envelope.split("<Encrypt><![CDATA[")[1].split("]]>")[0]
-            signature = envelope.split("<MsgSignature><![CDATA[")[1].split("]]>")[0]
-            query.update(encrypt_type="aes", msg_signature=signature)
+def signature(*parts: str) -> str:
+    import hashlib
+
+    return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
+
+
+class Messages:
+    """Distinct signed messages of the mix, each with its own MsgId or (follower, time)."""
+
+    def __init__(self) -> None:
+        self.crypto = WeChatCrypto(TOKEN, AES_KEY, APPID)
+        self.next_id = time.time_ns() // 1000
+        self.new_follower = 0
+
+    def make(self, count: int, mode: str, senders: str) -> list[tuple[str, str]]:
+        now = int(time.time())
+        out = []
+        for i in range(count):
+            self.next_id += 1
+            if senders == "known":
+                sender = f"oBenchKnown{i % KNOWN_FOLLOWERS:05d}"
+                # A click's push is named by (follower, time): one time per follower's click.
+                created = now - i // KNOWN_FOLLOWERS - 1
+            else:
+                self.new_follower += 1
+                sender, created = f"oBenchNew{self.next_id}x{self.new_follower}", now
+            what = MIX[i % len(MIX)]
+            if isinstance(what, tuple):
+                body = (
+                    "<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[CLICK]]></Event>"
+                    f"<EventKey><![CDATA[{what[1]}]]></EventKey>"
+                )
+            else:
+                content = what.format(n=self.next_id % 997)
+                body = (
+                    f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>"
+                    f"<MsgId>{self.next_id}</MsgId>"
+                )
             xml = (
                 "<xml><ToUserName><![CDATA[gh_bench]]></ToUserName>"
-                f"<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+                f"<FromUserName><![CDATA[{sender}]]></FromUserName>"
+                f"<CreateTime>{created}</CreateTime>{body}</xml>"
             )
-        out.append(("/wechat?" + urlencode(query), xml))
-    return out
-
-
-class WeChatSignature:
-    @staticmethod
-    def of(*parts: str) -> str:
-        import hashlib
-
-        return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
+            nonce = str(self.next_id)
+            query = {
+                "signature": signature(TOKEN, str(now), nonce),
+                "timestamp": str(now),
+                "nonce": nonce,
+                "openid": sender,
+            }
+            if mode == "safe":
+                envelope = self.crypto.encrypt_message(xml, nonce, str(now))
+                encrypt = envelope.split("<Encrypt><![CDATA[")[1].split("]]>")[0]
+                msg_signature = envelope.split("<MsgSignature><![CDATA[")[1].split("]]>")[0]
+                query.update(encrypt_type="aes", msg_signature=msg_signature)
+                xml = (
+                    "<xml><ToUserName><![CDATA[gh_bench]]></ToUserName>"
+                    f"<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+                )
+            out.append(("/wechat?" + urlencode(query), xml))
+        return out
 
 
 WRK_SCRIPT = r"""
@@ -204,16 +305,9 @@ def run_wrk(url: str, requests: list[tuple[str, str]], seconds: float, work: Pat
     script.write_text(WRK_SCRIPT)
     threads = 2
     env = {**os.environ, "BENCH_REQUESTS": str(lines), "BENCH_THREADS": str(threads)}
+    command = ["wrk", f"-t{threads}", f"-c{CONNECTIONS}", f"-d{max(1, round(seconds))}s"]
     out = subprocess.run(
-        [
-            "wrk",
-            f"-t{threads}",
-            f"-c{CONNECTIONS}",
-            f"-d{max(1, round(seconds))}s",
-            "-s",
-            str(script),
-            url,
-        ],
+        [*command, "--timeout", "10s", "-s", str(script), url],
         env=env,
         capture_output=True,
         text=True,
@@ -278,11 +372,13 @@ def run_python(url: str, requests: list[tuple[str, str]], seconds: float, work: 
 
 
 CONFIGS = (
-    # name, gunicorn target, message mode
-    ("floor (constant XML)", "bench.webhook:floor_app()", "plain"),
-    ("webhook plaintext + dedup", "bot:create_app()", "plain"),
-    ("webhook safe mode + dedup", "bot:create_app()", "safe"),
-    ("safe + dedup, help only", "bench.webhook:webhook_only_app()", "safe"),
+    # name, gunicorn target, message mode, senders
+    ("floor (constant XML)", "bench.webhook:floor_app()", "plain", "known"),
+    ("floor + one SET NX", "bench.webhook:floor_setnx_app()", "plain", "known"),
+    ("bot, plain, known", "bot:create_app()", "plain", "known"),
+    ("bot, plain, new", "bot:create_app()", "plain", "new"),
+    ("bot, safe, known", "bot:create_app()", "safe", "known"),
+    ("bot, safe, new", "bot:create_app()", "safe", "new"),
 )
 
 
@@ -291,72 +387,112 @@ def median(values: list[float]) -> float:
     return ordered[len(ordered) // 2]
 
 
+def prepare(redis_url: str) -> None:
+    """The seed issue stored and the pool of known followers recorded, in the bench's Redis."""
+    import logging
+
+    import redis
+
+    from bot.followers import records
+    from bot.newsletter import store
+    from bot.newsletter.text_import import import_text
+
+    logging.disable(logging.INFO)
+    r = redis.Redis.from_url(redis_url, decode_responses=True)
+    seed = ROOT / "bot" / "newsletter" / "samples" / "issue-09.txt"
+    store.save_issue(r, import_text(seed.read_text(encoding="utf-8")))
+    pipe = r.pipeline(transaction=False)
+    now = time.time()
+    for i in range(KNOWN_FOLLOWERS):
+        records.queue_seen(pipe, f"oBenchKnown{i:05d}", now, follow=True)
+    pipe.execute()
+    logging.disable(logging.NOTSET)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="duration of each run")
     parser.add_argument("--rounds", type=int, default=3, help="runs of each endpoint, interleaved")
-    parser.add_argument("--messages", type=int, default=12000, help="distinct messages per run")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/1")
+    parser.add_argument("--messages", type=int, default=20000, help="distinct messages per run")
+    parser.add_argument(
+        "--worker-class", default="", help="gunicorn worker class for every server (sync, ...)"
+    )
     args = parser.parse_args()
 
     tool = "wrk" if shutil.which("wrk") else "python"
     drive = run_wrk if tool == "wrk" else run_python
-    env = {
-        "WECHAT_APPID": APPID,
-        "WECHAT_SECRET": "benchsecret0000000000000000000000",
-        "WECHAT_TOKEN": TOKEN,
-        "WECHAT_AES_KEY": AES_KEY,
-        # Both kinds of round (plaintext and encrypted) against the same servers.
-        "WECHAT_MESSAGE_MODE": "compatible",
-        "REDIS_URL": args.redis_url,
-        "SECRET_KEY": "bench",
-        "LOG_FORMAT": "text",
-        # Point the API client at a closed port: the bench must never call WeChat.
-        "WECHAT_API_BASE": f"http://127.0.0.1:{free_port()}/cgi-bin/",
-    }
-    next_id = time.time_ns() // 1000
-
-    def fresh(count: int, mode: str) -> list[tuple[str, str]]:
-        nonlocal next_id
-        next_id += count
-        return messages(count, mode, next_id - count)
-
-    runs: dict[str, list[dict]] = {name: [] for name, _, _ in CONFIGS}
+    load_before = os.getloadavg()
+    runs: dict[str, list[dict]] = {name: [] for name, *_ in CONFIGS}
     with tempfile.TemporaryDirectory(prefix="bench-webhook-") as tmp:
-        work = Path(os.environ.get("BENCH_KEEP", tmp))
+        work = Path(tmp)
+        redis_server = RedisServer(work)
+        prepare(redis_server.url)
+        env = {
+            "WECHAT_APPID": APPID,
+            "WECHAT_SECRET": "benchsecret0000000000000000000000",
+            "WECHAT_TOKEN": TOKEN,
+            "WECHAT_AES_KEY": AES_KEY,
+            # Both kinds of round (plaintext and encrypted) against the same servers.
+            "WECHAT_MESSAGE_MODE": "compatible",
+            "REDIS_URL": redis_server.url,
+            "SECRET_KEY": "bench",
+            "LOG_FORMAT": "text",
+            # Point the API client at a closed port: the bench must never call WeChat.
+            "WECHAT_API_BASE": f"http://127.0.0.1:{free_port()}/cgi-bin/",
+        }
+        if args.worker_class:
+            env["GUNICORN_CMD_ARGS"] = f"--worker-class {args.worker_class}"
+            if args.worker_class == "sync":
+                env["WEB_THREADS"] = "1"  # gunicorn makes sync workers with threads gthread
+        source = Messages()
         servers: dict[str, Gunicorn] = {}
         try:
-            for _, target, _ in CONFIGS:
+            for _, target, *_ in CONFIGS:
                 if target not in servers:
-                    servers[target] = Gunicorn(target, env, work, target.split(":")[0])
-            for _, target, mode in CONFIGS:
-                drive(servers[target].url, fresh(5000, mode), 1, work)  # warm-up
-            # Interleaved rounds: the machine's load drifts, so each ratio compares runs made
-            # seconds apart, and the median of the rounds is reported.
+                    servers[target] = Gunicorn(target, env, work, target.split(":")[1][:-2])
+            for _, target, mode, senders in CONFIGS:  # warm-up
+                drive(servers[target].url, source.make(3000, mode, senders), 1, work)
             for _ in range(args.rounds):
-                for name, target, mode in CONFIGS:
-                    plan = fresh(args.messages, mode)
-                    runs[name].append(drive(servers[target].url, plan, args.seconds, work))
+                for name, target, mode, senders in CONFIGS:
+                    plan = source.make(args.messages, mode, senders)
+                    server = servers[target]
+                    cpu_before = cpu_seconds(server.pids()), cpu_seconds([redis_server.proc.pid])
+                    result = drive(server.url, plan, args.seconds, work)
+                    cpu_after = cpu_seconds(server.pids()), cpu_seconds([redis_server.proc.pid])
+                    calls = max(result["requests"], 1)
+                    result["cpu_us"] = (cpu_after[0] - cpu_before[0]) / calls * 1e6
+                    result["redis_us"] = (cpu_after[1] - cpu_before[1]) / calls * 1e6
+                    result["repeated"] = result["requests"] > len(plan)
+                    runs[name].append(result)
         finally:
             for server in servers.values():
                 server.stop()
+            redis_server.stop()
 
     floor = runs[CONFIGS[0][0]]
+    worker_class = args.worker_class or "config/gunicorn.py's (gthread)"
     print(
-        f"POST /wechat, gunicorn config/gunicorn.py (2 workers), {CONNECTIONS} connections, "
-        f"load by {tool}, {args.rounds} interleaved runs of {args.seconds:g} s (medians), "
-        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
+        f"POST /wechat, gunicorn config/gunicorn.py (2 workers, worker class {worker_class}), "
+        f"{CONNECTIONS} connections, load by {tool}, {args.rounds} interleaved runs of "
+        f"{args.seconds:g} s (medians), {os.cpu_count()} CPUs, load average "
+        f"{load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after"
     )
-    print(f"{'endpoint':30} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs floor':>9} {'errors':>7}")
+    print(
+        f"{'endpoint':22} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'vs floor':>9} "
+        f"{'range':>9} {'CPU/call':>9} {'Redis/call':>10} {'errors':>6}"
+    )
     for name, results in runs.items():
-        ratio = median([r["rps"] / f["rps"] for r, f in zip(results, floor, strict=True)])
+        ratios = [r["rps"] / f["rps"] for r, f in zip(results, floor, strict=True)]
         print(
-            f"{name:30} {median([r['rps'] for r in results]):8.0f} "
-            f"{median([r['p50_ms'] for r in results]):8.2f} "
-            f"{median([r['p99_ms'] for r in results]):8.2f} {ratio:8.0%} "
-            f"{sum(r['errors'] for r in results):7d}"
+            f"{name:22} {median([r['rps'] for r in results]):7.0f} "
+            f"{median([r['p50_ms'] for r in results]):7.2f} "
+            f"{median([r['p99_ms'] for r in results]):7.2f} {median(ratios):8.2f}x "
+            f"{min(ratios):4.2f}-{max(ratios):4.2f} "
+            f"{median([r['cpu_us'] for r in results]):6.0f} us "
+            f"{median([r['redis_us'] for r in results]):7.0f} us "
+            f"{sum(r['errors'] for r in results):6d}"
         )
-        if name != CONFIGS[0][0] and max(r["requests"] for r in results) > args.messages:
+        if any(r["repeated"] for r in results):
             print(f"  note: a run sent more than {args.messages} messages; some were retries")
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import redis
+
+from bot.followers import records
+
+log = logging.getLogger(__name__)
 
 DAY = 86400
 
@@ -24,28 +29,60 @@ def _follower_hashes(r: redis.Redis) -> list[dict[str, str]]:
     return [data for data in pipe.execute() if data]
 
 
+def ensure_counts(r: redis.Redis) -> None:
+    """Count the followers once from their records when the counts were not kept from the
+    start (data older than the counts): a scan of every record, then never again."""
+    if r.hget(records.COUNTS_KEY, "exact"):
+        return
+    found = _follower_hashes(r)
+    counts: Counter = Counter(exact=1)
+    changes: Counter = Counter()
+    for d in found:
+        if d.get("status", records.ACTIVE) == records.ACTIVE:
+            counts["active"] += 1
+            counts[f"lang:{d.get('language') or 'unknown'}"] += 1
+        else:
+            counts["gone"] += 1
+            left = float(d.get("unsubscribed_at") or 0)
+            changes[int(left // records.HOUR)] -= 1
+        changes[int(float(d.get("subscribed_at") or 0) // records.HOUR)] += 1
+    pipe = r.pipeline()
+    pipe.delete(records.COUNTS_KEY, records.CHANGES_KEY)
+    pipe.hset(records.COUNTS_KEY, mapping=dict(counts))
+    if changes:
+        pipe.hset(records.CHANGES_KEY, mapping=dict(changes))
+    pipe.execute()
+    log.info("follower counts rebuilt from %d records", len(found))
+
+
 def follower_figures(r: redis.Redis, tz: ZoneInfo, days: int = 30) -> dict:
-    """Active count, count at the end of each of the last `days` days, and languages."""
-    records = _follower_hashes(r)
-    active = [d for d in records if d.get("status", "active") == "active"]
-    languages = Counter(d.get("language") or "unknown" for d in active)
+    """Active count, count at the end of each of the last `days` days, and languages; read
+    from the counts kept as followers come and go (the same cost at 100 or 100,000)."""
+    ensure_counts(r)
+    pipe = r.pipeline(transaction=False)
+    pipe.hgetall(records.COUNTS_KEY)
+    pipe.hgetall(records.CHANGES_KEY)
+    counts, changes = pipe.execute()
+    active = int(counts.get("active", 0))
+    languages = sorted(
+        ((name[5:], int(n)) for name, n in counts.items() if name.startswith("lang:")),
+        key=lambda pair: -pair[1],
+    )
     today = datetime.now(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    first_end = (today - timedelta(days=days - 2)).timestamp() // records.HOUR
+    hourly = [(int(h), int(d)) for h, d in changes.items() if int(h) >= first_end]
     series = []
     for back in range(days - 1, -1, -1):
         day = today - timedelta(days=back)
-        end = (day + timedelta(days=1)).timestamp()
-        count = 0
-        for d in records:
-            joined = float(d.get("subscribed_at") or 0)
-            left = float(d.get("unsubscribed_at") or 0)
-            gone = d.get("status") == "gone" and left and left < end
-            if joined < end and not gone:
-                count += 1
-        series.append((day.strftime("%m-%d"), count))
+        end_hour = (day + timedelta(days=1)).timestamp() // records.HOUR
+        # Followers at the day's end: those now, less what changed since (hours are whole in
+        # every time zone the console shows, save a few half-hour ones).
+        later = sum(delta for hour, delta in hourly if hour >= end_hour)
+        series.append((day.strftime("%m-%d"), active - later))
     return {
-        "active": len(active),
-        "gone": len(records) - len(active),
-        "languages": languages.most_common(),
+        "active": active,
+        "gone": int(counts.get("gone", 0)),
+        "languages": [(name, n) for name, n in languages if n > 0],
         "series": series,
     }
 

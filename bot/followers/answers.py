@@ -86,8 +86,8 @@ def respond(message, ctx, wanted: Intent, click: bool = False) -> Reply | None:
     if ctx.remember and entry.name not in LANGUAGE_CHOICES:
         # The script of the message is remembered for clicks and emoji, with the reply's
         # caching; a choice of language writes the record itself and must not be undone.
-        key, fields = records.record_key(ctx.openid), dict(ctx.remember)
-        ctx.write_later(lambda pipe: pipe.hset(key, mapping=fields))
+        openid, fields = ctx.openid, dict(ctx.remember)
+        ctx.write_later(lambda pipe: records.queue_update(pipe, openid, fields))
     return finish(ctx, entry.answer(message, ctx))
 
 

@@ -3,6 +3,10 @@
 Keys: `follower:<openid>` (a hash), `follower:<openid>:topics` (a set),
 `follower:seen` (a sorted set: openid scored by the time of their last interaction; the
 reminder job reads it to find who is inside WeChat's 48-hour customer-service window).
+Counts the console shows are kept as followers come and go, never counted by scanning:
+`follower:counts` (a hash: `active`, `gone`, `lang:<code>` of active followers) and
+`follower:changes` (a hash: hour number since the epoch -> followers gained minus lost then).
+Each change of a record and its counts is one Lua script, so they never disagree.
 What a follower is told is done (a follow, a chosen language, a topic) is confirmed by a replica
 before the function returns (confirm_writes), so that a fail-over cannot drop it.
 """
@@ -21,6 +25,9 @@ from bot.redisdb import confirm_writes
 log = logging.getLogger(__name__)
 
 SEEN_KEY = "follower:seen"
+COUNTS_KEY = "follower:counts"
+CHANGES_KEY = "follower:changes"
+HOUR = 3600
 ACTIVE = "active"
 GONE = "gone"
 # Where a follower's language came from; an explicit choice is never overridden by a guess.
@@ -28,6 +35,75 @@ SOURCE_DEFAULT = "default"
 SOURCE_WECHAT = "wechat"
 SOURCE_SCRIPT = "script"
 SOURCE_CHOICE = "choice"
+
+
+# A follow, or (mode "touch") any interaction: a follower never seen before is recorded as one
+# who follows, a known one only gets their last-seen time. Returns {new, HGETALL, SMEMBERS topics}.
+# Counts start out exact when the first follower is recorded into an empty directory; older
+# data are counted once by the console (follower_stats.ensure_counts).
+_SEEN = """
+local rec, seen, counts, changes = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local openid, now, hour, mode = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+if redis.call('EXISTS', counts) == 0 and redis.call('ZCARD', seen) == 0 then
+  redis.call('HSET', counts, 'exact', 1)
+end
+local status = redis.call('HGET', rec, 'status')
+redis.call('ZADD', seen, now, openid)
+if mode == 'touch' and status then
+  redis.call('HSET', rec, 'last_seen', now)
+  return {0, redis.call('HGETALL', rec), {}}
+end
+local old = redis.call('HGET', rec, 'language')
+local source = redis.call('HGET', rec, 'language_source')
+local lang = old
+redis.call('HSET', rec, 'status', 'active', 'subscribed_at', ARGV[8], 'last_seen', now)
+redis.call('HDEL', rec, 'unsubscribed_at')
+if ARGV[5] ~= '' then redis.call('HSET', rec, 'scene', ARGV[5]) end
+if ARGV[6] ~= '' and source ~= 'choice' then
+  lang = ARGV[6]
+  redis.call('HSET', rec, 'language', lang, 'language_source', 'wechat')
+elseif not old then
+  lang = ARGV[7]
+  redis.call('HSET', rec, 'language', lang, 'language_source', 'default')
+end
+if status ~= 'active' then
+  redis.call('HINCRBY', counts, 'active', 1)
+  if status == 'gone' then redis.call('HINCRBY', counts, 'gone', -1) end
+  redis.call('HINCRBY', counts, 'lang:' .. lang, 1)
+  redis.call('HINCRBY', changes, hour, 1)
+elseif old ~= lang then
+  if old then redis.call('HINCRBY', counts, 'lang:' .. old, -1) end
+  redis.call('HINCRBY', counts, 'lang:' .. lang, 1)
+end
+local new = 0
+if not status then new = 1 end
+return {new, redis.call('HGETALL', rec), redis.call('SMEMBERS', KEYS[5])}
+"""
+_UNSUBSCRIBE = """
+local rec, seen, counts, changes = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local status = redis.call('HGET', rec, 'status')
+if status == 'active' then
+  redis.call('HINCRBY', counts, 'active', -1)
+  redis.call('HINCRBY', counts, 'lang:' .. (redis.call('HGET', rec, 'language') or ''), -1)
+  redis.call('HINCRBY', changes, ARGV[3], -1)
+end
+if status ~= 'gone' then redis.call('HINCRBY', counts, 'gone', 1) end
+redis.call('HSET', rec, 'status', 'gone', 'unsubscribed_at', ARGV[2])
+redis.call('ZREM', seen, ARGV[1])
+return 0
+"""
+# Write fields of a record (ARGV: field, value, ...), moving the language count when it changes.
+_UPDATE = """
+local status = redis.call('HGET', KEYS[1], 'status')
+local old = redis.call('HGET', KEYS[1], 'language')
+redis.call('HSET', KEYS[1], unpack(ARGV))
+local new = redis.call('HGET', KEYS[1], 'language')
+if status == 'active' and old ~= new then
+  if old then redis.call('HINCRBY', KEYS[2], 'lang:' .. old, -1) end
+  redis.call('HINCRBY', KEYS[2], 'lang:' .. new, 1)
+end
+return 0
+"""
 
 
 def record_key(openid: str) -> str:
@@ -82,6 +158,44 @@ def get(r: redis.Redis, openid: str) -> Follower | None:
     return Follower.from_hash(openid, data, topics)
 
 
+def queue_seen(
+    pipe, openid: str, now: float, *, follow: bool = False, scene: str = "", lang: str = ""
+) -> None:
+    """Queue on a pipeline the script that records a follow (follow=True) or an interaction:
+    a follower never seen before is recorded, counted and answered in one round trip.
+    Its result goes to seen_result()."""
+    keys = (record_key(openid), SEEN_KEY, COUNTS_KEY, CHANGES_KEY, topics_key(openid))
+    mode = "follow" if follow else "touch"
+    # Whole seconds where a second is precise enough: a record stays small (100,000 of them).
+    args = (
+        openid,
+        repr(float(now)),
+        int(now // HOUR),
+        mode,
+        scene,
+        lang,
+        language.DEFAULT,
+        int(now),
+    )
+    pipe.eval(_SEEN, len(keys), *keys, *args)
+
+
+def seen_result(openid: str, result) -> tuple[Follower, bool, dict[str, str]]:
+    """The follower, whether they are new, and their raw record, from queue_seen's result."""
+    new, flat, topics = result
+    data = _pairs(flat)
+    return Follower.from_hash(openid, data, topics), bool(new), data
+
+
+def _pairs(flat: list) -> dict[str, str]:
+    it = iter(flat)
+    return {_text(k): _text(v) for k, v in zip(it, it, strict=True)}
+
+
+def _text(value) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def subscribe(
     r: redis.Redis,
     openid: str,
@@ -92,31 +206,12 @@ def subscribe(
 ) -> Follower:
     """Record a follow; a returning follower keeps their language and topics."""
     now = time.time() if now is None else now
-    key = record_key(openid)
-    mapping = {
-        "openid": openid,
-        "status": ACTIVE,
-        "subscribed_at": now,
-        "last_seen": now,
-        "unsubscribed_at": 0,
-    }
-    if scene:
-        mapping["scene"] = scene
-    existing = r.hgetall(key)
-    chosen = existing.get("language_source") == SOURCE_CHOICE
-    if lang and not chosen:
-        mapping["language"] = lang
-        mapping["language_source"] = SOURCE_WECHAT
-    elif not existing:
-        mapping["language"] = language.DEFAULT
-        mapping["language_source"] = SOURCE_DEFAULT
-    pipe = r.pipeline()
-    pipe.hset(key, mapping=mapping)
-    pipe.zadd(SEEN_KEY, {openid: now})
-    pipe.execute()
+    pipe = r.pipeline(transaction=False)
+    queue_seen(pipe, openid, now, follow=True, scene=scene, lang=lang or "")
+    follower, new, _ = seen_result(openid, pipe.execute()[0])
     confirm_writes(r)
-    log.info("follower %s subscribed (scene=%r, returning=%s)", openid, scene, bool(existing))
-    return get(r, openid)
+    log.info("follower %s subscribed (scene=%r, returning=%s)", openid, scene, not new)
+    return follower
 
 
 def unsubscribe(r: redis.Redis, openid: str, now: float | None = None) -> None:
@@ -124,13 +219,16 @@ def unsubscribe(r: redis.Redis, openid: str, now: float | None = None) -> None:
     from bot.followers import reminders
 
     now = time.time() if now is None else now
-    pipe = r.pipeline()
-    gone = {"openid": openid, "status": GONE, "unsubscribed_at": now}
-    pipe.hset(record_key(openid), mapping=gone)
-    pipe.zrem(SEEN_KEY, openid)
-    pipe.execute()
+    keys = (record_key(openid), SEEN_KEY, COUNTS_KEY, CHANGES_KEY)
+    r.eval(_UNSUBSCRIBE, len(keys), *keys, openid, repr(float(now)), int(now // HOUR))
     cancelled = reminders.cancel_all(r, openid)
     log.info("follower %s unsubscribed; %d reminder(s) cancelled", openid, cancelled)
+
+
+def queue_update(pipe, openid: str, fields: dict) -> None:
+    """Queue writing fields of a record; a change of language moves the language counts."""
+    flat = [str(x) for pair in fields.items() for x in pair]
+    pipe.eval(_UPDATE, 2, record_key(openid), COUNTS_KEY, *flat)
 
 
 def touch(r: redis.Redis, openid: str, now: float | None = None) -> None:
@@ -143,7 +241,7 @@ def touch(r: redis.Redis, openid: str, now: float | None = None) -> None:
 
 def queue_touch(pipe, openid: str, now: float) -> None:
     """Queue the writes of an interaction on a pipeline (see touch)."""
-    pipe.hset(record_key(openid), mapping={"openid": openid, "last_seen": now})
+    pipe.hset(record_key(openid), "last_seen", now)
     pipe.zadd(SEEN_KEY, {openid: now})
 
 
@@ -154,7 +252,9 @@ def from_record(openid: str, data: dict[str, str]) -> Follower | None:
 
 def set_language(r: redis.Redis, openid: str, lang: str, source: str = SOURCE_CHOICE) -> None:
     mapping = {"language": language.valid(lang), "language_source": source}
-    r.hset(record_key(openid), mapping=mapping)
+    pipe = r.pipeline(transaction=False)
+    queue_update(pipe, openid, mapping)
+    pipe.execute()
     if source == SOURCE_CHOICE:
         confirm_writes(r)
 

@@ -123,12 +123,22 @@ def claim_next_issue(r: redis.Redis, published_number: int) -> list[tuple[str, s
     return _claim(r, NEXT_ISSUE_KEY, published_number - 1)
 
 
+# Take up to ARGV[2] members scored up to ARGV[1] out of the set, in one step: what one caller
+# took no other can take, and a batch costs one round trip however many are due.
+_CLAIM_DUE = """
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
+return due
+"""
+CLAIM_BATCH = 500
+
+
 def _claim(r: redis.Redis, key: str, upto: float) -> list[tuple[str, str]]:
     claimed = []
-    for member in r.zrangebyscore(key, "-inf", upto, start=0, num=500):
-        if r.zrem(key, member):
-            openid, _, reminder_id = member.partition("|")
-            claimed.append((openid, reminder_id))
+    for member in r.eval(_CLAIM_DUE, 1, key, repr(float(upto)), CLAIM_BATCH):
+        member = member.decode() if isinstance(member, bytes) else member
+        openid, _, reminder_id = member.partition("|")
+        claimed.append((openid, reminder_id))
     return claimed
 
 

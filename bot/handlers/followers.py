@@ -11,6 +11,7 @@ import logging
 import time
 
 from bot.followers import language, records, reminders
+from bot.redisdb import confirm_writes
 from bot.webhook.messages import (
     ClickEvent,
     LocationEvent,
@@ -36,10 +37,17 @@ def _from_a_follower(message) -> bool:
 
 @router.prefetch
 def follower_reads(message, pipe) -> None:
-    """Queue the record and the held-reminder flag on the webhook's claim (no round trip)."""
-    if isinstance(message, UnsubscribeEvent | SubscribeEvent) or not _from_a_follower(message):
+    """Queue the follower's record on the webhook's claim: one script records a follow, or
+    notes an interaction and records a follower never seen before, and returns the record;
+    with it, whether reminders wait for the follower's next answer (no round trip of its own).
+    """
+    if isinstance(message, UnsubscribeEvent) or not _from_a_follower(message):
         return
-    pipe.hgetall(records.record_key(message.from_user))
+    now = time.time()
+    if isinstance(message, SubscribeEvent):
+        records.queue_seen(pipe, message.from_user, now, follow=True, scene=message.scene)
+        return
+    records.queue_seen(pipe, message.from_user, now)
     pipe.sismember(reminders.HELD_SET, message.from_user)
 
 
@@ -48,44 +56,37 @@ def follower_context(message, ctx) -> None:
     """Record or touch the follower and answer in their language."""
     if isinstance(message, UnsubscribeEvent) or not _from_a_follower(message):
         return
-    if isinstance(message, SubscribeEvent):
-        # WeChat's user/info no longer tells a follower's language (it says zh_CN for everyone),
-        # so nothing is asked: the script of their messages decides.
-        follower = records.subscribe(ctx.redis, ctx.openid, scene=message.scene)
-        ctx.traditional = known_traditional(ctx.redis, ctx.openid)
-        if follower.topics:
-            # A returning follower's topics are settings: they hear of the next issue again.
-            from bot.handlers.topics import watch_next_issue
-
-            watch_next_issue(ctx.redis, ctx.openid)
-        ctx.lang = follower.language
-        return
-    # The record and whether reminders wait for this follower's next answer came with the
-    # webhook's claim (read them here when they did not); the interaction itself is written
-    # with the reply's caching.
-    now = time.time()
+    # The record came with the webhook's claim (read it here when it did not).
     prefetched = ctx.prefetched.get("follower_reads")
     if prefetched is None:
         pipe = ctx.redis.pipeline(transaction=False)
         follower_reads(message, pipe)
         prefetched = pipe.execute()
-    data, ctx.has_held = prefetched
-    openid = ctx.openid
-    ctx.write_later(lambda later: records.queue_touch(later, openid, now))
-    follower = records.from_record(ctx.openid, data)
-    if follower is None:
-        # Followed before the bot kept records: count them in from now on.
-        follower = records.subscribe(ctx.redis, ctx.openid)
+    follower, new, data = records.seen_result(ctx.openid, prefetched[0])
     ctx.lang = follower.language
     stored_traditional = ctx.traditional = data.get(TRADITIONAL) == "1"
+    if isinstance(message, SubscribeEvent):
+        # WeChat's user/info no longer tells a follower's language (it says zh_CN for everyone),
+        # so nothing is asked: the script of their messages decides. A follow is confirmed by
+        # the replicas (no cost without any) before the welcome says it is done.
+        confirm_writes(ctx.redis)
+        log.info(
+            "follower %s subscribed (scene=%r, returning=%s)", ctx.openid, message.scene, not new
+        )
+        if follower.topics:
+            # A returning follower's topics are settings: they hear of the next issue again.
+            from bot.handlers.topics import watch_next_issue
+
+            watch_next_issue(ctx.redis, ctx.openid)
+        return
+    ctx.has_held = bool(prefetched[1])
+    if new:
+        # Followed before the bot kept records (or the follow was lost): counted in from now on.
+        log.info("follower %s recorded on their first message", ctx.openid)
     said = message.content if isinstance(message, TextMessage) else ""
     said = said or (getattr(message, "recognition", "") or "")
     if said:
         _follow_the_script(ctx, follower, said, stored_traditional)
-
-
-def known_traditional(r, openid: str) -> bool:
-    return r.hget(records.record_key(openid), TRADITIONAL) == "1"
 
 
 def _follow_the_script(ctx, follower, said: str, stored_traditional: bool) -> None:

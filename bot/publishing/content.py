@@ -122,7 +122,13 @@ def store_published(r: redis.Redis, push, urls: list[str]) -> None:
         {**m, "url": url}
         for m, url in zip(meta, urls + [""] * (len(meta) - len(urls)), strict=False)
     ]
-    r.set(published_key(push.number), json.dumps(items, ensure_ascii=False))
+    from bot.newsletter.store import INDEX_VERSION
+
+    pipe = r.pipeline(transaction=False)
+    pipe.set(published_key(push.number), json.dumps(items, ensure_ascii=False))
+    # Answers read published articles through a copy kept per index version: a new one.
+    pipe.incr(INDEX_VERSION)
+    pipe.execute()
 
 
 def published_articles(r: redis.Redis, number: int) -> list[dict]:
