@@ -4,7 +4,8 @@ Starts a private redis-server on a free port and fills two of its databases: the
 100 followers and the seed issue, the large one with 100,000 followers (languages, topics,
 reminders, names, last-message times over two months, customer-service windows for those
 active in the last 48 hours) and 50 issues (the seed issue under 50 numbers). Then measures:
-- Redis memory per follower (used_memory before and after the followers, issues excluded);
+- Redis memory per follower (used_memory before and after the followers, issues excluded;
+  60 % write Chinese, 30 % follow topics, 13 % have a reminder, 20 % a name);
 - keyword, search and event answers through the real webhook in this process (p50, p99), the
   two databases taking turns message by message so that both see the same machine load;
 - the reminder job finding what is due: 10,000 event reminders due among 100,000 followers;
@@ -88,18 +89,21 @@ def fill_followers(r, count: int, due: int, now: float) -> None:
     for i in range(count):
         who = openid(i)
         joined = now - rng.uniform(0, 365) * 86400
-        lang = "zh" if rng.random() < 0.6 else "en"
-        records.queue_seen(pipe, who, joined, follow=True, lang=lang)
+        records.queue_seen(pipe, who, joined, follow=True)
         last = max(joined, now - rng.uniform(0, 60) * 86400)
         records.queue_touch(pipe, who, last)
-        if lang == "zh" and rng.random() < 0.1:
-            records.queue_update(pipe, who, {"traditional": 1})
+        if rng.random() < 0.6:
+            # Wrote in Chinese (a few in Traditional characters): answered in Chinese since.
+            written = {"language": "zh", "language_source": records.SOURCE_SCRIPT}
+            if rng.random() < 0.1:
+                written["traditional"] = 1
+            records.queue_update(pipe, who, written)
         if rng.random() < 0.3:
             pipe.sadd(records.topics_key(who), *rng.sample(TOPICS, rng.randint(1, 2)))
         if now - last < 48 * 3600:
             service_window.queue_opened(pipe, who, service_window.MESSAGE, last, f"m{i}")
-        if i < due or rng.random() < 0.1:
-            # The first `due` are due now; others wait for later events.
+        if i < due or rng.random() < 0.03:
+            # The first `due` are due now; a few more wait for later events.
             when = now - 60 if i < due else now + rng.uniform(1, 90) * 86400
             reminder = reminders.Reminder(id=f"event:9:{i % 7}", kind="event", issue=9, due=when)
             reminder.created = now

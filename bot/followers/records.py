@@ -2,7 +2,8 @@
 
 Keys: `follower:<openid>` (a hash), `follower:<openid>:topics` (a set),
 `follower:seen` (a sorted set: openid scored by the time of their last interaction; the
-reminder job reads it to find who is inside WeChat's 48-hour customer-service window).
+reminder job reads it to find who is inside WeChat's 48-hour customer-service window; it is
+where an active follower's last-seen time is kept, the record holds it once they leave).
 Counts the console shows are kept as followers come and go, never counted by scanning:
 `follower:counts` (a hash: `active`, `gone`, `lang:<code>` of active followers) and
 `follower:changes` (a hash: hour number since the epoch -> followers gained minus lost then).
@@ -50,21 +51,21 @@ end
 local status = redis.call('HGET', rec, 'status')
 redis.call('ZADD', seen, now, openid)
 if mode == 'touch' and status then
-  redis.call('HSET', rec, 'last_seen', now)
   return {0, redis.call('HGETALL', rec), {}}
 end
 local old = redis.call('HGET', rec, 'language')
 local source = redis.call('HGET', rec, 'language_source')
 local lang = old
-redis.call('HSET', rec, 'status', 'active', 'subscribed_at', ARGV[8], 'last_seen', now)
-redis.call('HDEL', rec, 'unsubscribed_at')
+redis.call('HSET', rec, 'status', 'active', 'subscribed_at', ARGV[8])
+redis.call('HDEL', rec, 'unsubscribed_at', 'last_seen')
 if ARGV[5] ~= '' then redis.call('HSET', rec, 'scene', ARGV[5]) end
 if ARGV[6] ~= '' and source ~= 'choice' then
   lang = ARGV[6]
   redis.call('HSET', rec, 'language', lang, 'language_source', 'wechat')
 elseif not old then
+  -- No language_source: the default one (a small record, times 100,000).
   lang = ARGV[7]
-  redis.call('HSET', rec, 'language', lang, 'language_source', 'default')
+  redis.call('HSET', rec, 'language', lang)
 end
 if status ~= 'active' then
   redis.call('HINCRBY', counts, 'active', 1)
@@ -89,6 +90,8 @@ if status == 'active' then
 end
 if status ~= 'gone' then redis.call('HINCRBY', counts, 'gone', 1) end
 redis.call('HSET', rec, 'status', 'gone', 'unsubscribed_at', ARGV[2])
+local last = redis.call('ZSCORE', seen, ARGV[1])
+if last then redis.call('HSET', rec, 'last_seen', last) end
 redis.call('ZREM', seen, ARGV[1])
 return 0
 """
@@ -152,10 +155,13 @@ def get(r: redis.Redis, openid: str) -> Follower | None:
     pipe = r.pipeline(transaction=False)
     pipe.hgetall(record_key(openid))
     pipe.smembers(topics_key(openid))
-    data, topics = pipe.execute()
+    pipe.zscore(SEEN_KEY, openid)
+    data, topics, last_seen = pipe.execute()
     if not data:
         return None
-    return Follower.from_hash(openid, data, topics)
+    follower = Follower.from_hash(openid, data, topics)
+    follower.last_seen = last_seen or follower.last_seen
+    return follower
 
 
 def queue_seen(
@@ -209,6 +215,7 @@ def subscribe(
     pipe = r.pipeline(transaction=False)
     queue_seen(pipe, openid, now, follow=True, scene=scene, lang=lang or "")
     follower, new, _ = seen_result(openid, pipe.execute()[0])
+    follower.last_seen = now
     confirm_writes(r)
     log.info("follower %s subscribed (scene=%r, returning=%s)", openid, scene, not new)
     return follower
@@ -241,7 +248,6 @@ def touch(r: redis.Redis, openid: str, now: float | None = None) -> None:
 
 def queue_touch(pipe, openid: str, now: float) -> None:
     """Queue the writes of an interaction on a pipeline (see touch)."""
-    pipe.hset(record_key(openid), "last_seen", now)
     pipe.zadd(SEEN_KEY, {openid: now})
 
 

@@ -58,24 +58,31 @@ def search(message, ctx):
     if any(kind == "events" for _, kind, _ in hits):
         all_events = store.all_events(ctx.redis)
         numbers = {(e["issue"], e["title"], e.get("start")): i for i, e in enumerate(all_events, 1)}
-    rows: list[dict] = []
+    shown: list[dict] = []
     items: list[dict] = []
+    # Per title, the row shown (or, past the shown ones, only its issue: a large archive has
+    # hundreds of hits, and only MAX_RESULTS are written out).
     by_title: dict[str, dict] = {}
+    total = 0
     for _, kind, item in hits:
-        row = _row(kind, item, ctx.lang, numbers)
-        same = by_title.get(row["title"].casefold())
-        if same is not None and same["issue"] == row["issue"]:
+        title = item["title"].casefold()
+        same = by_title.get(title)
+        if same is not None and same["issue"] == item["issue"]:
             # A story and the event it reports share a title: one line says both.
-            if row["kind"] == "event" and not same.get("number"):
-                same["number"] = row["number"]
+            if kind == "events" and "kind" in same and not same.get("number"):
+                same["number"] = numbers.get((item["issue"], item["title"], item.get("start")))
             continue
-        by_title[row["title"].casefold()] = row
-        rows.append(row)
-        items.append(item)
-    shown = rows[:MAX_RESULTS]
-    for row, url in zip(shown, cards.story_urls(ctx.redis, items[:MAX_RESULTS]), strict=True):
+        total += 1
+        if len(shown) < MAX_RESULTS:
+            row = _row(kind, item, ctx.lang, numbers)
+            shown.append(row)
+            items.append(item)
+            by_title[title] = row
+        else:
+            by_title[title] = {"issue": item["issue"]}
+    for row, url in zip(shown, cards.story_urls(ctx.redis, items), strict=True):
         row["url"] = url
-    return answers.text(ctx, "search_results", query=query, results=shown, total=len(rows))
+    return answers.text(ctx, "search_results", query=query, results=shown, total=total)
 
 
 @intent("too_short", "empty")

@@ -67,6 +67,23 @@ def _text(value) -> str | None:
     return value.decode() if isinstance(value, bytes) else value
 
 
+# Index members parsed once per process: the same JSON text always means the same item, and
+# an answer reads hundreds of them once the archive holds dozens of issues. Callers only read
+# the items they get (never change them).
+_PARSED: dict[str, dict] = {}
+_PARSED_MAX = 50000
+
+
+def _indexed(member) -> dict:
+    text = _text(member)
+    item = _PARSED.get(text)
+    if item is None:
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        item = _PARSED[text] = json.loads(text)
+    return item
+
+
 def _meta_key(number: int) -> str:
     """The hash holding an issue's version bookkeeping."""
     return f"issue:{number}:meta"
@@ -330,7 +347,7 @@ def upcoming_items(r: redis.Redis, number: int) -> list[dict]:
 
 def events_in_month(r: redis.Redis, month: str) -> list[dict]:
     """Events (each with its issue number) taking place in a YYYY-MM month, by start date."""
-    return [json.loads(_text(m)) for m in r.zrange(f"issue:idx:events:month:{month}", 0, -1)]
+    return [_indexed(m) for m in r.zrange(f"issue:idx:events:month:{month}", 0, -1)]
 
 
 def events_in_period(r: redis.Redis, first_month: str, last_month: str) -> list[dict]:
@@ -339,7 +356,7 @@ def events_in_period(r: redis.Redis, first_month: str, last_month: str) -> list[
     for month in _months(f"{first_month}-01", f"{last_month}-01"):
         for member, score in r.zrange(f"issue:idx:events:month:{month}", 0, -1, withscores=True):
             found[_text(member)] = score
-    return [json.loads(m) for m, _ in sorted(found.items(), key=lambda kv: kv[1])]
+    return [_indexed(m) for m, _ in sorted(found.items(), key=lambda kv: kv[1])]
 
 
 def _search(r: redis.Redis, kind: str, query: str | list[str], newest_first: bool) -> list[dict]:
@@ -354,7 +371,7 @@ def _search(r: redis.Redis, kind: str, query: str | list[str], newest_first: boo
         found = hits if found is None else found & hits
         if not found:
             return []
-    items = [json.loads(m) for m in found or ()]
+    items = [_indexed(m) for m in found or ()]
     if kind == "events":
         items.sort(key=lambda e: e.get("start", ""), reverse=newest_first)
     else:
@@ -380,7 +397,7 @@ def find_policies(r: redis.Redis, query: str) -> list[dict]:
 def all_events(r: redis.Redis, newest_first: bool = True) -> list[dict]:
     """Every event of every current issue, by start date (newest first unless asked otherwise)."""
     rows = r.zrange("issue:idx:events:all", 0, -1, desc=newest_first)
-    return [json.loads(_text(m)) for m in rows]
+    return [_indexed(m) for m in rows]
 
 
 def match_weights(
@@ -402,7 +419,7 @@ def match_weights(
         for term in terms:
             for member, weight in next(results):
                 found.setdefault(_text(member), {})[term] = weight
-        out[kind] = [(json.loads(m), weights) for m, weights in found.items()]
+        out[kind] = [(_indexed(m), weights) for m, weights in found.items()]
     return out
 
 
@@ -422,13 +439,13 @@ def announcements_ending_from(r: redis.Redis, month: str) -> list[dict]:
     """COMING SOON items of every issue whose period ends in `month` (YYYY-MM) or later, by
     their start; an item announced again by a later issue is listed once (the later one)."""
     rows = r.zrangebyscore(ANNOUNCED, _month_score(month), "+inf")
-    return _unique_announcements(json.loads(_text(m)) for m in rows)
+    return _unique_announcements(_indexed(m) for m in rows)
 
 
 def announcements_in_period(r: redis.Redis, first_month: str, last_month: str) -> list[dict]:
     """COMING SOON items of every issue whose period touches first_month..last_month."""
     rows = r.zrangebyscore(ANNOUNCED, _month_score(first_month), "+inf")
-    items = (json.loads(_text(m)) for m in rows)
+    items = (_indexed(m) for m in rows)
     return _unique_announcements(
         i for i in items if (i.get("start") or i.get("end") or "9999")[:7] <= last_month
     )
