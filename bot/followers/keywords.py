@@ -12,9 +12,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from opencc import OpenCC
 from pypinyin import lazy_pinyin
 from rapidfuzz.distance import OSA
+
+from bot.newsletter import tokens
 
 # The keyword table: intent name -> the words that ask for it (already normalised). The
 # answers are registered by intent name in bot/followers/answers.py.
@@ -304,15 +305,9 @@ class Intent:
     extra: dict = field(default_factory=dict, compare=False)
 
 
-_TO_SIMPLIFIED = OpenCC("t2s")
-
-
 def simplified(text: str) -> str:
     """Traditional characters folded to Simplified (ASCII text is returned as it is)."""
-    return text if text.isascii() else _TO_SIMPLIFIED.convert(text)
-
-
-_TO_TRADITIONAL = OpenCC("s2t")
+    return tokens.simplified(text)
 
 
 def is_traditional(text: str) -> bool | None:
@@ -323,7 +318,7 @@ def is_traditional(text: str) -> bool | None:
         return None
     if simplified(text) != text:
         return True
-    return False if _TO_TRADITIONAL.convert(text) != text else None
+    return False if tokens.has_simplified_only(text) else None
 
 
 def normalise(text: str) -> str:

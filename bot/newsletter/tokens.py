@@ -63,8 +63,78 @@ def _segmenter():
     return _jieba
 
 
+def _tables(converter: OpenCC) -> list[dict[str, str]]:
+    converter.convert("中")  # loads the tables
+    return [table for group in converter._dict_chain_data for _, _, table in group]
+
+
+def _may_change(converter: OpenCC) -> frozenset[str]:
+    """Every character the converter may change: a one-character entry that converts it, or a
+    place where a phrase entry converts it. A text holding none of them converts to itself."""
+    found = set()
+    for table in _tables(converter):
+        for key, value in table.items():
+            value = value.split(" ")[0]
+            if len(key) != len(value):
+                found.update(key)
+            else:
+                found.update(k for k, v in zip(key, value, strict=True) if k != v)
+    return frozenset(found)
+
+
+def _always_changes(converter: OpenCC) -> frozenset[str]:
+    """Characters whose every conversion is another character (问 is always 問)."""
+    return frozenset(
+        key
+        for table in _tables(converter)
+        for key, value in table.items()
+        if len(key) == 1 and key not in value.split(" ")
+    )
+
+
+def _changing_phrases(converter: OpenCC) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The one-character entries that change a character, and the phrases that change."""
+    chars, phrases = set(), []
+    for table in _tables(converter):
+        for key, value in table.items():
+            if value.split(" ")[0] != key:
+                (chars.add if len(key) == 1 else phrases.append)(key)
+    return frozenset(chars), tuple(phrases)
+
+
+_TO_TRADITIONAL = OpenCC("s2t")
+# A text without a changing character or phrase stays as it is (phrases by first character).
+_T2S_CHARS, _phrases = _changing_phrases(_TO_SIMPLIFIED)
+_T2S_PHRASES: dict[str, list[str]] = {}
+for _phrase in _phrases:
+    _T2S_PHRASES.setdefault(_phrase[0], []).append(_phrase)
+_T2S_PHRASE_STARTS = frozenset(_T2S_PHRASES)
+_S2T_MAY_CHANGE = _may_change(_TO_TRADITIONAL)
+_SIMPLIFIED_ONLY = _always_changes(_TO_TRADITIONAL)
+
+
 def simplified(text: str) -> str:
-    return text if text.isascii() else _TO_SIMPLIFIED.convert(text)
+    """Traditional characters folded to Simplified. A text the converter cannot change (most
+    messages) is returned as it is, without its phrase matching (a hundred microseconds)."""
+    if text.isascii():
+        return text
+    if _T2S_CHARS.isdisjoint(text) and not any(
+        phrase in text
+        for start in _T2S_PHRASE_STARTS.intersection(text)
+        for phrase in _T2S_PHRASES[start]
+    ):
+        return text
+    return _TO_SIMPLIFIED.convert(text)
+
+
+def has_simplified_only(text: str) -> bool:
+    """Whether writing the text in Traditional characters changes it (it holds characters of
+    Simplified Chinese only); decided by the characters alone when they suffice."""
+    if text.isascii() or _S2T_MAY_CHANGE.isdisjoint(text):
+        return False
+    if not _SIMPLIFIED_ONLY.isdisjoint(text):
+        return True
+    return _TO_TRADITIONAL.convert(text) != text
 
 
 def latin_words(text: str) -> list[str]:
