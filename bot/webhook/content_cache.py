@@ -56,14 +56,22 @@ def cache_for(version: int) -> dict:
         return _current[1]
 
 
+# Photos and covers are bytes stored by content hash, never read to answer a follower.
+EXCLUDED = ("issue:photo:", "issue:cover:")
+
+
+def _kept(key: object) -> bool:
+    return isinstance(key, str) and key.startswith(PREFIXES) and not key.startswith(EXCLUDED)
+
+
 def _cacheable(name: str, args: tuple) -> bool:
     if name not in READS or not args:
         return False
     keys = args[0]
     if isinstance(keys, str):
-        return keys.startswith(PREFIXES)
+        return _kept(keys)
     if name in ("mget", "sunion") and isinstance(keys, list | tuple):
-        return bool(keys) and all(isinstance(k, str) and k.startswith(PREFIXES) for k in keys)
+        return bool(keys) and all(_kept(k) for k in keys)
     return False
 
 
