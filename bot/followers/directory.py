@@ -35,7 +35,11 @@ for i = 1, #names, 2 do
     if seen then found[#found + 1] = names[i]; found[#found + 1] = seen end
   end
 end
-if ARGV[3] ~= '' then
+local exact = redis.call('ZSCORE', KEYS[2], ARGV[2])
+if exact then
+  -- A whole openid (pasted from a log): no other openid starts with it.
+  found[#found + 1] = ARGV[2]; found[#found + 1] = exact
+elseif ARGV[3] ~= '' then
   local n = #ARGV[2]
   -- Without scores: writing 100,000 of them out as text would cost more than the rest.
   for _, openid in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
