@@ -10,6 +10,7 @@ the same with 100 followers or 100,000.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 
 import redis
@@ -24,6 +25,7 @@ NAMES_ASKED_KEY = "follower:names:asked"
 PAGE_SIZE = 50
 # WeChat's user/info/batchget takes at most 100 openids a call.
 BATCH_MAX = 100
+_OPENID_START = re.compile(r"o[A-Za-z0-9_-]{7,27}")
 # Active followers (openid, last seen) whose name holds ARGV[1] (letters compared in lower
 # case; Chinese as written), and with ARGV[3], those whose openid starts with ARGV[2].
 _MATCHING = """
@@ -82,11 +84,14 @@ class Page:
 
 
 def _matching(r: redis.Redis, query: str) -> list[str]:
-    """Active followers whose name contains the query, or whose openid starts with it."""
+    """Active followers whose name contains the query, or whose openid starts with it (a
+    query of 8 characters or more that can begin an openid)."""
     needle = "".join(c.lower() if c.isascii() else c for c in query)
     # Matched inside Redis: reading 100,000 names or openids out (or HSCAN/ZSCAN, slower
     # still per entry) takes most of a second; a script returns only what matches.
-    by_openid = "1" if len(query) >= 4 else ""
+    # Scanning every openid is for a query that can be the start of one (WeChat's openids
+    # are 28 letters, digits, - and _ beginning with o): a name never costs that scan.
+    by_openid = "1" if _OPENID_START.fullmatch(query) else ""
     flat = r.eval(_MATCHING, 2, NAMES_KEY, records.SEEN_KEY, needle, query, by_openid)
     seen = {(float(score), openid) for openid, score in zip(flat[::2], flat[1::2], strict=True)}
     return [openid for _, openid in sorted(seen, reverse=True)]
