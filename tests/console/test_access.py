@@ -46,6 +46,8 @@ EXPECTED_ACCESS = {
     "console.name_follower": "editor",
     "console.menu": "editor",
     "console.sync_menu": "publisher",
+    "console.issue_statistics_csv": "editor",
+    "console.follower_growth_csv": "editor",
 }
 
 # Values for the variable parts of console URLs.
