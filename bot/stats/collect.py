@@ -109,7 +109,7 @@ class Collector:
         except WeChatAPIError as exc:
             self.refused += 1
             store.mark_asked(self.r, api, first, self.today)
-            log.warning("%s refused (errcode %s: %s); asked again tomorrow", what, exc.errcode, exc)
+            log.warning("%s refused: %s; asked again tomorrow", what, exc)
             return None
         store.mark_asked(self.r, api, first, self.today)
         return answer
