@@ -17,15 +17,14 @@ def issue_statistics(number: int) -> dict:
     read-through of each article."""
     stats = report.issue_statistics(get_redis(), number)
     for article in stats["articles"]:
-        days = article["days"]
+        days = report.every_day(article)
         article["chart"] = charts.bar_chart(
             [d["date"][5:] for d in days],
             [("readers", [d["readers"] for d in days]), ("shares", [d["shares"] for d in days])],
         )
     through = [a for a in stats["articles"] if a["read_through"] is not None]
-    stats["through_chart"] = charts.bar_chart(
-        [f"{a['msgid'].rsplit('_', 1)[-1]}. {a['title'][:18]}" for a in through],
-        [("% read-through", [round(a["read_through"] * 100) for a in through])],
+    stats["through_chart"] = charts.hbar_chart(
+        [a["title"] for a in through], [round(a["read_through"] * 100) for a in through], "%"
     )
     return stats
 

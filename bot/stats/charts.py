@@ -73,3 +73,27 @@ def line_chart(labels: list[str], values: list[int], width: int = 600, height: i
         ],
         "ticks": [(points[i][0], labels[i]) for i in range(0, len(labels), every)],
     }
+
+
+def hbar_chart(labels: list[str], values: list[int], unit: str = "", width: int = 600) -> dict:
+    """Horizontal bars, one row per label (e.g. the read-through of each article)."""
+    row, label_w = 24, 230
+    top = max(values, default=0) or 1
+    inner_w = width - label_w - 50
+    rows = [
+        {
+            "y": TOP + i * row,
+            "label": label if len(label) <= 32 else label[:31] + "…",
+            "w": round(value / top * inner_w, 1),
+            "value": f"{value}{unit}",
+            "title": f"{label}: {value}{unit}",
+        }
+        for i, (label, value) in enumerate(zip(labels, values, strict=True))
+    ]
+    return {
+        "width": width,
+        "height": TOP * 2 + row * len(rows),
+        "x": label_w,
+        "bar_h": row - 6,
+        "rows": rows,
+    }

@@ -61,6 +61,21 @@ def issue_statistics(r: redis.Redis, number: int) -> dict:
     return {"sends": sends, "articles": articles}
 
 
+def every_day(article: dict) -> list[dict]:
+    """The article's days from its send to the last one counted, with 0 for a day without a
+    row (WeChat leaves out an article's day with fewer than 3 readers and shares)."""
+    rows = {d["date"]: d for d in article["days"]}
+    known = [*rows, article["as_of"]] if article["as_of"] else list(rows)
+    if not known:
+        return []
+    first, last = date.fromisoformat(article["sent"]), date.fromisoformat(max(known))
+    out = []
+    for n in range((last - first).days + 1):
+        day = (first + timedelta(days=n)).isoformat()
+        out.append(rows.get(day) or {"date": day, "readers": 0, "reads": 0, "shares": 0})
+    return out
+
+
 def growth(r: redis.Redis, days: int = 30) -> list[dict]:
     """Follower growth of the last `days` days that WeChat reported, oldest first."""
     cumulate = store.rows(r, "stats:user_cumulate")

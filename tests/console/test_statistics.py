@@ -14,12 +14,13 @@ from bot.stats import collect
 from bot.wechat import build_client
 from config import PROJECT_ROOT, load_settings
 from sandbox.state import BEIJING
-from tests.console.conftest import signed_in
+from tests.console.conftest import SHOTS_ROOT, signed_in
 from tests.publishing import conftest as publishing
 from tests.publishing.test_pipeline import _finished
 from tests.support.live import wait_until
 
 DOCS = PROJECT_ROOT / "docs"
+SHOTS = SHOTS_ROOT / "statistics"
 
 # The publishing tests' fixtures: settings pointed at the sandbox, followers, workers.
 wx_env, bot_env, bot_app = publishing.wx_env, publishing.bot_env, publishing.bot_app
@@ -83,7 +84,7 @@ def test_reads_and_shares_reach_the_issue_page_and_its_csv_the_next_day(
     accounts.create_staff(redis_client, "erin", "editor-pass-123", "editor")
     client = signed_in(bot_app, redis_client, "erin")
     page = client.get(f"/console/issues/{seed_issue}").get_data(as_text=True)
-    section = page.split('id="statistics"')[1]
+    section = page.split('id="statistics"')[1].split("</section>")[0]
     first_row = re.search(r"<tr>\s*<td data-label=\"Article\">.*?</tr>", section, re.S).group(0)
     cells = re.findall(r'data-label="(\w[\w-]*)"[^>]*>([^<]*)<', first_row)
     figures = dict(cells)
@@ -114,3 +115,52 @@ def test_reads_and_shares_reach_the_issue_page_and_its_csv_the_next_day(
     wx = build_client(load_settings(environ=bot_env, dotenv=None), redis_client)
     assert collect.collect(redis_client, wx, now)["calls"] == 0
     assert len(sandbox.calls("datacube/getarticlesummary")) == calls_before
+
+
+def test_the_issue_page_draws_its_statistics_in_a_browser_on_a_desktop_and_a_phone(
+    browser,
+    seed_issue,
+    bot_app,
+    bot_env,
+    webhook,
+    sandbox,
+    followers,
+    processes,
+    redis_client,
+):
+    from playwright.sync_api import expect
+
+    push = _broadcast_and_read(bot_app, bot_env, sandbox, processes, redis_client, seed_issue)
+    _, now = _next_morning(sandbox)
+    wx = build_client(load_settings(environ=bot_env, dotenv=None), redis_client)
+    collect.collect(redis_client, wx, now)
+    assert redis_client.hlen(f"stats:article_total:{push['msg_data_id']}") >= 2
+    accounts.create_staff(redis_client, "erin", "editor-pass-123", "editor")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+
+    for width, height, name in ((1100, 900, "desktop"), (390, 844, "phone")):
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, java_script_enabled=(name == "desktop")
+        )
+        page = context.new_page()
+        try:
+            page.goto(f"{webhook}/console/login")
+            page.fill("input[name=name]", "erin")
+            page.fill("input[name=password]", "editor-pass-123")
+            page.click("main button[type=submit]")
+            page.goto(f"{webhook}/console/issues/{seed_issue}#statistics")
+            section = page.locator("#statistics")
+            expect(section.locator("td[data-label=Read-through]").first).to_have_text("100%")
+            charts = section.locator("svg.chart")
+            # Read-through, and article 1's readers and shares by day (article 2's single
+            # reader is under getarticlesummary's threshold of 3: no daily row for it).
+            assert charts.count() == 2
+            for i in range(charts.count()):
+                box = charts.nth(i).bounding_box()
+                assert box and box["width"] > 200 and box["x"] + box["width"] <= width
+            page.screenshot(path=str(SHOTS / f"issue-statistics-{name}.png"), full_page=True)
+            if name == "desktop":
+                DOCS.mkdir(exist_ok=True)
+                section.screenshot(path=str(DOCS / "console-statistics.png"))
+        finally:
+            context.close()
