@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-LEFT, RIGHT, TOP, BOTTOM = 44, 10, 10, 22
+LEFT, RIGHT, TOP, BOTTOM = 44, 24, 10, 22
 
 
 def bar_chart(

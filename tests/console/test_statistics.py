@@ -160,7 +160,13 @@ def test_the_issue_page_draws_its_statistics_in_a_browser_on_a_desktop_and_a_pho
                 box = charts.nth(i).bounding_box()
                 assert box and box["width"] > 200 and box["x"] + box["width"] <= width
             page.screenshot(path=str(SHOTS / f"issue-statistics-{name}.png"), full_page=True)
+            page.goto(f"{webhook}/console/followers#growth")
+            growth = page.locator("#growth svg.chart")
+            assert growth.count() == 2  # followers at the end of each day; follows and unfollows
+            expect(growth.first.locator("circle title").last).to_contain_text(": 3")
+            page.screenshot(path=str(SHOTS / f"followers-growth-{name}.png"), full_page=True)
             if name == "desktop":
+                page.goto(f"{webhook}/console/issues/{seed_issue}#statistics")
                 # The README's picture is refreshed on request only (the file is tracked).
                 where = DOCS if os.environ.get("UPDATE_DOCS_SCREENSHOTS") else SHOTS
                 section.screenshot(path=str(where / "console-statistics.png"))
