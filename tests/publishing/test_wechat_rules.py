@@ -80,6 +80,7 @@ def test_with_mass_send_protection_the_push_waits_for_the_administrator_then_goe
     ("setup", "status", "words"),
     [
         ("refuse", "err(40001)", "An administrator refused the send"),
+        ("expire", "err(40002)", "No administrator confirmed the send in WeChat within 30"),
         ("err(30003)", "err(30003)", "originality check judged the articles a reprint"),
         ("err(20001)", "err(20001)", "suspected politics"),
         ("send fail", "send fail", "mass-send protection"),
@@ -89,17 +90,20 @@ def test_a_mass_send_that_ends_in_a_wechat_failure_fails_the_push_with_its_hint(
     seed_issue, bot_env, webhook, sandbox, followers, processes, redis_client, run_cli,
     setup, status, words,
 ):  # fmt: skip
-    if setup == "refuse":
+    if setup in ("refuse", "expire"):
         sandbox.configure(mass_protection=True)
     else:
         sandbox.configure(mass_outcome=setup)
     processes.worker(bot_env)
     assert run_cli("push", str(seed_issue), "--broadcast").exit_code == 0
-    if setup == "refuse":
+    if setup in ("refuse", "expire"):
         push_id = wait_until(lambda: redis_client.get(f"push:issue:{seed_issue}"), 10, 0.1)
         wait_until(lambda: state.load(redis_client, push_id).get("msg_id"), 60, 0.2)
         msg_id = int(state.load(redis_client, push_id)["msg_id"])
-        sandbox.control("POST", "mass/confirm", json={"msg_id": msg_id, "accept": False})
+        if setup == "refuse":
+            sandbox.control("POST", "mass/confirm", json={"msg_id": msg_id, "accept": False})
+        else:
+            sandbox.advance_clock(30 * 60 + 1)
     push = wait_push(redis_client, seed_issue)
     assert push.state == "failed" and push["failed_step"] == "broadcast"
     assert push["errcode"] == status and words in push["hint"]
