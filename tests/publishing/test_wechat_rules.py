@@ -178,3 +178,19 @@ def test_drafts_only_for_previews_or_of_failed_pushes_are_deleted_once_unneeded(
     assert push.id == failed and push.state == "failed" and push["errcode"] == "45028"
     assert push["draft_media_id"] not in sandbox.records("drafts")
     assert not sandbox.records("drafts")
+
+
+def test_a_send_whose_fate_is_unknown_keeps_counting_so_it_is_not_repeated_by_accident(
+    seed_issue, bot_app, bot_env, sandbox, followers, processes, redis_client
+):
+    sandbox.set_faults(drop=1.0, paths=["message/mass/sendall"])
+    processes.worker(bot_env)
+    with bot_app.app_context():
+        api.start_push(redis_client, seed_issue, broadcast=True, by="test")
+    push = wait_push(redis_client, seed_issue, timeout=90)
+    sandbox.clear_faults()
+    assert push.state == "failed" and push["failed_step"] == "broadcast"
+    assert push["errcode"] == ""  # a network error: WeChat may have taken the send
+    assert sends.history(redis_client, seed_issue, None)[-1]["result"] == "sending"
+    with bot_app.app_context(), pytest.raises(state.PushError, match="already broadcast"):
+        api.start_push(redis_client, seed_issue, broadcast=True, by="test")
