@@ -35,6 +35,8 @@ def test_a_second_broadcast_to_the_same_audience_needs_again_and_gets_a_new_clie
     assert refused.exit_code != 0 and "Traceback" not in refused.output
     assert f"issue 9 was already broadcast to tag {tag}" in refused.output
     assert "--again" in refused.output
+    dry = run_cli("push", str(seed_issue), "--broadcast", "--tag", tag, "--dry-run")
+    assert dry.exit_code != 0 and "already broadcast" in dry.output
     assert len(sandbox.records("mass")) == 1
 
     forced = run_cli("push", str(seed_issue), "--broadcast", "--tag", tag, "--again")
