@@ -174,7 +174,7 @@ def status(r: redis.Redis, ref: str) -> dict | None:
     # The version it was confirmed with against the current one (a held schedule, or
     # one that will be held when it comes due, unless a publisher confirms again first).
     frozen = options.get("version")
-    current = _api().schedule.current_version(r, int(sched["number"])) if waiting else None
+    current = _current_version(r, int(sched["number"])) if waiting else None
     changed = waiting and frozen not in (None, "") and current != int(frozen)
     articles = [a for a in found.get("published") or [] if a.get("url")]
     if not articles:
@@ -205,6 +205,12 @@ def status(r: redis.Redis, ref: str) -> dict | None:
         "failed": _count(found.get("error_count")) or 0,
         "total": _count(found.get("total_count")),
     }
+
+
+def _current_version(r: redis.Redis, number: int) -> int | None:
+    from bot.publishing import schedule
+
+    return schedule.current_version(r, number)
 
 
 def _epoch(iso: str | None) -> float | None:
