@@ -10,6 +10,9 @@ import pytest
 from tests.run.runproc import bare_env, mmsp_bot
 from tests.support.live import PROJECT_ROOT, free_port
 
+# Its Redis is a closed port or `make run`'s own: the embedded test run leaves it out.
+pytestmark = pytest.mark.own_redis
+
 SAMPLE = str(PROJECT_ROOT / "bot" / "newsletter" / "samples" / "issue-09.txt")
 
 COMMANDS = [
