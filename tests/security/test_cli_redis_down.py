@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import TEST_WECHAT
 from tests.run.runproc import bare_env, mmsp_bot
 from tests.support.live import PROJECT_ROOT, free_port
 
@@ -28,6 +29,7 @@ COMMANDS = [
     ["staff", "remove", "erin"],
     ["staff", "add", "erin", "--password-stdin"],
     ["sandbox", "serve", "--port", "0"],
+    ["menu", "sync", "--yes"],
     ["run", "--port", "{port}"],
 ]
 
@@ -36,7 +38,8 @@ COMMANDS = [
 def test_a_command_with_redis_down_says_so_in_one_line(tmp_path, args):
     down = f"redis://:secret-pass@127.0.0.1:{free_port()}/0"
     args = [a.format(tmp=tmp_path / "out", port=free_port()) for a in args]
-    env = bare_env(tmp_path / "var", REDIS_URL=down, SECRET_KEY="k" * 32)
+    account = {**TEST_WECHAT, "WECHAT_API_BASE": f"http://127.0.0.1:{free_port()}/cgi-bin/"}
+    env = bare_env(tmp_path / "var", REDIS_URL=down, SECRET_KEY="k" * 32, **account)
     done = mmsp_bot(args, env, timeout=120)
     lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
     errors = [line for line in lines if line.startswith("error:")]
