@@ -57,10 +57,15 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """The embedded run leaves out tests that never use the test Redis (they ran already)."""
+    """The embedded run keeps the tests that use the test Redis (the others ran already)."""
     if config.getoption("--redis-server") != "embedded":
         return
-    kept = [item for item in items if not item.get_closest_marker("own_redis")]
+    kept = [
+        item
+        for item in items
+        if "redis_url" in getattr(item, "fixturenames", ())
+        and not item.get_closest_marker("own_redis")
+    ]
     if len(kept) < len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in kept])
         items[:] = kept
