@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import TEST_WECHAT
-from tests.run.runproc import bare_env, mmsp_bot
+from tests.run.runproc import bare_env, free_pair, mmsp_bot
 from tests.support.live import PROJECT_ROOT, free_port
 
 # Its Redis is a closed port or `make run`'s own: the embedded test run leaves it out.
@@ -37,7 +37,7 @@ COMMANDS = [
 @pytest.mark.parametrize("args", COMMANDS, ids=[" ".join(a[:2]) for a in COMMANDS])
 def test_a_command_with_redis_down_says_so_in_one_line(tmp_path, args):
     down = f"redis://:secret-pass@127.0.0.1:{free_port()}/0"
-    args = [a.format(tmp=tmp_path / "out", port=free_port()) for a in args]
+    args = [a.format(tmp=tmp_path / "out", port=free_pair()) for a in args]
     account = {**TEST_WECHAT, "WECHAT_API_BASE": f"http://127.0.0.1:{free_port()}/cgi-bin/"}
     env = bare_env(tmp_path / "var", REDIS_URL=down, SECRET_KEY="k" * 32, **account)
     done = mmsp_bot(args, env, timeout=120)
