@@ -300,6 +300,22 @@ DURABLE_CONFIGS = (
 )
 
 
+def confirm_cost(url: str, calls: int = 2000) -> dict[str, float]:
+    """Median microseconds of one SADD, and of one SADD followed by confirm_writes (WAIT 1),
+    alternating, in this process: the cost of a confirmed write without the HTTP around it."""
+    from bot.redisdb import confirm_writes, connect
+
+    plain, confirmed = connect(url, wait_replicas=0), connect(url, wait_replicas=1)
+    times: dict[str, list[float]] = {"sadd": [], "sadd + WAIT 1": []}
+    for i in range(calls):
+        for name, client in (("sadd", plain), ("sadd + WAIT 1", confirmed)):
+            started = time.perf_counter()
+            client.sadd("follower:bench:topics", f"t{i % 50}")
+            confirm_writes(client)
+            times[name].append((time.perf_counter() - started) * 1e6)
+    return {name: median(values) for name, values in times.items()}
+
+
 class ReplicatedRedis:
     """A redis-server master and one replica on loopback, for --durable."""
 
@@ -401,6 +417,8 @@ def main() -> None:
                 for name, _, mode, content, _ in configs:
                     plan = fresh(args.messages, mode, content)
                     runs[name].append(drive(served[name].url, plan, args.seconds, work))
+            if replicated is not None:
+                round_trips = confirm_cost(replicated.url)
         finally:
             for server in servers.values():
                 server.stop()
@@ -424,6 +442,9 @@ def main() -> None:
         )
         if name != configs[0][0] and max(r["requests"] for r in results) > args.messages:
             print(f"  note: a run sent more than {args.messages} messages; some were retries")
+    if args.durable:
+        costs = ", ".join(f"{name} {us:.0f} µs" for name, us in round_trips.items())
+        print(f"one write in one process, median of 2000 alternating: {costs}")
 
 
 if __name__ == "__main__":
