@@ -11,7 +11,6 @@ costs nothing.
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 import time
@@ -27,8 +26,6 @@ from kombu.transport import redis as kombu_redis
 from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from redis.retry import Retry
 from redis.sentinel import Sentinel, SentinelManagedConnection
-
-log = logging.getLogger(__name__)
 
 _CLIENT_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2, "health_check_interval": 30}
 
@@ -161,7 +158,9 @@ def connect(
         )
         default_replicas = SyncedReplicas(sentinel, target.master_name)
     else:
-        client = redis.Redis.from_url(url, decode_responses=True, retry=_retry(), **_CLIENT_OPTIONS)
+        client = redis.Redis.from_url(
+            url, decode_responses=decode_responses, retry=retry or _retry(), **_CLIENT_OPTIONS
+        )
         default_replicas = 0
     client.wait_replicas = default_replicas if wait_replicas is None else wait_replicas
     client.wait_ms = wait_ms
@@ -187,8 +186,8 @@ def confirm_writes(client: redis.Redis) -> None:
         if isinstance(wanted, SyncedReplicas):
             wanted.forget()
         client.connection_pool.disconnect(inuse_connections=False)
-        wanted = f"{replicas} replica(s) within {client.wait_ms} ms"
-        raise NotReplicated(f"{acked} of {wanted} confirmed the writes")
+        expected = f"{replicas} replica(s) within {client.wait_ms} ms"
+        raise NotReplicated(f"{acked} of {expected} confirmed the writes")
 
 
 # Replies of a Redis that is switching roles or starting: the same command works again soon.
