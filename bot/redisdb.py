@@ -64,8 +64,8 @@ class MasterConnection(SentinelManagedConnection):
 
 
 class SyncedReplicas:
-    """How many replicas Sentinel sees in sync with the master (at least 1), asked again at most
-    once a second, and at once after a write they did not confirm."""
+    """How many replicas the sentinels see in sync with the master (at least 1), asked again at
+    most once a second, and at once after a write they did not confirm."""
 
     MAX_AGE = 1.0
 
@@ -88,13 +88,18 @@ class SyncedReplicas:
             self._asked = float("-inf")
 
     def _ask(self) -> int:
+        # The largest count any sentinel reports: while a fail-over spreads, a sentinel that has
+        # switched already counts the new master's replicas (one), while the old master still
+        # has the other replica in sync; asking for both (the old view) keeps it from confirming
+        # a write the new master will never have.
+        counts = []
         for sentinel in self._sentinel.sentinels:
             try:
                 replicas = sentinel.sentinel_slaves(self._master)
             except redis.RedisError:
                 continue
-            return sum(1 for r in replicas if _in_sync(r))
-        return 1
+            counts.append(sum(1 for r in replicas if _in_sync(r)))
+        return max(counts, default=1)
 
 
 def _in_sync(replica: dict) -> bool:
@@ -222,7 +227,9 @@ def celery_connection(url: str) -> dict[str, object]:
     # Every sentinel:// URL of the broker (kombu switches between them) gets our transport.
     TRANSPORT_ALIASES["sentinel"] = f"{__name__}:{SentinelMasterTransport.__name__}"
     target = SentinelUrl.parse(url)
-    options = {"master_name": target.master_name}
+    # Bounded socket waits (kombu has none by default; its BRPOP polls every second): a broker
+    # call stuck on a master that Sentinel replaced fails and reconnects instead of hanging.
+    options = {"master_name": target.master_name, "socket_timeout": 10, "socket_connect_timeout": 2}
     return {
         "broker_url": target.celery_urls(),
         "result_backend": target.celery_urls(),
