@@ -80,6 +80,9 @@ class Settings:
     SCHEDULE_GRACE: int = 3600
     # Megabytes of photos one issue may keep in Redis; an import bringing more is refused.
     ISSUE_PHOTO_BUDGET_MB: int = 32
+    # A PDF or Word import runs in a child process capped at these CPU seconds and megabytes.
+    IMPORT_CPU_SECONDS: int = 60
+    IMPORT_MEMORY_MB: int = 1024
 
     @property
     def tz(self) -> ZoneInfo:
@@ -102,6 +105,8 @@ _PARSERS = {
     "CONSOLE_ENABLED": _bool("CONSOLE_ENABLED"),
     "SCHEDULE_GRACE": _int("SCHEDULE_GRACE"),
     "ISSUE_PHOTO_BUDGET_MB": _int("ISSUE_PHOTO_BUDGET_MB"),
+    "IMPORT_CPU_SECONDS": _int("IMPORT_CPU_SECONDS"),
+    "IMPORT_MEMORY_MB": _int("IMPORT_MEMORY_MB"),
 }
 
 _AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
@@ -133,6 +138,8 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("REPLAY_WINDOW must be a positive number of seconds")
     if settings.SCHEDULE_GRACE < 0:
         raise SettingsError("SCHEDULE_GRACE must be a number of seconds, 0 or more")
+    if settings.IMPORT_CPU_SECONDS <= 0 or settings.IMPORT_MEMORY_MB < 256:
+        raise SettingsError("IMPORT_CPU_SECONDS must be positive and IMPORT_MEMORY_MB 256 or more")
     if settings.ISSUE_PHOTO_BUDGET_MB <= 0:
         raise SettingsError("ISSUE_PHOTO_BUDGET_MB must be a positive number of megabytes")
     if settings.MAX_BODY_BYTES <= 0:

@@ -35,6 +35,13 @@ class Draft:
     at: float
 
 
+# Importers of archives that may hold bombs (zip entries, images), run in a capped child.
+_CONFINED = {
+    "docx": ("bot.newsletter.docx_import:import_docx_bytes", "Word file"),
+    "markdown-zip": ("bot.newsletter.markdown_io:from_markdown_zip", "zip"),
+}
+
+
 def _kind(filename: str, data: bytes) -> str:
     """Which importer reads a file: by its first bytes for PDF and zip archives, else its name."""
     if data[:5] == b"%PDF-":
@@ -46,8 +53,10 @@ def _kind(filename: str, data: bytes) -> str:
     return "text"
 
 
-def parse_upload(filename: str, data: bytes) -> tuple[Issue, str]:
-    """Parse an uploaded PDF, Word, text or Markdown file (or a .zip of Markdown and photos)."""
+def parse_upload(filename: str, data: bytes, limits=None) -> tuple[Issue, str]:
+    """Parse an uploaded PDF, Word, text or Markdown file (or a .zip of Markdown and photos);
+    a PDF, Word file or zip is read in a capped child process (confined.Limits), so a hostile
+    file cannot take the worker down."""
     if not data:
         raise ImportFailed("the file is empty")
     if len(data) > MAX_UPLOAD_BYTES:
@@ -55,17 +64,15 @@ def parse_upload(filename: str, data: bytes) -> tuple[Issue, str]:
     kind = _kind(filename, data)
     try:
         if kind == "pdf":
-            from bot.newsletter import pdf_import
+            from bot.newsletter.confined import run_confined
 
-            return pdf_import.import_pdf_bytes(data), kind
-        if kind == "docx":
-            from bot.newsletter import docx_import
+            target = "bot.newsletter.pdf_import:import_pdf_bytes"
+            return run_confined(target, data, limits, "PDF"), kind
+        if kind in _CONFINED:
+            from bot.newsletter.confined import run_confined
 
-            return docx_import.import_docx_bytes(data), kind
-        if kind == "markdown-zip":
-            from bot.newsletter import markdown_io
-
-            return markdown_io.from_markdown_zip(data), kind
+            target, what = _CONFINED[kind]
+            return run_confined(target, data, limits, what), kind
         if kind == "markdown":
             from bot.newsletter import markdown_io
             from bot.newsletter.decode import decode_bytes

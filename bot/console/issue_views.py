@@ -10,6 +10,7 @@ from bot.console import bp, drafts
 from bot.console.auth_views import note
 from bot.console.security import access
 from bot.newsletter import store
+from bot.newsletter.confined import Limits
 from bot.newsletter.images import PhotoError
 from bot.redisdb import get_redis
 
@@ -87,7 +88,8 @@ def import_issue():
         return _import_page(400)
     data = upload.stream.read(drafts.MAX_UPLOAD_BYTES + 1)
     try:
-        issue, kind = drafts.parse_upload(upload.filename, data)
+        limits = Limits.from_settings(current_app.extensions["settings"])
+        issue, kind = drafts.parse_upload(upload.filename, data, limits)
     except drafts.ImportFailed as exc:
         note("import refused", f"{upload.filename}: {exc}")
         flash(f"{upload.filename} could not be imported: {exc}", "error")

@@ -30,9 +30,10 @@ def file_kind(path: Path, head: bytes) -> str:
     return "text"
 
 
-def read_issue_file(path: Path) -> Issue:
+def read_issue_file(path: Path, limits=None) -> Issue:
     """Import a PDF, Word, Markdown (or a .zip of it with its photos) or text file, refusing
-    oversized files before reading them."""
+    oversized files before reading them; a PDF, Word file or zip (archives and images that may
+    be bombs) is read in a child process capped by `limits` (confined.Limits)."""
     with path.open("rb") as handle:
         head = handle.read(8)
     kind = file_kind(path, head)
@@ -44,17 +45,19 @@ def read_issue_file(path: Path) -> Issue:
         )
     data = path.read_bytes()
     if kind == "pdf":
-        from bot.newsletter.pdf_import import import_pdf_bytes
+        from bot.newsletter.confined import run_confined
 
-        return import_pdf_bytes(data)
+        return run_confined("bot.newsletter.pdf_import:import_pdf_bytes", data, limits, "PDF")
     if kind == "docx":
-        from bot.newsletter.docx_import import import_docx_bytes
+        from bot.newsletter.confined import run_confined
 
-        return import_docx_bytes(data)
+        target = "bot.newsletter.docx_import:import_docx_bytes"
+        return run_confined(target, data, limits, "Word file")
     if kind == "markdown-zip":
-        from bot.newsletter.markdown_io import from_markdown_zip
+        from bot.newsletter.confined import run_confined
 
-        return from_markdown_zip(data)
+        target = "bot.newsletter.markdown_io:from_markdown_zip"
+        return run_confined(target, data, limits, "zip")
     if kind == "markdown":
         from bot.newsletter.markdown_io import from_markdown
 
@@ -95,6 +98,8 @@ def ingest(path: Path | None, dry_run: bool, as_json: bool, confirm: bool, templ
     import redis
 
     from bot.newsletter import store
+    from bot.newsletter.confined import Limits
+    from config import SettingsError, load_settings
 
     if template:
         click.echo(MARKDOWN_TEMPLATE.read_text(encoding="utf-8"), nl=False)
@@ -103,7 +108,11 @@ def ingest(path: Path | None, dry_run: bool, as_json: bool, confirm: bool, templ
         _fail("give the issue's file (PDF, .docx, .txt, .md or .zip), or --template")
 
     try:
-        issue = read_issue_file(path)
+        limits = Limits.from_settings(load_settings())
+    except SettingsError:
+        limits = Limits()  # a dry run needs no settings; the store step names the bad one
+    try:
+        issue = read_issue_file(path, limits)
     except IssueImportError as exc:
         _fail(f"{path.name}: {exc}")
     report = click.echo if not as_json else (lambda text: click.echo(text, err=True))

@@ -194,3 +194,39 @@ def test_the_articles_of_an_imported_word_file_carry_its_photos_and_table(tmp_pa
     assert all(caption in content for caption in made.captions.values())
     assert "<table" in content and ">health care</td>" in content
     assert preflight.check(articles) == []
+
+
+def _runaway_docx(paragraphs: int = 600_000) -> bytes:
+    """A valid Word file of 1.5 MB whose 40 MB of XML no parser reads in 400 MB of memory."""
+    body = "".join(
+        f"<w:p><w:r><w:t>Paragraph {n} of a runaway file</w:t></w:r></w:p>"
+        for n in range(paragraphs)
+    )
+    namespace = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    main = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+    package = "http://schemas.openxmlformats.org/package/2006"
+    relation = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+    return _zip(
+        {
+            "[Content_Types].xml": (
+                f'<Types xmlns="{package}/content-types"><Default Extension="xml" '
+                'ContentType="application/xml"/><Override PartName="/word/document.xml" '
+                f'ContentType="{main}"/></Types>'
+            ).encode(),
+            "_rels/.rels": (
+                f'<Relationships xmlns="{package}/relationships"><Relationship Id="rId1" '
+                f'Type="{relation}" Target="word/document.xml"/></Relationships>'
+            ).encode(),
+            "word/document.xml": (
+                f'<w:document xmlns:w="{namespace}"><w:body>{body}</w:body></w:document>'
+            ).encode(),
+        }
+    )
+
+
+def test_a_runaway_word_file_is_stopped_by_the_caps_of_its_child_process():
+    from bot.console.drafts import ImportFailed, parse_upload
+    from bot.newsletter.confined import Limits
+
+    with pytest.raises(ImportFailed, match="the Word file needs more than 5 s of CPU or 400 MB"):
+        parse_upload("runaway.docx", _runaway_docx(), Limits(cpu_seconds=5, memory_mb=400))

@@ -1,0 +1,31 @@
+"""A PDF uploaded in the console is read in a capped child process: a decompression bomb is
+refused in one line and the web worker keeps serving."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from bot import create_app
+from tests.newsletter.test_newsletter_confined import bomb_pdf
+
+
+@pytest.fixture
+def app(settings_env, redis_client):
+    return create_app(
+        {**settings_env, "TESTING": True, "IMPORT_CPU_SECONDS": 5, "IMPORT_MEMORY_MB": 400}
+    )
+
+
+def test_the_console_refuses_a_bomb_and_keeps_serving(editor_client, redis_client):
+    response = editor_client.post(
+        "/console/issues/import",
+        data={"csrf_token": editor_client.csrf, "file": (io.BytesIO(bomb_pdf()), "bomb.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "bomb.pdf could not be imported: the PDF needs more than 5 s of CPU" in page
+    assert editor_client.get("/console/").status_code == 200
+    assert redis_client.keys("issue:*") == []
