@@ -8,6 +8,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.newsletter.decode import IssueImportError
 from bot.newsletter.markdown_io import from_markdown, from_markdown_zip, to_markdown
@@ -158,3 +160,23 @@ def test_an_index_in_plain_lines_ends_the_foreword_and_is_not_imported():
     issue = from_markdown(text)
     assert issue.foreword.paragraphs == ["Welcome."]
     assert issue.warnings == []
+
+
+_md_pieces = st.sampled_from(
+    ["# SECTION", "## Story", "### Sub", "# Foreword", "# Index", "- item", "  - nested", "> quote",
+     "> — Name", "| a | b |", "| --- | --- |", "![cap](data:image/png;base64,AAAA)", "**bold**",
+     "On 3 May 2021 in Beijing.", "Ann Lee\nDirector", "TITLE (3 May 2021)", "- X (July 2021)",
+     "## Coming soon", "## Policy corner", "---", "", "plain text", "[link](https://x.org)"]
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_md_pieces, max_size=25))
+def test_any_hand_written_markdown_gives_an_issue_or_one_clear_line(pieces):
+    text = "10TH ISSUE\n\nDECEMBER 2021\n\n" + "\n".join(pieces) + "\n"
+    try:
+        issue = from_markdown(text)
+    except IssueImportError as exc:
+        assert str(exc) and "\n" not in str(exc)
+        return
+    assert (issue.number, issue.month) == (10, "2021-12")
