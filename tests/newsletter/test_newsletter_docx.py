@@ -230,3 +230,34 @@ def test_a_runaway_word_file_is_stopped_by_the_caps_of_its_child_process():
 
     with pytest.raises(ImportFailed, match="the Word file needs more than 5 s of CPU or 400 MB"):
         parse_upload("runaway.docx", _runaway_docx(), Limits(cpu_seconds=5, memory_mb=400))
+
+
+def test_a_caption_above_the_picture_or_its_alt_text_is_its_caption():
+    from docx import Document
+    from docx.shared import Inches
+
+    document = Document()
+    for text in ("10TH ISSUE", "DECEMBER 2021"):
+        document.add_paragraph(text)
+    document.add_heading("BORDER MANAGEMENT", 1)
+    document.add_heading("Workshop on Document Security", 2)
+    document.add_paragraph("Experts met in Shanghai.")
+    document.add_paragraph("Experts at the workshop", style="Caption")
+    document.add_picture(io.BytesIO(corpus.photo(7)), width=Inches(3))
+    document.add_paragraph("They compared forged documents.")
+    shape = document.add_picture(io.BytesIO(corpus.photo(8)), width=Inches(3))
+    shape._inline.docPr.set("descr", "A forged passport under ultraviolet light")
+    unnamed = document.add_picture(io.BytesIO(corpus.photo(9)), width=Inches(3))
+    unnamed._inline.docPr.set("descr", "IMG_2041.JPG")
+    buffer = io.BytesIO()
+    document.save(buffer)
+
+    issue = import_docx_bytes(buffer.getvalue())
+
+    story = issue.stories[0]
+    assert [(p.caption, p.after) for p in story.photos] == [
+        ("Experts at the workshop", 1),
+        ("A forged passport under ultraviolet light", 2),
+        ("", 2),
+    ]
+    assert story.paragraphs == ["Experts met in Shanghai.", "They compared forged documents."]
