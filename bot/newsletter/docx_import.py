@@ -41,7 +41,6 @@ p[style-name='List Bullet 3'] => ul > li > ul > li > ul > li:fresh
 p[style-name='List Number 2'] => ol > li > ol > li:fresh
 p[style-name='List Number 3'] => ol > li > ol > li > ol > li:fresh
 """
-_TERMINAL = (".", "!", "?", ";", ":", "。", "！", "？")
 # Alt text that only names the picture's file or default name is no caption.
 _FILE_NAME = re.compile(r"\S+\.(?:jpe?g|png|gif|bmp|tiff?|emf|wmf|webp)|Picture \d+|image\d*", re.I)
 _MARKDOWN_START = re.compile(r"^(#|>|\||!\[|[*+] |\d{1,2}[.)] )")
