@@ -75,9 +75,12 @@ def parse_upload(filename: str, data: bytes, limits=None) -> tuple[Issue, str]:
             return run_confined(target, data, limits, what), kind
         if kind == "markdown":
             from bot.newsletter import markdown_io
-            from bot.newsletter.decode import decode_bytes
+            from bot.newsletter.confined import run_confined
 
-            return markdown_io.from_markdown(decode_bytes(data)), kind
+            if markdown_io.has_embedded_images(data):
+                target = "bot.newsletter.markdown_io:from_markdown_bytes"
+                return run_confined(target, data, limits, "Markdown file"), kind
+            return markdown_io.from_markdown_bytes(data), kind
         from bot.newsletter import text_import
 
         return text_import.import_bytes(data), kind

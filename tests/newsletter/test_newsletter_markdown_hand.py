@@ -180,3 +180,14 @@ def test_any_hand_written_markdown_gives_an_issue_or_one_clear_line(pieces):
         assert str(exc) and "\n" not in str(exc)
         return
     assert (issue.number, issue.month) == (10, "2021-12")
+
+
+def test_an_uploaded_markdown_file_with_pasted_photos_keeps_them():
+    from bot.console.drafts import parse_upload
+
+    data = base64.b64encode(corpus.photo(11, size=(1600, 1200))).decode()
+    text = HEAD + f"First.\n\n![Pasted](data:image/jpeg;base64,{data})\n"
+    issue, kind = parse_upload("issue.md", text.encode())
+    assert kind == "markdown" and [p.caption for p in issue.photos] == ["Pasted"]
+    # Read in the capped child process, the photo's bytes came back with the issue.
+    assert issue.photos[0].hash in issue.photo_data
