@@ -161,6 +161,12 @@ class _Reader:
         saved = {i: lines[i] for i in photo_lines}
         for i in photo_lines:
             lines[i] = ""
+        table_lines = [i for i in range(begin, stop) if lines[i].startswith("|")]
+        if table_lines:
+            where = "policy corner" if kind == "policy_corner" else "coming soon list"
+            self.warn(table_lines[0], f"a table in the {where} is left out; put it in a story")
+            for i in table_lines:
+                lines[i] = ""
         if kind == "policy_corner":
             intro, policies = blocks.policy_corner(lines, begin, stop, self.warn)
             story.paragraphs = intro

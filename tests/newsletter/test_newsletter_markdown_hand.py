@@ -191,3 +191,14 @@ def test_an_uploaded_markdown_file_with_pasted_photos_keeps_them():
     assert kind == "markdown" and [p.caption for p in issue.photos] == ["Pasted"]
     # Read in the capped child process, the photo's bytes came back with the issue.
     assert issue.photos[0].hash in issue.photo_data
+
+
+def test_a_table_in_the_coming_soon_list_is_a_warning_not_text():
+    text = HEAD.replace("## Workshop", "## Coming soon") + (
+        "- Seminar (January 2022)\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n"
+    )
+    issue = from_markdown(text)
+    assert [u.title for u in issue.upcoming] == ["Seminar"]
+    assert issue.warnings == [
+        "line 9: a table in the coming soon list is left out; put it in a story"
+    ]
