@@ -202,3 +202,10 @@ def test_a_table_in_the_coming_soon_list_is_a_warning_not_text():
     assert issue.warnings == [
         "line 9: a table in the coming soon list is left out; put it in a story"
     ]
+
+
+def test_stories_one_level_further_down_are_still_stories():
+    text = HEAD.replace("## Workshop", "### Workshop") + "Text.\n\n### Second\n\nMore.\n"
+    issue = from_markdown(text)
+    assert [s.title for s in issue.stories] == ["Workshop", "Second"]
+    assert issue.warnings == []
