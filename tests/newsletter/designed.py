@@ -95,8 +95,9 @@ def _short(title: str) -> str:
     return " ".join(words[:6]) + ("…" if len(words) > 6 else "")
 
 
-def layout_of(text: str) -> Layout:
-    """Blocks of the text, the masthead before FOREWORD, the INDEX blocks, a photo per story."""
+def layout_of(text: str, photo_every: int = 0, max_photos: int = 0) -> Layout:
+    """Blocks of the text, the masthead before FOREWORD, the INDEX blocks, a photo per story
+    (or, with `photo_every`, after every n-th long paragraph, at most `max_photos`)."""
     issue = import_text(text)
     lines = text.split("\n")
     first = next(n for n, line in enumerate(lines) if line.strip() == "FOREWORD")
@@ -123,6 +124,12 @@ def layout_of(text: str) -> Layout:
         where = next((n for n, b in enumerate(blocks) if lead and b[-1] == lead), None)
         if where is not None:
             photos[where] = (story.title, f"Participants of the {_short(story.title)}")
+    if photo_every:
+        long_ones = [n for n, b in enumerate(blocks) if n > stop and len(b[-1]) > 300]
+        photos = {
+            n: ("", f"Photo {k + 1} of the issue")
+            for k, n in enumerate(long_ones[::photo_every][:max_photos])
+        }
     number = f"{issue.number}TH ISSUE"
     month = next(line for line in masthead if re.match(r"^[A-Z]+ \d{4}$", line))
     header = HEADER.format(issue=number, month=month)
@@ -148,6 +155,24 @@ def _soft_hyphens(text: str) -> str:
 
 def _data_uri(data: bytes, mime: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+def long_issue(path: Path, copies: int) -> str:
+    """The issue's text with its stories printed `copies` times (the policy corner and COMING
+    SOON once, at the end): a long issue for the import benchmark."""
+    text = path.read_text(encoding="utf-8")
+    issue = import_text(text)
+    lines = text.split("\n")
+    body = next(n for n, line in enumerate(lines) if line.strip() == issue.sections[0].title)
+    tail_title = issue.sections[-1].stories[0].title
+    tail = next(n for n, line in enumerate(lines) if n > body and line.strip() == tail_title)
+    return "\n".join(lines[:tail] + lines[body:tail] * (copies - 1) + lines[tail:])
+
+
+def print_long_issue(path: Path, copies: int, photo_every: int, max_photos: int) -> bytes:
+    """The long issue laid out by chromium with a photo after every n-th long paragraph."""
+    layout = layout_of(long_issue(path, copies), photo_every, max_photos)
+    return _print(_html(layout, 0))
 
 
 def _html(layout: Layout, seed: int) -> str:
