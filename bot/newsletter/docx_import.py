@@ -43,6 +43,8 @@ p[style-name='List Number 3'] => ol > li > ol > li > ol > li:fresh
 """
 # Alt text that only names the picture's file or default name is no caption.
 _FILE_NAME = re.compile(r"\S+\.(?:jpe?g|png|gif|bmp|tiff?|emf|wmf|webp)|Picture \d+|image\d*", re.I)
+# What mammoth says when it leaves content out (not its notes on unknown styles).
+_LOST = re.compile(r"ignored|could not find image", re.I)
 _MARKDOWN_START = re.compile(r"^(#|>|\||!\[|[*+] |\d{1,2}[.)] )")
 
 
@@ -278,8 +280,6 @@ def import_docx_bytes(data: bytes) -> Issue:
     if "word/document.xml" not in archive.namelist():
         raise IssueImportError("this is not a Word .docx file (it has no word/document.xml)")
     html, images, messages = _convert(data)
-    for message in messages[:5]:
-        log.info("mammoth: %s", message)
     writer = _Writer()
     root = lxml_html.fragment_fromstring(html or "<p></p>", create_parent="div")
     for child in root:
@@ -289,6 +289,12 @@ def import_docx_bytes(data: bytes) -> Issue:
         lines = _promote_index_headings(lines)
     issue = read_hand_written("\n".join(lines), {}, 0, ImageFiles(images))
     issue.warnings = [_located(warning, lines) for warning in issue.warnings]
+    # mammoth names what it had to leave out of the document (an embedded object, a symbol
+    # character, a picture it could not find): each is a warning, once with its count.
+    lost = [m for m in messages if _LOST.search(m)]
+    for message in dict.fromkeys(lost):
+        times = lost.count(message)
+        issue.warnings.append(f"Word: {message}" + (f" ({times} times)" if times > 1 else ""))
     return issue
 
 

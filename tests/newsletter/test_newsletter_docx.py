@@ -261,3 +261,29 @@ def test_a_caption_above_the_picture_or_its_alt_text_is_its_caption():
         ("", 2),
     ]
     assert story.paragraphs == ["Experts met in Shanghai.", "They compared forged documents."]
+
+
+def test_content_mammoth_leaves_out_is_a_warning():
+    from docx import Document
+    from docx.oxml import parse_xml
+
+    document = Document()
+    for text in ("10TH ISSUE", "DECEMBER 2021"):
+        document.add_paragraph(text)
+    document.add_heading("BORDER MANAGEMENT", 1)
+    document.add_heading("Workshop on Document Security", 2)
+    paragraph = document.add_paragraph("Experts met in Shanghai.")
+    # An embedded object (a chart, an equation editor's object) is no text mammoth can read.
+    paragraph._p.append(
+        parse_xml(
+            '<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+            "<w:object><w:unknownThing/></w:object></w:r>"
+        )
+    )
+    buffer = io.BytesIO()
+    document.save(buffer)
+
+    issue = import_docx_bytes(buffer.getvalue())
+
+    assert issue.stories[0].paragraphs == ["Experts met in Shanghai."]
+    assert any(w.startswith("Word: An unrecognised element was ignored") for w in issue.warnings)
