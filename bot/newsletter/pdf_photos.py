@@ -9,14 +9,23 @@ and named by its place (page and order) so the reader can find its caption and s
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+from PIL import Image
 
-from bot.newsletter.images import MAX_PIXELS, PhotoError, PreparedPhoto, prepare_image
+from bot.newsletter.images import (
+    MAX_PIXELS,
+    MAX_SIDE,
+    UPLOAD_LIMIT,
+    PhotoError,
+    PreparedPhoto,
+    prepare_image,
+)
 from bot.newsletter.pdf_reading import Document, Figure
 
 log = logging.getLogger(__name__)
@@ -37,10 +46,25 @@ class PdfPhotos:
     warnings: list[str]
 
 
+def _as_it_is(stream: bytes | None) -> PreparedPhoto | None:
+    """A JPEG stream kept as it is when WeChat takes it (RGB or grey, under the upload limit,
+    not too large): decoding and encoding it again would cost time and quality."""
+    if not stream or len(stream) > UPLOAD_LIMIT:
+        return None
+    try:
+        image = Image.open(io.BytesIO(stream))
+    except Exception:  # not a JPEG Pillow reads: the pdfium path decodes it
+        return None
+    if image.format != "JPEG" or image.mode not in ("RGB", "L") or max(image.size) > MAX_SIDE:
+        return None
+    return PreparedPhoto(stream, image.width, image.height, "image/jpeg")
+
+
 def extract_photos(pdf: Document) -> PdfPhotos:
     """Every photo of the PDF with its place; logos, ornaments and unreadable images left out."""
     seen: dict[str, set[int]] = defaultdict(set)
     candidates: list[tuple[Figure, str]] = []
+    streams: dict[str, bytes] = {}  # JPEG streams, which may go as they are
     warnings: list[str] = []
     for number, page in enumerate(pdf.pages):
         height = page.get_height()
@@ -58,11 +82,14 @@ def extract_photos(pdf: Document) -> PdfPhotos:
                 )
                 continue
             # The undecoded stream names the picture: a logo repeated is the same stream.
-            digest = hashlib.sha1(bytes(image.get_data(decode_simple=False))).hexdigest()
+            stream = bytes(image.get_data(decode_simple=False))
+            digest = hashlib.sha1(stream).hexdigest()
             seen[digest].add(number)
             candidates.append(
                 (Figure(number, left, height - top, right, height - bottom, index), digest)
             )
+            if image.get_filters() == ["DCTDecode"] and digest not in streams:
+                streams[digest] = stream
     need = max(2, round(_REPEAT_SHARE * len(pdf)))
     figures: dict[int, list[Figure]] = defaultdict(list)
     prepared: dict[tuple[int, int], PreparedPhoto] = {}
@@ -71,7 +98,7 @@ def extract_photos(pdf: Document) -> PdfPhotos:
         if len(seen[digest]) >= need:
             continue  # a logo or ornament in the running head or on every page
         try:
-            photo = done.get(digest)
+            photo = done.get(digest) or _as_it_is(streams.get(digest))
             if photo is None:
                 image = pdf.objects(figure.page, pdfium_c.FPDF_PAGEOBJ_IMAGE)[figure.index]
                 photo = prepare_image(image.get_bitmap(render=False).to_pil())
