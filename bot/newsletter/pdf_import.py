@@ -53,9 +53,9 @@ def _read(data: bytes, with_photos: bool) -> tuple[str, list[PlacedFigure], PdfP
     except (PdfReadError, PyPdfError, ValueError, KeyError) as exc:
         raise _unreadable(exc) from None
     try:
-        photos = extract_photos(data) if with_photos else None
         pdf = open_pdf(data)
         try:
+            photos = extract_photos(pdf) if with_photos else None
             entries = read_document(pdf, photos.figures if photos else {})
         finally:
             pdf.close()

@@ -17,6 +17,7 @@ a move to the next column like a page break.
 
 from __future__ import annotations
 
+import ctypes
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -174,10 +175,11 @@ def _words(page) -> list[Word]:
             chars.clear()
 
     count = textpage.count_chars()
-    boxes = [textpage.get_charbox(n, loose=True) for n in range(count)]
+    boxes = _char_boxes(textpage, count)
     _fill_slivers(boxes)
+    get_unicode = pdfium_c.FPDFText_GetUnicode
     for n in range(count):
-        char = chr(pdfium_c.FPDFText_GetUnicode(textpage, n))
+        char = chr(get_unicode(textpage, n))
         left, bottom, right, top = boxes[n]
         if char in "\r\n" or char.isspace():
             # Chromium prints a space of no advance where a word may break (a soft hyphen):
@@ -202,6 +204,19 @@ def _words(page) -> list[Word]:
     flush()
     textpage.close()
     return words
+
+
+def _char_boxes(textpage, count: int) -> list[tuple[float, float, float, float]]:
+    """Every character's loose box (left, bottom, right, top), read through pdfium's C call
+    with one reused rectangle (the helper's per-call set-up was a third of the import)."""
+    rect = pdfium_c.FS_RECTF()
+    pointer = ctypes.byref(rect)
+    get = pdfium_c.FPDFText_GetLooseCharBox
+    boxes = []
+    for n in range(count):
+        get(textpage, n, pointer)
+        boxes.append((rect.left, rect.bottom, rect.right, rect.top))
+    return boxes
 
 
 def _fill_slivers(boxes: list) -> None:
@@ -284,11 +299,61 @@ def _fits(gutters: list[float], rows: list[Row]) -> bool:
     return left and right and crossing <= max(1, _CROSSING_SHARE * len(rows))
 
 
-def _boxes(page, words: list[Word]) -> list[tuple[float, float, float, float]]:
+_KINDS = (pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_PATH)
+
+
+def _page_objects(page, max_depth: int = 8, form=None, level: int = 0, found=None) -> dict:
+    """The page's images and paths (in forms too) as helpers, by pdfium's FPDF_PAGEOBJ_* kind.
+
+    pypdfium2's get_objects makes a helper for every object before filtering; a browser's PDF
+    has one text object per glyph (thousands a page), so the type is checked on the raw handle.
+    """
+    found = found if found is not None else {kind: [] for kind in _KINDS}
+    count = pdfium_c.FPDFFormObj_CountObjects if form else pdfium_c.FPDFPage_CountObjects
+    get = pdfium_c.FPDFFormObj_GetObject if form else pdfium_c.FPDFPage_GetObject
+    parent = form if form is not None else page
+    for index in range(max(0, count(parent))):
+        raw = get(parent, index)
+        if not raw:
+            continue
+        kind = pdfium_c.FPDFPageObj_GetType(raw)
+        if kind in found or (kind == pdfium_c.FPDF_PAGEOBJ_FORM and level < max_depth):
+            helper = pdfium.PdfObject(raw, page=page, pdf=page.pdf, container=form, level=level)
+            if kind in found:
+                found[kind].append(helper)
+            else:
+                _page_objects(page, max_depth, helper, level + 1, found)
+    return found
+
+
+class Document:
+    """A PDF opened with pdfium, its pages and their images and paths each looked up once."""
+
+    def __init__(self, data: bytes) -> None:
+        self.pdf = pdfium.PdfDocument(data)
+        self.pages = [self.pdf[n] for n in range(len(self.pdf))]
+        self._objects: dict[int, dict] = {}
+
+    def __len__(self) -> int:
+        return len(self.pages)
+
+    def objects(self, number: int, kind: int) -> list:
+        if number not in self._objects:
+            self._objects[number] = _page_objects(self.pages[number])
+        return self._objects[number][kind]
+
+    def close(self) -> None:
+        self._objects.clear()
+        for page in self.pages:
+            page.close()
+        self.pdf.close()
+
+
+def _boxes(page, paths: list, words: list[Word]) -> list[tuple[float, float, float, float]]:
     """Rectangles drawn around words (outermost ones), as (x0, top, x1, bottom)."""
     width, height = page.get_width(), page.get_height()
     found = []
-    for path in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,)):
+    for path in paths:
         left, bottom, right, top = path.get_bounds()
         x0, x1, top, bottom = left, right, height - top, height - bottom
         if x1 - x0 < _BOX_MIN or bottom - top < _BOX_MIN:
@@ -336,10 +401,10 @@ class _PageText:
     height: float
 
 
-def _page_text(page) -> _PageText:
+def _page_text(page, paths: list) -> _PageText:
     """The page's words, boxes, loose rows (outside boxes) and the gutters they show."""
     words = _words(page)
-    boxes = _boxes(page, words)
+    boxes = _boxes(page, paths, words)
     rows = _rows([w for w in words if not any(_inside(w, b) for b in boxes)])
     return _PageText(words, boxes, rows, _gutters(rows), page.get_height())
 
@@ -435,19 +500,17 @@ def _head_key(row: Row) -> tuple[str, int]:
     return re.sub(r"\d+", "#", row.text.casefold()), round(row.top / 6)
 
 
-def open_pdf(data: bytes):
+def open_pdf(data: bytes) -> Document:
     """The PDF opened with pdfium (the caller closes it)."""
-    return pdfium.PdfDocument(data)
+    return Document(data)
 
 
-def read_document(pdf, figures: dict[int, list[Figure]]) -> list[Row | Figure]:
+def read_document(pdf: Document, figures: dict[int, list[Figure]]) -> list[Row | Figure]:
     """Every page's rows and figures in reading order, running heads and page numbers left out;
     segments are numbered across the document."""
     texts = []
-    for number in range(len(pdf)):
-        page = pdf[number]
-        texts.append(_page_text(page))
-        page.close()
+    for number, page in enumerate(pdf.pages):
+        texts.append(_page_text(page, pdf.objects(number, pdfium_c.FPDF_PAGEOBJ_PATH)))
     _running_heads(texts)
     # Columns keep their place from page to page: a page with too little text to show its
     # gutters (a short last page) takes the ones most pages show.

@@ -14,6 +14,7 @@ import base64
 import functools
 import html
 import io
+import math
 import os
 import random
 import re
@@ -76,15 +77,14 @@ def photo(seed: int, size: tuple[int, int] = (1200, 800)) -> bytes:
     return buffer.getvalue()
 
 
-def logo() -> bytes:
-    """A small emblem as PNG, printed in the running header of every page (an ornament)."""
-    image = Image.new("RGB", (160, 160), "#0033A0")
+def logo(side: int = 160) -> bytes:
+    """An emblem as PNG, printed in the masthead and the running header of every page."""
+    image = Image.new("RGB", (side, side), "#0033A0")
     draw = ImageDraw.Draw(image)
     for n in range(12):
-        angle = n * 30
-        x = 80 + int(52 * __import__("math").cos(angle * 3.14159 / 180))
-        y = 80 + int(52 * __import__("math").sin(angle * 3.14159 / 180))
-        draw.ellipse([x - 8, y - 8, x + 8, y + 8], fill="#FFCC00")
+        x = side / 2 + side / 3 * math.cos(n * math.pi / 6)
+        y = side / 2 + side / 3 * math.sin(n * math.pi / 6)
+        draw.ellipse([x - side / 20, y - side / 20, x + side / 20, y + side / 20], fill="#FFCC00")
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     return buffer.getvalue()
@@ -212,10 +212,10 @@ def _html(layout: Layout, seed: int) -> str:
         parts.append("</div>")
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><style>
 @page {{ size: A4; margin: 22mm 16mm 20mm;
+  @top-left {{ content: url("{_data_uri(logo(80), "image/png")}"); }}
   @top-center {{ content: "{layout.header}"; font: 7.5pt 'DejaVu Sans'; color: #0033A0; }}
   @bottom-center {{ content: "{FOOTER}" counter(page); font: 7.5pt 'DejaVu Sans'; }} }}
 body {{ margin: 0; font: 9.5pt/1.3 'DejaVu Serif', 'WenQuanYi Micro Hei', serif; }}
-.run-logo {{ position: fixed; top: -15mm; left: 0; width: 9mm; }}
 .cols {{ columns: 2; column-gap: 7mm; text-align: justify; }}
 .masthead {{ column-span: all; border-bottom: 2pt solid #0033A0; margin-bottom: 4mm;
   font: bold 13pt 'DejaVu Sans'; color: #0033A0; text-align: left; }}
@@ -229,7 +229,7 @@ p {{ margin: 0; overflow-wrap: anywhere; }}
 figure {{ margin: 0 0 1.1em; break-inside: avoid; }}
 figure img {{ width: 100%; display: block; }}
 figcaption {{ font: italic 7.5pt 'DejaVu Sans'; margin-top: 1.5mm; text-align: left; }}
-</style></head><body><img class="run-logo" src="{_data_uri(logo(), "image/png")}">
+</style></head><body>
 <div class="cols">{"".join(parts)}</div></body></html>"""
 
 
