@@ -84,7 +84,9 @@ class Row:
     words: list[Word]
     page: int = 0
     segment: int = 0
-    foot: float = 0.0  # the lowest bottom of the row's band, for "room below" on column ends
+    # The lowest bottom of the row's band of columns, for "room below" at a column's end; None
+    # for a page in one column, whose foot is the document's (the lowest line of any page).
+    foot: float | None = None
     bound: float = 0.0  # the gutter right of the row's column; 0 for a row across the page
 
     @property
@@ -458,7 +460,7 @@ def read_page(text: _PageText, number: int, figures: list[Figure]) -> PageReadin
             _emit([spanning[index - 1]], entries, segment, number)
         cols = grouped.get(index, {})
         band_rows = [r for items in cols.values() for i in items for r in i.rows]
-        foot = max((r.bottom for r in band_rows), default=0.0)
+        foot = max((r.bottom for r in band_rows), default=0.0) if len(cols) > 1 else None
         for column in sorted(cols):
             items = sorted(cols[column], key=lambda item: item.top)
             bound = gutters[column] if column < len(gutters) else -1.0
@@ -504,7 +506,7 @@ def _emit(items: list[_Item], entries: list, segment: int, page: int, foot=None,
             entries.append(item.figure)
         for row in item.rows:
             row.page, row.segment = page, segment
-            row.foot = foot if foot is not None else item.bottom
+            row.foot = foot
             row.bound = bound
             entries.append(row)
     return segment + 1
