@@ -75,7 +75,8 @@ def _from_row(row: Row) -> _Line:
         word_end = first.x0 + first.size  # Chinese breaks between any two characters
     return _Line(
         text, row.segment, row.x0, row.x1, -row.top, -row.bottom, word_end - first.x0,
-        _SPACE_SHARE * row.size, foot=-row.foot, bound=row.bound, size=row.size,
+        _SPACE_SHARE * row.size, foot=None if row.foot is None else -row.foot, bound=row.bound,
+        size=row.size,
     )  # fmt: skip
 
 

@@ -84,7 +84,9 @@ class Row:
     words: list[Word]
     page: int = 0
     segment: int = 0
-    foot: float = 0.0  # the lowest bottom of the row's band, for "room below" on column ends
+    # The lowest bottom of the row's band of columns, for "room below" at a column's end; None
+    # for a page in one column, whose foot is the document's (the lowest line of any page).
+    foot: float | None = None
     bound: float = 0.0  # the gutter right of the row's column; 0 for a row across the page
 
     @property
@@ -437,6 +439,7 @@ def read_page(text: _PageText, number: int, figures: list[Figure]) -> PageReadin
         place(_Item(box[0], box[1], box[2], box[3], inside))
     for figure in figures:
         place(_Item(figure.x0, figure.top, figure.x1, figure.bottom, figure=figure))
+    _widen(spanning, columns)
     spanning.sort(key=lambda item: item.top)
 
     def band(item: _Item) -> int:
@@ -450,15 +453,49 @@ def read_page(text: _PageText, number: int, figures: list[Figure]) -> PageReadin
         grouped[band(item)][column].append(item)
     for index in range(len(spanning) + 1):
         if index > 0:
-            segment = _emit([spanning[index - 1]], entries, segment, number)
+            # lines across the page one after the other (a masthead, a title on two lines)
+            # are one piece; columns between two of them start a new one
+            if index == 1 or grouped.get(index - 1):
+                segment += 1
+            _emit([spanning[index - 1]], entries, segment, number)
         cols = grouped.get(index, {})
         band_rows = [r for items in cols.values() for i in items for r in i.rows]
-        foot = max((r.bottom for r in band_rows), default=0.0)
+        foot = max((r.bottom for r in band_rows), default=0.0) if len(cols) > 1 else None
         for column in sorted(cols):
             items = sorted(cols[column], key=lambda item: item.top)
             bound = gutters[column] if column < len(gutters) else -1.0
-            segment = _emit(items, entries, segment, number, foot, bound)
+            segment = _emit(items, entries, segment + 1, number, foot, bound) - 1
     return PageReading(entries, text.height)
+
+
+def _widen(spanning: list[_Item], columns: list[tuple[int, _Item]]) -> None:
+    """Move into `spanning` the short lines of a block across the page (a masthead's "10TH
+    ISSUE" crosses no gutter): a row with nothing beside it in another column, set in the size
+    of a spanning row right above or below it."""
+    changed = True
+    while changed:
+        changed = False
+        for entry in list(columns):
+            column, item = entry
+            if item.figure is not None or len(item.rows) != 1:
+                continue
+            row = item.rows[0]
+            beside = any(
+                other is not item and c != column and other.top < item.bottom
+                and item.top < other.bottom
+                for c, other in columns
+            )  # fmt: skip
+            if beside:
+                continue
+            near = any(
+                s.rows and abs(s.rows[-1].size - row.size) <= 0.5
+                and min(abs(item.top - s.bottom), abs(s.top - item.bottom)) <= 1.2 * row.size
+                for s in spanning
+            )  # fmt: skip
+            if near:
+                columns.remove(entry)
+                spanning.append(item)
+                changed = True
 
 
 def _emit(items: list[_Item], entries: list, segment: int, page: int, foot=None, bound=0.0) -> int:
@@ -469,7 +506,7 @@ def _emit(items: list[_Item], entries: list, segment: int, page: int, foot=None,
             entries.append(item.figure)
         for row in item.rows:
             row.page, row.segment = page, segment
-            row.foot = foot if foot is not None else item.bottom
+            row.foot = foot
             row.bound = bound
             entries.append(row)
     return segment + 1
