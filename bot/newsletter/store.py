@@ -275,6 +275,27 @@ def confirm_issue(r: redis.Redis, number: int) -> int:
     return pending
 
 
+def reindex(r: redis.Redis, number: int) -> bool:
+    """Write the current version's index entries again (after the glossary or the tokens
+    changed); False when the issue has no current version."""
+    with r.pipeline() as pipe:
+        while True:
+            try:
+                pipe.watch(_meta_key(number))
+                current = _text(pipe.hget(_meta_key(number), "current"))
+                if not current:
+                    return False
+                raw = _text(pipe.get(_version_key(number, int(current))))
+                issue = Issue.from_dict(json.loads(raw))
+                old = _old_entries(pipe, number)
+                pipe.multi()
+                _make_current(pipe, issue, old)
+                pipe.execute()
+                return True
+            except redis.WatchError:
+                continue
+
+
 def discard_pending(r: redis.Redis, number: int) -> bool:
     """Drop the pending mark of an issue (its version stays stored); True if there was one."""
     return bool(r.hdel(_meta_key(number), "pending"))

@@ -231,3 +231,33 @@ def test_places_are_shown_in_chinese_to_chinese_followers():
 def test_a_malformed_glossary_entry_is_named():
     with pytest.raises(glossary.GlossaryError, match="term 2"):
         glossary.parse({"terms": [{"en": ["visa"], "zh": ["签证"]}, {"zh": ["培训"]}]})
+
+
+def test_reindexing_an_issue_rebuilds_the_same_index(redis_client, seed_issue):
+    from bot.followers.search import ranked
+    from bot.newsletter import store
+
+    before = [(k, h["title"]) for _, k, h in ranked(redis_client, "人口贩运")]
+    version = store.index_version(redis_client)
+    assert store.reindex(redis_client, 9) and not store.reindex(redis_client, 4)
+    assert store.index_version(redis_client) == version + 1
+    assert [(k, h["title"]) for _, k, h in ranked(redis_client, "人口贩运")] == before != []
+
+
+def test_jieba_is_loaded_when_the_app_starts_not_on_a_first_message(settings_env):
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import time; from bot import create_app; from bot.newsletter import tokens\n"
+        "create_app(); assert tokens._jieba is not None\n"
+        "t = time.perf_counter(); tokens.chinese_words('打击人口贩运')\n"
+        "print(time.perf_counter() - t)"
+    )
+    env = {**os.environ, **{k: str(v) for k, v in settings_env.items()}}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-500:]
+    assert float(done.stdout.strip().splitlines()[-1]) < 0.05
