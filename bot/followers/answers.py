@@ -141,14 +141,15 @@ def finish(ctx, reply: Reply | None) -> Reply | None:
                 reply = FullText(text)
     if text is None:
         return reply
-    if getattr(ctx, "traditional", False) and ctx.lang == "zh":
-        text = traditional(text)
+    # Only what goes out now is written in Traditional: the pages kept for MORE are converted
+    # when they go out (converting a long listing whole would cost more than answering it).
+    hant = ctx.traditional and ctx.lang == "zh"
     if isinstance(reply, NextPage):
-        return NextPage(text)
+        return NextPage(traditional(text) if hant else text)
     first, rest = texts.split(text, ctx.lang)
     openid = ctx.openid
     ctx.write_later(lambda pipe: texts.store_pages(pipe, openid, rest))
-    return TextReply(first)
+    return TextReply(traditional(first) if hant else first)
 
 
 # Labels in both languages -------------------------------------------------------------------

@@ -15,10 +15,6 @@ from bot.followers.search import query_terms
 from bot.newsletter import glossary, store
 
 
-def _event_id(event: dict) -> tuple:
-    return (event.get("issue"), event.get("title"), event.get("start"))
-
-
 def numbered_events(r) -> list[dict]:
     """Every event newest first; an event's number is its place here (what "event N" asks)."""
     return store.all_events(r, newest_first=True)
@@ -91,7 +87,6 @@ def _year_label(first: str, last: str, lang: str) -> str | None:
 def filtered(message, ctx):
     wanted = ctx.intent
     r = ctx.redis
-    numbers = {_event_id(e): i for i, e in enumerate(numbered_events(r), 1)}
     remindable = {(u["issue"], u["index"]): u["number"] for u in upcoming_rows(ctx)}
     if wanted.period:
         first, last = wanted.period
@@ -103,8 +98,9 @@ def filtered(message, ctx):
         found = store.find_events(r, " ".join(terms)) if terms else []
         announced = store.find_announcements(r, terms) if terms else []
         label = wanted.topic
-    rows = [_event_row(e, numbers.get(_event_id(e), 0), ctx.lang) for e in found]
-    rows.sort(key=lambda row: row["number"] or len(numbers) + 1)
+    numbers = store.event_numbers(r, found)
+    rows = [_event_row(e, n, ctx.lang) for e, n in zip(found, numbers, strict=True)]
+    rows.sort(key=lambda row: row["number"] or len(rows) + 1)
     coming = [
         _announcement_row(u, remindable.get((u["issue"], u["index"]), 0), ctx.lang)
         for u in announced
@@ -117,10 +113,10 @@ def filtered(message, ctx):
 @intent("event")
 def one_event(message, ctx):
     wanted = ctx.intent
-    events = numbered_events(ctx.redis)
-    if not 1 <= (wanted.number or 0) <= len(events):
-        return answers.text(ctx, "event_missing", number=wanted.number, count=len(events))
-    event = events[wanted.number - 1]
+    event = store.event_by_number(ctx.redis, wanted.number or 0)
+    if event is None:
+        count = store.event_count(ctx.redis)
+        return answers.text(ctx, "event_missing", number=wanted.number, count=count)
     row = _event_row(event, wanted.number, ctx.lang)
     url = cards.story_url(ctx.redis, event)
     return answers.text(ctx, "event_detail", event=row, story=event.get("story", ""), url=url)

@@ -10,10 +10,11 @@ Keys (n = issue number, k = version):
   issue:{n}:indexed                  JSON list of [key, member] index entries of the current version
   issue:idx:events:month:{YYYY-MM}   zset of event JSON (with "issue"), score = start as YYYYMMDD
   issue:idx:events:all               the same members, every event of every current issue
-  issue:idx:events:word:{token}      same members, by search token, score = the token's weight
+  issue:idx:events:word:{token}      same members, by search token, score = MATCH + the
+                                     token's weight in the item
   issue:idx:stories:word:{token}     zset of {issue, section, story, title, section_title, lead},
-                                     score = the token's weight in the story (title, body, caption)
-  issue:idx:policies:word:{token}    zset of {issue, index, title, date, url}, score = weight
+                                     score = MATCH + the token's weight (title, body, caption)
+  issue:idx:policies:word:{token}    zset of {issue, index, title, date, url}, score as above
   issue:idx:announced                zset of COMING SOON items {issue, index, title, start, end,
                                      period}, score = the last month of the period as YYYYMM
   issue:idx:announced:word:{token}   the same members by search token
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -43,6 +45,9 @@ log = logging.getLogger(__name__)
 NUMBERS = "issue:numbers"
 SUMMARIES = "issue:summaries"
 ANNOUNCED = "issue:idx:announced"
+# A word-index score is MATCH plus the token's weight in the item (below 10), so that the sum
+# of an item's scores over a query's terms (ZUNION) says how many terms it has and how strongly.
+MATCH = 100.0
 INDEX_VERSION = "issue:idx:version"
 _MAX_EVENT_MONTHS = 24
 
@@ -133,7 +138,7 @@ def index_entries(issue: Issue) -> list[tuple[str, str, float]]:
             entries.append((f"issue:idx:events:month:{month}", member, score))
         fields = [(tokens.TITLE, event.title), (tokens.BODY, f"{event.place} {event.format}")]
         for token, weight in tokens.weighted(fields).items():
-            entries.append((f"issue:idx:events:word:{token}", member, weight))
+            entries.append((f"issue:idx:events:word:{token}", member, MATCH + weight))
     for s_index, section in enumerate(issue.sections):
         for t_index, story in enumerate(section.stories):
             member = _member(
@@ -147,7 +152,7 @@ def index_entries(issue: Issue) -> list[tuple[str, str, float]]:
                 }
             )
             for token, weight in tokens.weighted(_story_fields(story)).items():
-                entries.append((f"issue:idx:stories:word:{token}", member, weight))
+                entries.append((f"issue:idx:stories:word:{token}", member, MATCH + weight))
     for p_index, policy in enumerate(issue.policies):
         member = _member(
             {
@@ -162,13 +167,13 @@ def index_entries(issue: Issue) -> list[tuple[str, str, float]]:
         for token, weight in tokens.weighted(
             [(tokens.TITLE, policy.title), (tokens.BODY, body)]
         ).items():
-            entries.append((f"issue:idx:policies:word:{token}", member, weight))
+            entries.append((f"issue:idx:policies:word:{token}", member, MATCH + weight))
     for u_index, item in enumerate(issue.upcoming, 1):
         member = _member({"issue": n, "index": u_index, **item.to_dict()})
         last = item.end or item.start or issue.month
         entries.append((ANNOUNCED, member, _month_score(last)))
         for token, weight in tokens.weighted([(tokens.TITLE, item.title)]).items():
-            entries.append((f"{ANNOUNCED}:word:{token}", member, weight))
+            entries.append((f"{ANNOUNCED}:word:{token}", member, MATCH + weight))
     return entries
 
 
@@ -391,27 +396,66 @@ def all_events(r: redis.Redis, newest_first: bool = True) -> list[dict]:
     return [json.loads(_text(m)) for m in rows]
 
 
-def match_weights(
+def match_scores(
     r: redis.Redis, kinds: tuple[str, ...], terms: list[str]
-) -> dict[str, list[tuple[dict, dict]]]:
-    """Items of each kind (stories, events, policies, announced) with any of the search terms,
-    each with {term: weight} of the terms it has; one round trip for all kinds."""
-    out: dict[str, list[tuple[dict, dict]]] = {kind: [] for kind in kinds}
+) -> dict[str, list[tuple[str, int, float]]]:
+    """Index members of each kind (stories, events, policies, announced) with any of the
+    search terms, as (member JSON, terms it has, sum of their weights); Redis adds the scores
+    up (ZUNION), one round trip for all kinds. Members stay JSON text: the caller parses only
+    those it shows (member_issue reads a member's issue number without parsing it)."""
+    out: dict[str, list[tuple[str, int, float]]] = {kind: [] for kind in kinds}
     if not terms:
         return out
     pipe = r.pipeline(transaction=False)
     for kind in kinds:
         key = ANNOUNCED if kind == "announced" else f"issue:idx:{kind}"
-        for term in terms:
-            pipe.zrange(f"{key}:word:{term}", 0, -1, withscores=True)
-    results = iter(pipe.execute())
-    for kind in kinds:
-        found: dict[str, dict] = {}
-        for term in terms:
-            for member, weight in next(results):
-                found.setdefault(_text(member), {})[term] = weight
-        out[kind] = [(json.loads(m), weights) for m, weights in found.items()]
+        pipe.zunion([f"{key}:word:{term}" for term in terms], withscores=True)
+    for kind, rows in zip(kinds, pipe.execute(), strict=True):
+        found = out[kind]
+        for member, score in rows:
+            # An index written before the scores carried MATCH counts as one term.
+            count = int(score // MATCH) or 1
+            found.append((_text(member), count, score - count * MATCH if score >= MATCH else score))
     return out
+
+
+_ISSUE_IN_MEMBER = re.compile(r'"issue":(\d+)')
+
+
+def member_issue(member: str) -> int:
+    """The issue number of an index member, read without parsing its JSON."""
+    found = _ISSUE_IN_MEMBER.search(member)
+    return int(found.group(1)) if found else 0
+
+
+def event_numbers(r: redis.Redis, events: list[dict]) -> list[int]:
+    """The number "event N" gives each of these events (its place, newest first, among all)."""
+    if not events:
+        return []
+    pipe = r.pipeline(transaction=False)
+    queue_event_numbers(pipe, events)
+    return read_event_numbers(pipe.execute())
+
+
+def queue_event_numbers(pipe, events: list[dict]) -> None:
+    for event in events:
+        pipe.zrevrank("issue:idx:events:all", _member(event))
+
+
+def read_event_numbers(ranks: list) -> list[int]:
+    return [(rank + 1) if isinstance(rank, int) else 0 for rank in ranks]
+
+
+def event_by_number(r: redis.Redis, number: int) -> dict | None:
+    """Event N of all events, newest first (what "event N" asks), None past the end."""
+    if number < 1:
+        return None
+    rows = r.zrevrange("issue:idx:events:all", number - 1, number - 1)
+    return json.loads(_text(rows[0])) if rows else None
+
+
+def event_count(r: redis.Redis) -> int:
+    return r.zcard("issue:idx:events:all")
 
 
 def index_version(r: redis.Redis) -> int:
@@ -444,8 +488,9 @@ def announcements_in_period(r: redis.Redis, first_month: str, last_month: str) -
 
 def find_announcements(r: redis.Redis, terms: list[str]) -> list[dict]:
     """COMING SOON items of every issue with every one of the search terms."""
-    hits = match_weights(r, ("announced",), terms)["announced"]
-    return _unique_announcements(item for item, w in hits if len(w) == len(set(terms)))
+    hits = match_scores(r, ("announced",), terms)["announced"]
+    wanted = len(set(terms))
+    return _unique_announcements(json.loads(m) for m, count, _ in hits if count >= wanted)
 
 
 def newest_announcements(r: redis.Redis) -> list[dict]:
