@@ -52,11 +52,11 @@ def index_version(ctx) -> int | None:
 @intent("search")
 def search(message, ctx):
     query = ctx.intent.text
-    hits = ranked(ctx.redis, query, index_version(ctx))
+    hits, total = ranked(ctx.redis, query, index_version(ctx), limit=MAX_RESULTS * 3)
     if not hits:
         return answers.text(ctx, "search_none", query=query)
     # Only the best hits are parsed: enough to fill the answer after merging duplicates.
-    best = [(kind, json.loads(member)) for _, kind, member in hits[: MAX_RESULTS * 3]]
+    best = [(kind, json.loads(member)) for _, kind, member in hits]
     rows: list[dict] = []
     items: list[dict] = []
     merged = 0
@@ -89,7 +89,7 @@ def search(message, ctx):
         row["number"] = next(numbers) if row.pop("event") else None
     for row in rows[MAX_RESULTS:]:
         row.pop("event", None)
-    total = len(hits) - merged
+    total -= merged
     return answers.text(ctx, "search_results", query=query, results=shown, total=total)
 
 

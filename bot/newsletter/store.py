@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -48,6 +49,8 @@ ANNOUNCED = "issue:idx:announced"
 # A word-index score is MATCH plus the token's weight in the item (below 10), so that the sum
 # of an item's scores over a query's terms (ZUNION) says how many terms it has and how strongly.
 MATCH = 100.0
+# A newer issue's items rank a hair above an older one's with the same words.
+RECENCY = 1e-4
 INDEX_VERSION = "issue:idx:version"
 _MAX_EVENT_MONTHS = 24
 
@@ -138,7 +141,7 @@ def index_entries(issue: Issue) -> list[tuple[str, str, float]]:
             entries.append((f"issue:idx:events:month:{month}", member, score))
         fields = [(tokens.TITLE, event.title), (tokens.BODY, f"{event.place} {event.format}")]
         for token, weight in tokens.weighted(fields).items():
-            entries.append((f"issue:idx:events:word:{token}", member, MATCH + weight))
+            entries.append((f"issue:idx:events:word:{token}", member, MATCH + weight + n * RECENCY))
     for s_index, section in enumerate(issue.sections):
         for t_index, story in enumerate(section.stories):
             member = _member(
@@ -152,7 +155,9 @@ def index_entries(issue: Issue) -> list[tuple[str, str, float]]:
                 }
             )
             for token, weight in tokens.weighted(_story_fields(story)).items():
-                entries.append((f"issue:idx:stories:word:{token}", member, MATCH + weight))
+                entries.append(
+                    (f"issue:idx:stories:word:{token}", member, MATCH + weight + n * RECENCY)
+                )
     for p_index, policy in enumerate(issue.policies):
         member = _member(
             {
@@ -167,13 +172,15 @@ def index_entries(issue: Issue) -> list[tuple[str, str, float]]:
         for token, weight in tokens.weighted(
             [(tokens.TITLE, policy.title), (tokens.BODY, body)]
         ).items():
-            entries.append((f"issue:idx:policies:word:{token}", member, MATCH + weight))
+            entries.append(
+                (f"issue:idx:policies:word:{token}", member, MATCH + weight + n * RECENCY)
+            )
     for u_index, item in enumerate(issue.upcoming, 1):
         member = _member({"issue": n, "index": u_index, **item.to_dict()})
         last = item.end or item.start or issue.month
         entries.append((ANNOUNCED, member, _month_score(last)))
         for token, weight in tokens.weighted([(tokens.TITLE, item.title)]).items():
-            entries.append((f"{ANNOUNCED}:word:{token}", member, MATCH + weight))
+            entries.append((f"{ANNOUNCED}:word:{token}", member, MATCH + weight + n * RECENCY))
     return entries
 
 
@@ -397,25 +404,38 @@ def all_events(r: redis.Redis, newest_first: bool = True) -> list[dict]:
 
 
 def match_scores(
-    r: redis.Redis, kinds: tuple[str, ...], terms: list[str]
-) -> dict[str, list[tuple[str, int, float]]]:
-    """Index members of each kind (stories, events, policies, announced) with any of the
-    search terms, as (member JSON, terms it has, sum of their weights); Redis adds the scores
-    up (ZUNION), one round trip for all kinds. Members stay JSON text: the caller parses only
-    those it shows (member_issue reads a member's issue number without parsing it)."""
-    out: dict[str, list[tuple[str, int, float]]] = {kind: [] for kind in kinds}
+    r: redis.Redis,
+    kinds: tuple[str, ...],
+    terms: list[str],
+    need: int = 1,
+    limit: int | None = None,
+) -> dict[str, tuple[list[tuple[str, int, float]], int]]:
+    """Index members of each kind (stories, events, policies, announced) with at least `need`
+    of the search terms, best first: ([(member JSON, terms it has, sum of their weights)], how
+    many there are in all). Redis adds the scores up and ranks them, and sends only the best
+    `limit` (a scratch key per call, deleted in the same round trip); one round trip for all
+    kinds. Members stay JSON text: the caller parses only those it shows."""
+    out: dict[str, tuple[list[tuple[str, int, float]], int]] = {k: ([], 0) for k in kinds}
     if not terms:
         return out
+    floor = need * MATCH
     pipe = r.pipeline(transaction=False)
-    for kind in kinds:
+    scratch = f"issue:idx:scratch:{os.urandom(8).hex()}"
+    for i, kind in enumerate(kinds):
         key = ANNOUNCED if kind == "announced" else f"issue:idx:{kind}"
-        pipe.zunion([f"{key}:word:{term}" for term in terms], withscores=True)
-    for kind, rows in zip(kinds, pipe.execute(), strict=True):
-        found = out[kind]
+        tmp = f"{scratch}:{i}"
+        pipe.zunionstore(tmp, [f"{key}:word:{term}" for term in terms])
+        pipe.zrevrangebyscore(tmp, "+inf", floor, start=0, num=limit or -1, withscores=True)
+        pipe.zcount(tmp, floor, "+inf")
+        pipe.delete(tmp)
+    results = pipe.execute()
+    for i, kind in enumerate(kinds):
+        rows, total = results[4 * i + 1], results[4 * i + 2]
+        found = []
         for member, score in rows:
-            # An index written before the scores carried MATCH counts as one term.
-            count = int(score // MATCH) or 1
-            found.append((_text(member), count, score - count * MATCH if score >= MATCH else score))
+            count = int(score // MATCH)
+            found.append((_text(member), count, score - count * MATCH))
+        out[kind] = (found, total)
     return out
 
 
@@ -488,9 +508,8 @@ def announcements_in_period(r: redis.Redis, first_month: str, last_month: str) -
 
 def find_announcements(r: redis.Redis, terms: list[str]) -> list[dict]:
     """COMING SOON items of every issue with every one of the search terms."""
-    hits = match_scores(r, ("announced",), terms)["announced"]
-    wanted = len(set(terms))
-    return _unique_announcements(json.loads(m) for m, count, _ in hits if count >= wanted)
+    hits, _ = match_scores(r, ("announced",), terms, need=len(set(terms)))["announced"]
+    return _unique_announcements(json.loads(m) for m, _, _ in hits)
 
 
 def newest_announcements(r: redis.Redis) -> list[dict]:
