@@ -14,12 +14,6 @@ from bot.followers.answers import intent
 from bot.followers.search import query_terms
 from bot.newsletter import glossary, store
 
-
-def numbered_events(r) -> list[dict]:
-    """Every event newest first; an event's number is its place here (what "event N" asks)."""
-    return store.all_events(r, newest_first=True)
-
-
 FORMATS_ZH = {"online": "线上", "hybrid": "线上线下结合", "in-person": "线下", "in person": "线下"}
 
 
@@ -70,11 +64,17 @@ def upcoming(message, ctx):
     return answers.text(ctx, "events_none_left", newest=newest_announcements(ctx))
 
 
+# A listing stops here: past that, followers ask for a year or a topic (a long listing would
+# cost every follower who asks for it, and nobody pages through it on a phone).
+MAX_LISTED = 100
+
+
 @intent("past_events", menu="EVENTS_PAST")
 def past(message, ctx):
-    events = numbered_events(ctx.redis)
+    events = store.all_events(ctx.redis, newest_first=True, limit=MAX_LISTED)
+    older = store.event_count(ctx.redis) - len(events) if len(events) == MAX_LISTED else 0
     rows = [_event_row(e, i, ctx.lang) for i, e in enumerate(events, 1)]
-    return answers.text(ctx, "events_past", events=rows)
+    return answers.text(ctx, "events_past", events=rows, older=older)
 
 
 def _year_label(first: str, last: str, lang: str) -> str | None:
@@ -98,6 +98,9 @@ def filtered(message, ctx):
         found = store.find_events(r, " ".join(terms)) if terms else []
         announced = store.find_announcements(r, terms) if terms else []
         label = wanted.topic
+    found = sorted(found, key=lambda e: e.get("start", ""), reverse=True)
+    older = max(0, len(found) - MAX_LISTED)
+    found = found[:MAX_LISTED]
     numbers = store.event_numbers(r, found)
     rows = [_event_row(e, n, ctx.lang) for e, n in zip(found, numbers, strict=True)]
     rows.sort(key=lambda row: row["number"] or len(rows) + 1)
@@ -107,7 +110,9 @@ def filtered(message, ctx):
     ]
     if not rows and not coming:
         return answers.text(ctx, "events_filtered_none", label=label)
-    return answers.text(ctx, "events_filtered", label=label, events=rows, upcoming=coming)
+    return answers.text(
+        ctx, "events_filtered", label=label, events=rows, upcoming=coming, older=older
+    )
 
 
 @intent("event")

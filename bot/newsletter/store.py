@@ -397,9 +397,10 @@ def find_policies(r: redis.Redis, query: str) -> list[dict]:
     return _search(r, "policies", query, newest_first=True)
 
 
-def all_events(r: redis.Redis, newest_first: bool = True) -> list[dict]:
-    """Every event of every current issue, by start date (newest first unless asked otherwise)."""
-    rows = r.zrange("issue:idx:events:all", 0, -1, desc=newest_first)
+def all_events(r: redis.Redis, newest_first: bool = True, limit: int = 0) -> list[dict]:
+    """Every event of every current issue (the first `limit` when given), by start date
+    (newest first unless asked otherwise)."""
+    rows = r.zrange("issue:idx:events:all", 0, limit - 1 if limit else -1, desc=newest_first)
     return [json.loads(_text(m)) for m in rows]
 
 

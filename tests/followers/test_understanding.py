@@ -265,3 +265,29 @@ def test_jieba_is_loaded_when_the_app_starts_not_on_a_first_message(settings_env
     )
     assert done.returncode == 0, done.stderr[-500:]
     assert float(done.stdout.strip().splitlines()[-1]) < 0.05
+
+
+def test_a_listing_of_events_stops_at_a_hundred_and_points_to_the_older(
+    phones, redis_client, seed_issue
+):
+    from bot.newsletter import store
+    from bot.newsletter.model import Event
+
+    seed_issue.number = 10
+    seed_issue.events = [
+        Event(f"Workshop {i:03d}", f"2019-{i % 12 + 1:02d}-{i % 28 + 1:02d}", "", "Chengdu")
+        for i in range(120)
+    ]
+    store.save_issue(redis_client, seed_issue)
+    phones.follow("ivo", language="en")
+    from bot.followers.texts import more_key
+
+    pages = [phones.text("ivo", "past events")]
+    kept = more_key(phones.openid("ivo"))
+    while 'Reply "more"' in pages[-1]:
+        # The pages are written with the reply's caching, a moment after the answer.
+        wait_until(lambda: redis_client.exists(kept))
+        pages.append(phones.text("ivo", "more"))
+    listing = "".join(pages)
+    assert "\n100. " in listing and "\n101. " not in listing
+    assert '27 older events are not listed: ask for a year, e.g. "events 2020"' in listing
