@@ -135,21 +135,25 @@ def bare_router():
     return router
 
 
-def measure(apps: dict, texts: list[tuple], senders: int = 50) -> dict[str, list[float]]:
-    """Milliseconds of each request per app; the apps take turns, so both see the same load."""
+def measure(apps: dict, texts: list[tuple], senders: int = 50) -> tuple[dict, dict]:
+    """Milliseconds of each request per app, wall clock and this process's CPU; the apps take
+    turns, so both see the same load."""
     clients = {name: app.test_client() for name, app in apps.items()}
     timings: dict[str, list[float]] = {name: [] for name in apps}
+    cpu: dict[str, list[float]] = {name: [] for name in apps}
     for i, (_, text) in enumerate(texts[:20] + texts):
         for name, client in clients.items():
             body = text_xml(text, f"oBenchFollower{i % senders:04d}")
-            start = time.perf_counter()
+            start, started_cpu = time.perf_counter(), time.process_time()
             response = client.post(f"/wechat?{signed_query()}", data=body, content_type="text/xml")
             elapsed = (time.perf_counter() - start) * 1000
+            used = (time.process_time() - started_cpu) * 1000
             if response.status_code != 200:
                 raise SystemExit(f"the webhook answered {response.status_code} to {text!r}")
             if i >= 20:  # the first requests warm caches and connections
                 timings[name].append(elapsed)
-    return timings
+                cpu[name].append(used)
+    return timings, cpu
 
 
 def summary(timings: list[float]) -> tuple[float, float, float]:
@@ -184,16 +188,21 @@ def main() -> None:
 
     mix = [(group, text) for group, texts in MIX.items() for text in texts]
     texts = [mix[i % len(mix)] for i in range(args.requests)]
-    timings = measure({"bare": bare_app, "answers": keyword_app}, texts)
+    timings, cpu = measure({"bare": bare_app, "answers": keyword_app}, texts)
     print(f"{len(store.list_issues(r))} issues stored; {len(texts)} requests per side")
-    print(f"{'path':<22}{'p50 ms':>9}{'p99 ms':>9}{'mean ms':>9}{'req/s':>9}")
-    rows = [("bare webhook", timings["bare"]), ("answers, all", timings["answers"])]
-    for group in MIX:
-        mine = [t for (g, _), t in zip(texts, timings["answers"], strict=True) if g == group]
-        rows.append((f"  {group}", mine))
-    for name, values in rows:
-        p50, p99, mean = summary(values)
-        print(f"{name:<22}{p50:>9.2f}{p99:>9.2f}{mean:>9.2f}{1000 / mean:>9.0f}")
+    print(f"{'':<22}{'wall clock':^27}{'CPU of this process':^21}")
+    print(f"{'path':<22}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>9}{'p50 ms':>10}{'p99 ms':>10}")
+    rows = [("bare webhook", "bare", None), ("answers, all", "answers", None)]
+    rows += [(f"  {group}", "answers", group) for group in MIX]
+    for label, side, group in rows:
+        chosen = [
+            (t, c)
+            for (g, _), t, c in zip(texts, timings[side], cpu[side], strict=True)
+            if group is None or g == group
+        ]
+        p50, p99, mean = summary([t for t, _ in chosen])
+        c50, c99, _ = summary([c for _, c in chosen])
+        print(f"{label:<22}{p50:>9.2f}{p99:>9.2f}{1000 / mean:>9.0f}{c50:>10.2f}{c99:>10.2f}")
     bare, answers = summary(timings["bare"]), summary(timings["answers"])
     print(
         f"answers add {answers[0] - bare[0]:.2f} ms at p50, {answers[1] - bare[1]:.2f} ms "

@@ -66,7 +66,7 @@ def upcoming(message, ctx):
 
 # A listing stops here: past that, followers ask for a year or a topic (a long listing would
 # cost every follower who asks for it, and nobody pages through it on a phone).
-MAX_LISTED = 100
+MAX_LISTED = 40
 
 
 @intent("past_events", menu="EVENTS_PAST")
@@ -90,16 +90,16 @@ def filtered(message, ctx):
     remindable = {(u["issue"], u["index"]): u["number"] for u in upcoming_rows(ctx)}
     if wanted.period:
         first, last = wanted.period
-        found = store.events_in_period(r, first, last)
+        found = store.events_in_period(r, first, last)[::-1]
+        total = len(found)
         announced = store.announcements_in_period(r, first, last)
         label = _year_label(first, last, ctx.lang) or answers.period_label(first, last, ctx.lang)
     else:
         terms = query_terms(r, wanted.topic)
-        found = store.find_events(r, " ".join(terms)) if terms else []
+        found, total = store.newest_events_with(r, terms, MAX_LISTED)
         announced = store.find_announcements(r, terms) if terms else []
         label = wanted.topic
-    found = sorted(found, key=lambda e: e.get("start", ""), reverse=True)
-    older = max(0, len(found) - MAX_LISTED)
+    older = max(0, total - MAX_LISTED)
     found = found[:MAX_LISTED]
     numbers = store.event_numbers(r, found)
     rows = [_event_row(e, n, ctx.lang) for e, n in zip(found, numbers, strict=True)]

@@ -387,6 +387,22 @@ def find_events(r: redis.Redis, query: str) -> list[dict]:
     return _search(r, "events", query, newest_first=False)
 
 
+def newest_events_with(r: redis.Redis, terms: list[str], limit: int) -> tuple[list[dict], int]:
+    """The newest `limit` events that have every one of the search terms, and how many have
+    them; Redis intersects the word indexes with the dated list of all events (ZINTERSTORE
+    into a scratch key, deleted in the same round trip)."""
+    if not terms:
+        return [], 0
+    scratch = f"issue:idx:scratch:{os.urandom(8).hex()}"
+    keys = ["issue:idx:events:all", *(f"issue:idx:events:word:{t}" for t in terms)]
+    pipe = r.pipeline(transaction=False)
+    pipe.zinterstore(scratch, dict.fromkeys(keys, 0) | {keys[0]: 1})
+    pipe.zrevrange(scratch, 0, limit - 1)
+    pipe.delete(scratch)
+    total, rows, _ = pipe.execute()
+    return [json.loads(_text(m)) for m in rows], total
+
+
 def find_stories(r: redis.Redis, query: str) -> list[dict]:
     """Stories (issue, section, story index, titles) with every keyword, newest issue first."""
     return _search(r, "stories", query, newest_first=True)

@@ -267,7 +267,7 @@ def test_jieba_is_loaded_when_the_app_starts_not_on_a_first_message(settings_env
     assert float(done.stdout.strip().splitlines()[-1]) < 0.05
 
 
-def test_a_listing_of_events_stops_at_a_hundred_and_points_to_the_older(
+def test_a_listing_of_events_stops_at_forty_and_points_to_the_older(
     phones, redis_client, seed_issue
 ):
     from bot.newsletter import store
@@ -289,5 +289,5 @@ def test_a_listing_of_events_stops_at_a_hundred_and_points_to_the_older(
         wait_until(lambda: redis_client.exists(kept))
         pages.append(phones.text("ivo", "more"))
     listing = "".join(pages)
-    assert "\n100. " in listing and "\n101. " not in listing
-    assert '27 older events are not listed: ask for a year, e.g. "events 2020"' in listing
+    assert "\n40. " in listing and "\n41. " not in listing
+    assert '87 older events are not listed: ask for a year, e.g. "events 2020"' in listing
