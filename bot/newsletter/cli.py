@@ -196,7 +196,20 @@ def render(number: int, out_dir: Path, pending: bool) -> None:
         sys.exit(1)
 
 
+@click.command("reindex")
+def reindex() -> None:
+    """Rebuild the search indexes of every stored issue (after editing config/glossary.yaml)."""
+    from bot.newsletter import store
+
+    r, _ = _redis()
+    numbers = [s["number"] for s in store.list_issues(r)]
+    for number in numbers:
+        store.reindex(r, number)
+    click.echo(f"reindexed {len(numbers)} issue(s)")
+
+
 def register(cli: click.Group) -> None:
     """Attach the newsletter commands to the `mmsp-bot` group."""
     cli.add_command(ingest)
+    cli.add_command(reindex)
     cli.add_command(render)
