@@ -46,6 +46,10 @@ EXPECTED_ACCESS = {
     "console.name_follower": "editor",
     "console.menu": "editor",
     "console.sync_menu": "publisher",
+    "console.followers_messages": "editor",
+    "console.reply_to_message": "editor",
+    "console.issue_statistics_csv": "editor",
+    "console.follower_growth_csv": "editor",
 }
 
 # Values for the variable parts of console URLs.
@@ -57,6 +61,7 @@ SAMPLE_ARGS = {
     "index": 0,
     "version": 1,
     "openid": "oNoSuchFollowerxxxxxxxxxxxxx",
+    "message_id": "nosuchmessage",
 }
 RANK = {"anonymous": 0, "editor": 1, "publisher": 2}
 
