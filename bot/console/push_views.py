@@ -179,13 +179,18 @@ def confirm_push(number: int):
         return _push_form(number, dict(request.form), 400)
     # The version shown here is the one confirmed: a later edit cannot slip into the push.
     version = store.issue_meta(get_redis(), number).get("current", "")
+    quota = pushing.quota(get_redis(), choice["at"])
     return render_template(
         "console/push_confirm.html",
         issue=_issue_or_404(number),
         choice=choice,
         form={**request.form, "version": version},
         version=version,
-        quota=pushing.quota(get_redis()),
+        quota=quota,
+        quota_at=choice["at"],
+        audience=pushing.audience(choice["tag"]) if choice["broadcast"] else None,
+        # A broadcast without a send left in its period is not offered at all.
+        blocked=choice["broadcast"] and quota["limit"] is not None and not quota["remaining"],
     )
 
 

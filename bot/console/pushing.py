@@ -43,9 +43,10 @@ def latest_state(r: redis.Redis, number: int) -> str:
         return ""
 
 
-def quota(r: redis.Redis) -> dict:
-    """The mass-send quota now and the next free slot (in TIMEZONE), as a sentence too."""
-    figures = _api().quota_now(r)
+def quota(r: redis.Redis, at: datetime | None = None) -> dict:
+    """The mass-send quota of the period holding `at` (default now) and the next free slot (in
+    TIMEZONE), as a sentence too."""
+    figures = _api().quota_now(r, at)
     if figures.get("next_free"):
         moment = datetime.fromisoformat(figures["next_free"]).astimezone(_tz())
         figures["next_free"] = moment.strftime("%Y-%m-%d %H:%M:%S")
@@ -58,6 +59,33 @@ def tags() -> list[dict]:
         return _api().tags()
     except Exception:  # the form still works with a typed tag id
         return []
+
+
+def audience(tag: str) -> dict:
+    """Who a broadcast reaches, in numbers from WeChat (`user/get`, `tags/get`): a label, the
+    count (None when WeChat did not say) and a warning when nobody would get it."""
+    from bot.wechat import get_client
+
+    try:
+        if not tag:
+            count = int(get_client().user.get_followers()["total"])
+            label = f"all {count} follower{'' if count == 1 else 's'}"
+            return {"label": label, "count": count, "warning": _none(count)}
+        found = next((t for t in _api().tags() if tag in (str(t.get("id")), t.get("name"))), None)
+    except Exception as exc:  # the page still shows; the numbers are what is missing
+        who = "all followers" if not tag else f"followers with tag {tag}"
+        return {"label": who, "count": None, "warning": f"WeChat did not say how many ({exc})."}
+    if found is None:
+        return {"label": f"tag {tag}", "count": None, "warning": f"The account has no tag {tag}."}
+    count = int(found.get("count") or 0)
+    label = f"the {count} follower{'' if count == 1 else 's'} with tag “{found['name']}”"
+    return {"label": label, "count": count, "warning": _none(count)}
+
+
+def _none(count: int) -> str:
+    if count:
+        return ""
+    return "Nobody would receive it: the audience has no followers (a send still uses the quota)."
 
 
 def schedule(
