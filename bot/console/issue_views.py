@@ -41,11 +41,17 @@ def _versions(meta: dict) -> list[dict]:
 @bp.get("/")
 @access("editor")
 def issues():
+    from bot.console import pushing
+
     r = get_redis()
+    seen = pushing.publications(r)
     rows = []
     for summary in store.list_issues(r):
         meta = store.issue_meta(r, summary["number"])
-        rows.append({**summary, "meta": meta, "push": _push_state(summary["number"])})
+        number = summary["number"]
+        rows.append(
+            {**summary, "meta": meta, "push": _push_state(number), "seen": seen.get(number, {})}
+        )
     return render_template("console/issues.html", issues=rows)
 
 
