@@ -161,7 +161,9 @@ def connect(
         )
         default_replicas = SyncedReplicas(sentinel, target.master_name)
     else:
-        client = redis.Redis.from_url(url, decode_responses=True, retry=_retry(), **_CLIENT_OPTIONS)
+        client = redis.Redis.from_url(
+            url, decode_responses=decode_responses, retry=retry or _retry(), **_CLIENT_OPTIONS
+        )
         default_replicas = 0
     client.wait_replicas = default_replicas if wait_replicas is None else wait_replicas
     client.wait_ms = wait_ms
