@@ -145,6 +145,14 @@ def _push_form(number: int, form: dict | None = None, status: int = 200):
 @access("editor")
 def new_push(number: int):
     """The push form; `?duplicate=ID` fills it with that push's choices (a new time)."""
+    if request.args.get("correction"):
+        flash(
+            "A correction publishes the current version without notifying followers: its "
+            "articles get new pages, and “latest” and every link the bot gives lead to them.",
+            "info",
+        )
+        at = (datetime.now(_tz()) + timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M")
+        return _push_form(number, {"at": at, "when": "now", "publish": "1", "audience": "all"})
     copied = request.args.get("duplicate", "")
     status = pushing.status(get_redis(), copied) if copied[:1] in ("p", "s") else None
     if status is None:

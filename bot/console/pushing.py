@@ -66,6 +66,8 @@ def publications(r: redis.Redis, limit: int = 200) -> dict[int, dict]:
         for step in ("published", "broadcast"):
             if step in times and step not in seen:
                 seen[step] = times[step]
+                # The newest version followers can read (older pushes recorded none).
+                seen.setdefault("version", push.get("version"))
         if not times.keys() & {"published", "broadcast"}:
             seen.setdefault("previewed", times.get("done", ""))
     return found
@@ -198,6 +200,16 @@ def _local(ts: float | str | None) -> str:
     if ts in (None, ""):
         return ""
     return datetime.fromtimestamp(float(ts), _tz()).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def stale_publication(r: redis.Redis, number: int, current: int) -> dict | None:
+    """When followers read an older version than the current one: which, since when."""
+    seen = publications(r).get(number) or {}
+    version = seen.get("version")
+    if version in (None, "") or int(version) == current:
+        return None
+    when = seen.get("broadcast") or seen.get("published")
+    return {"version": int(version), "at": when, "broadcast": bool(seen.get("broadcast"))}
 
 
 def _what(options: dict, names: dict[str, str] | None = None) -> str:

@@ -117,3 +117,38 @@ def test_a_cancelled_push_is_scheduled_again_and_a_push_is_duplicated(
     assert "A copy of push" in copy
     assert re.search(r'name="publish" value="1"\s+checked', copy)
     assert re.search(r'name="broadcast" value="1"\s+checked', copy)
+
+
+def test_after_an_edit_the_issue_page_says_followers_read_the_old_text(
+    publisher_client,
+    issue9,  # noqa: F811
+    redis_client,
+):
+    from bot.newsletter import store
+
+    _finished(redis_client, "p1", ("drafted", "previewed", "broadcast"), broadcast=True, version=1)
+    edited = store.get_issue(redis_client, 9)
+    edited.foreword.paragraphs[0] = "A corrected first paragraph of the foreword."
+    store.save_issue(redis_client, edited, source="test edit")
+    store.confirm_issue(redis_client, 9)
+
+    page = html.unescape(publisher_client.get("/console/issues/9").get_data(as_text=True))
+    assert "Followers read version 1: it was broadcast" in page
+    assert "Version 2 is current here only." in page
+    changed = re.search(r"Changed since: (.*?)\.</p>", page).group(1)
+    assert changed == "MMSP II No. 9 · June 2021"  # the lead article, which holds the foreword
+    assert 'id="publish-correction"' in page
+
+    form = publisher_client.get("/console/issues/9/push?correction=1").get_data(as_text=True)
+    assert "A correction publishes the current version" in html.unescape(form)
+    assert re.search(r'name="publish" value="1"\s+checked', form)
+    assert not re.search(r'name="broadcast" value="1"\s+checked', form)
+
+
+def test_an_unpublished_edit_raises_no_notice(publisher_client, issue9, redis_client):  # noqa: F811
+    _finished(
+        redis_client, "p1", ("drafted", "previewed"), preview_to=["oEDITOR000000001"], version=1
+    )
+    assert "published-old-text" not in publisher_client.get("/console/issues/9").get_data(
+        as_text=True
+    )
