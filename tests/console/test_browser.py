@@ -112,7 +112,7 @@ def test_staff_import_preview_and_schedule_a_push_that_goes_out(
         page.wait_for_load_state("networkidle")
         tab.shot("preview")
         page.click("#send-preview")
-        expect(page.locator("#push-state")).to_have_text("done", timeout=30_000)
+        expect(page.locator("#push-state")).to_have_text("previewed", timeout=30_000)
         tab.shot("preview-sent")
         previews = [m for m in sandbox.inbox("mei") if m.get("via") == "preview"]
         assert previews, sandbox.inbox("mei")
@@ -131,7 +131,7 @@ def test_staff_import_preview_and_schedule_a_push_that_goes_out(
         expect(page.locator("#push-state")).to_have_text("scheduled")
         tab.shot("push-scheduled")
         # The page refreshes itself while the push runs, until it is done.
-        expect(page.locator("#push-state")).to_have_text("done", timeout=60_000)
+        expect(page.locator("#push-state")).to_have_text("broadcast", timeout=60_000)
         expect(page.locator("text=Broadcast:")).to_contain_text("sent")
         tab.shot("push-done")
 
