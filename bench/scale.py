@@ -94,7 +94,7 @@ def fill_followers(r, count: int, due: int, now: float) -> None:
         records.queue_touch(pipe, who, last)
         if rng.random() < 0.6:
             # Wrote in Chinese (a few in Traditional characters): answered in Chinese since.
-            written = {"language": "zh", "language_source": records.SOURCE_SCRIPT}
+            written = {"script_language": "zh"}
             if rng.random() < 0.1:
                 written["traditional"] = 1
             records.queue_update(pipe, who, written)

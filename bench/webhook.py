@@ -13,6 +13,7 @@ interleaved (the machine's load drifts); medians are printed with req/s, p50, p9
 the floor of the same round, and the CPU per call of gunicorn and of Redis.
 
     .venv/bin/python bench/webhook.py [--seconds 3] [--rounds 3] [--worker-class sync]
+    .venv/bin/python bench/webhook.py --durable   # what confirmed writes cost (bench/durable.py)
 """
 
 from __future__ import annotations
@@ -410,6 +411,12 @@ def prepare(redis_url: str) -> None:
 
 
 def main() -> None:
+    if "--durable" in sys.argv:
+        # What confirmed writes (WAIT) cost: a master with a replica of its own (bench/durable.py).
+        from bench import durable
+
+        durable.main()
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="duration of each run")
     parser.add_argument("--rounds", type=int, default=3, help="runs of each endpoint, interleaved")

@@ -11,7 +11,6 @@ costs nothing.
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 import time
@@ -27,8 +26,6 @@ from kombu.transport import redis as kombu_redis
 from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from redis.retry import Retry
 from redis.sentinel import Sentinel, SentinelManagedConnection
-
-log = logging.getLogger(__name__)
 
 _CLIENT_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2, "health_check_interval": 30}
 
@@ -67,8 +64,8 @@ class MasterConnection(SentinelManagedConnection):
 
 
 class SyncedReplicas:
-    """How many replicas Sentinel sees in sync with the master (at least 1), asked again at most
-    once a second, and at once after a write they did not confirm."""
+    """How many replicas the sentinels see in sync with the master (at least 1), asked again at
+    most once a second, and at once after a write they did not confirm."""
 
     MAX_AGE = 1.0
 
@@ -91,13 +88,18 @@ class SyncedReplicas:
             self._asked = float("-inf")
 
     def _ask(self) -> int:
+        # The largest count any sentinel reports: while a fail-over spreads, a sentinel that has
+        # switched already counts the new master's replicas (one), while the old master still
+        # has the other replica in sync; asking for both (the old view) keeps it from confirming
+        # a write the new master will never have.
+        counts = []
         for sentinel in self._sentinel.sentinels:
             try:
                 replicas = sentinel.sentinel_slaves(self._master)
             except redis.RedisError:
                 continue
-            return sum(1 for r in replicas if _in_sync(r))
-        return 1
+            counts.append(sum(1 for r in replicas if _in_sync(r)))
+        return max(counts, default=1)
 
 
 def _in_sync(replica: dict) -> bool:
@@ -189,8 +191,8 @@ def confirm_writes(client: redis.Redis) -> None:
         if isinstance(wanted, SyncedReplicas):
             wanted.forget()
         client.connection_pool.disconnect(inuse_connections=False)
-        wanted = f"{replicas} replica(s) within {client.wait_ms} ms"
-        raise NotReplicated(f"{acked} of {wanted} confirmed the writes")
+        expected = f"{replicas} replica(s) within {client.wait_ms} ms"
+        raise NotReplicated(f"{acked} of {expected} confirmed the writes")
 
 
 # Replies of a Redis that is switching roles or starting: the same command works again soon.
@@ -225,7 +227,9 @@ def celery_connection(url: str) -> dict[str, object]:
     # Every sentinel:// URL of the broker (kombu switches between them) gets our transport.
     TRANSPORT_ALIASES["sentinel"] = f"{__name__}:{SentinelMasterTransport.__name__}"
     target = SentinelUrl.parse(url)
-    options = {"master_name": target.master_name}
+    # Bounded socket waits (kombu has none by default; its BRPOP polls every second): a broker
+    # call stuck on a master that Sentinel replaced fails and reconnects instead of hanging.
+    options = {"master_name": target.master_name, "socket_timeout": 10, "socket_connect_timeout": 2}
     return {
         "broker_url": target.celery_urls(),
         "result_backend": target.celery_urls(),

@@ -40,7 +40,15 @@ def sandbox() -> None:
     metavar="JSON",
     help='Faults for this run, e.g. \'{"busy": 0.1, "slow": 0.05, "seed": 1}\'.',
 )
-def serve(port: int, host: str, webhook: str | None, faults: str | None) -> None:
+@click.option(
+    "--delivery-mode",
+    type=click.Choice(["plain", "compatible", "safe"]),
+    default=None,
+    help="How deliveries to the webhook are encrypted (safe: as WeChat recommends).",
+)
+def serve(
+    port: int, host: str, webhook: str | None, faults: str | None, delivery_mode: str | None
+) -> None:
     """Serve the sandbox until stopped (Ctrl-C)."""
     from werkzeug.serving import make_server
 
@@ -55,6 +63,8 @@ def serve(port: int, host: str, webhook: str | None, faults: str | None) -> None
     st = app.extensions["sandbox"]
     if webhook is not None:
         st.update_config({"webhook_url": webhook})
+    if delivery_mode is not None:
+        st.update_config({"delivery_mode": delivery_mode})
     if faults is not None:
         try:
             fault_settings.save(st, json.loads(faults))

@@ -9,9 +9,13 @@ import secrets
 import string
 import time
 from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import redis
+
+# WeChat's days (quotas, statistics) are Beijing days.
+BEIJING = timezone(timedelta(hours=8))
 
 PREFIX = "sandbox:"
 CALL_LOG_LENGTH = 2000
@@ -173,6 +177,8 @@ class SandboxState:
         """Subscribe (or re-subscribe) a follower; following opens the one-minute window."""
         now = self.now()
         fkey = key("follower", openid)
+        if self.r.hget(fkey, "subscribe") != "1":
+            self.count_growth("new_user")
         self.r.hset(
             fkey,
             mapping={
@@ -194,8 +200,16 @@ class SandboxState:
         return self.follower(openid) or {}
 
     def unfollow(self, openid: str) -> None:
+        if self.r.hget(key("follower", openid), "subscribe") == "1":
+            self.count_growth("cancel_user")
         self.r.hset(key("follower", openid), mapping={"subscribe": 0, "tagid_list": "[]"})
         self.r.zrem(key("followers"), openid)
+
+    def count_growth(self, field: str) -> None:
+        """Count a follow (new_user) or unfollow (cancel_user) on today's Beijing date, for
+        datacube's getusersummary and getusercumulate (sandbox.statistics)."""
+        day = datetime.fromtimestamp(self.now(), BEIJING).date().isoformat()
+        self.r.hincrby(key("stats", "growth"), f"{day}|{field}", 1)
 
     def follower(self, openid: str) -> dict[str, Any] | None:
         data = self.r.hgetall(key("follower", openid))

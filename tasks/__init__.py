@@ -18,6 +18,7 @@ TASK_MODULES: list[str] = [
     "tasks.replies",
     "tasks.publishing",
     "tasks.reminders",
+    "tasks.stats",
 ]
 
 # Periodic tasks of beat, one entry per part.
@@ -26,6 +27,8 @@ BEAT_SCHEDULE: dict[str, dict] = {}
 BEAT_SCHEDULE["publishing-tick"] = {"task": "publishing.tick", "schedule": 2.0}
 # Due reminders go out within a minute (issue 6).
 BEAT_SCHEDULE["reminders-send-due"] = {"task": "reminders.send_due", "schedule": 60.0}
+# WeChat's statistics of yesterday, read once after 08:00 Beijing time (asks nothing when done).
+BEAT_SCHEDULE["stats-collect"] = {"task": "stats.collect", "schedule": 600.0}
 
 
 def make_celery(app: Flask) -> Celery:

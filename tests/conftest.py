@@ -33,6 +33,9 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     """Start the embedded server before any test module reads TEST_REDIS_URL."""
     global TEST_REDIS_URL, _embedded_server
+    config.addinivalue_line(
+        "markers", "own_redis: uses no test Redis (a closed port, a server of its own)"
+    )
     if config.getoption("--redis-server") != "embedded" or _embedded_server is not None:
         return
     import secrets
@@ -51,6 +54,21 @@ def pytest_configure(config):
     # tests that start a server of their own take the same binary.
     TEST_REDIS_URL = os.environ["TEST_REDIS_URL"] = url
     os.environ["TEST_REDIS_SERVER"] = embedded_redis.server_binary()
+
+
+def pytest_collection_modifyitems(config, items):
+    """The embedded run keeps the tests that use the test Redis (the others ran already)."""
+    if config.getoption("--redis-server") != "embedded":
+        return
+    kept = [
+        item
+        for item in items
+        if "redis_url" in getattr(item, "fixturenames", ())
+        and not item.get_closest_marker("own_redis")
+    ]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
 
 
 def pytest_unconfigure(config):

@@ -81,6 +81,7 @@ def init_app(app: Flask) -> None:
         issue_views,
         message_views,
         push_views,
+        stats_views,
     )
 
     security.init_app(app)

@@ -29,7 +29,7 @@ REFUSALS_KEPT = 90 * 24 * 3600
 MAX_DISTINCT = 1000
 OTHERS = "(other)"
 
-# Counts one refusal: per address, per account and per (address, account), capped per window.
+# Counts one refusal: per address and per (address, account), each capped per window.
 _COUNT_REFUSAL = """
 local function bump(key, field)
   if redis.call('HEXISTS', key, field) == 0 and redis.call('HLEN', key) >= tonumber(ARGV[4]) then
@@ -40,10 +40,9 @@ local function bump(key, field)
   return count
 end
 local first = bump(KEYS[1], ARGV[1])
-bump(KEYS[2], ARGV[2])
-bump(KEYS[3], ARGV[1] .. ' ' .. ARGV[2])
-redis.call('ZADD', KEYS[4], ARGV[6], ARGV[6])
-redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[6] - ARGV[3])
+bump(KEYS[2], ARGV[1] .. ' ' .. ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[6], ARGV[6])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[6] - ARGV[3])
 return first
 """
 
@@ -93,7 +92,7 @@ def _move_legacy(r: redis.Redis) -> None:
 
 def _window_keys(start: int) -> list[str]:
     base = f"staff:audit:refused:{start}"
-    return [f"{base}:address", f"{base}:account", f"{base}:pair"]
+    return [f"{base}:address", f"{base}:pair"]
 
 
 def refused_sign_in(r: redis.Redis, ip: str, account: str) -> None:
@@ -111,29 +110,23 @@ def refusals(r: redis.Redis, windows: int = 96) -> list[dict]:
     """Refused sign-ins, one entry per address and window, newest window first."""
     found = []
     for start in r.zrevrange(WINDOWS_KEY, 0, windows - 1):
-        address_key, _account_key, pair_key = _window_keys(int(start))
+        address_key, pair_key = _window_keys(int(start))
         pipe = r.pipeline()
         pipe.hgetall(address_key)
         pipe.hgetall(pair_key)
         by_address, pairs = pipe.execute()
-        tried: dict[str, list[str]] = {}
-        for pair in pairs:
+        tried: dict[str, dict[str, int]] = {}
+        for pair, count in pairs.items():
             address, _, account = pair.partition(" ")
-            tried.setdefault(address, []).append(account)
+            tried.setdefault(address, {})[account or OTHERS] = int(count)
         for address, count in sorted(by_address.items(), key=lambda item: -int(item[1])):
-            accounts = sorted(tried.get(address, []))
             found.append(
                 {
                     "ts": int(start),
                     "until": int(start) + REFUSAL_WINDOW,
                     "ip": address,
                     "count": int(count),
-                    "accounts": accounts[:20] + (["…"] if len(accounts) > 20 else []),
+                    "accounts": dict(sorted(tried.get(address, {}).items())[:20]),
                 }
             )
     return found
-
-
-def refusals_per_account(r: redis.Redis, start: int) -> dict[str, int]:
-    """Refused sign-ins per account name in the window that starts at `start`."""
-    return {name: int(n) for name, n in r.hgetall(_window_keys(start)[1]).items()}

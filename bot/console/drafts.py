@@ -35,6 +35,13 @@ class Draft:
     at: float
 
 
+# Importers of archives that may hold bombs (zip entries, images), run in a capped child.
+_CONFINED = {
+    "docx": ("bot.newsletter.docx_import:import_docx_bytes", "Word file"),
+    "markdown-zip": ("bot.newsletter.markdown_io:from_markdown_zip", "zip"),
+}
+
+
 def _kind(filename: str, data: bytes) -> str:
     """Which importer reads a file: by its first bytes for PDF and zip archives, else its name."""
     if data[:5] == b"%PDF-":
@@ -47,9 +54,9 @@ def _kind(filename: str, data: bytes) -> str:
 
 
 def parse_upload(filename: str, data: bytes, limits=None) -> tuple[Issue, str]:
-    """Parse an uploaded PDF, Word, text or Markdown file (or a .zip of Markdown and photos); a
-    PDF or Word file is read in a capped child process (confined.Limits), so a hostile file
-    cannot take the worker down."""
+    """Parse an uploaded PDF, Word, text or Markdown file (or a .zip of Markdown and photos);
+    a PDF, Word file or zip is read in a capped child process (confined.Limits), so a hostile
+    file cannot take the worker down."""
     issue, kind = _parse_upload(filename, data, limits)
     return _checked(issue), kind
 
@@ -77,20 +84,19 @@ def _parse_upload(filename: str, data: bytes, limits=None) -> tuple[Issue, str]:
 
             target = "bot.newsletter.pdf_import:import_pdf_bytes"
             return run_confined(target, data, limits, "PDF"), kind
-        if kind == "docx":
+        if kind in _CONFINED:
             from bot.newsletter.confined import run_confined
 
-            target = "bot.newsletter.docx_import:import_docx_bytes"
-            return run_confined(target, data, limits, "Word file"), kind
-        if kind == "markdown-zip":
-            from bot.newsletter import markdown_io
-
-            return markdown_io.from_markdown_zip(data), kind
+            target, what = _CONFINED[kind]
+            return run_confined(target, data, limits, what), kind
         if kind == "markdown":
             from bot.newsletter import markdown_io
-            from bot.newsletter.decode import decode_bytes
+            from bot.newsletter.confined import run_confined
 
-            return markdown_io.from_markdown(decode_bytes(data)), kind
+            if markdown_io.has_embedded_images(data):
+                target = "bot.newsletter.markdown_io:from_markdown_bytes"
+                return run_confined(target, data, limits, "Markdown file"), kind
+            return markdown_io.from_markdown_bytes(data), kind
         from bot.newsletter import text_import
 
         return text_import.import_bytes(data), kind

@@ -41,11 +41,17 @@ def _versions(meta: dict) -> list[dict]:
 @bp.get("/")
 @access("editor")
 def issues():
+    from bot.console import pushing
+
     r = get_redis()
+    seen = pushing.publications(r)
     rows = []
     for summary in store.list_issues(r):
         meta = store.issue_meta(r, summary["number"])
-        rows.append({**summary, "meta": meta, "push": _push_state(summary["number"])})
+        number = summary["number"]
+        rows.append(
+            {**summary, "meta": meta, "push": _push_state(number), "seen": seen.get(number, {})}
+        )
     return render_template("console/issues.html", issues=rows)
 
 
@@ -131,7 +137,7 @@ def confirm_import(import_id: str):
     if result.status == "pending":
         store.confirm_issue(r, result.number)
     note("confirmed issue", f"issue {result.number} version {result.version} ({draft.filename})")
-    flash(f"Issue {result.number} is stored (version {result.version}) and current.", "info")
+    flash(_stored_message(result.number, result.version), "info")
     return redirect(url_for("console.issue", number=result.number))
 
 
@@ -148,16 +154,48 @@ def discard_import(import_id: str):
 @bp.get("/issues/<int:number>")
 @access("editor")
 def issue(number: int):
+    from bot.console import pushing
+
     r = get_redis()
     current = _issue_or_404(number)
     meta = store.issue_meta(r, number)
+    stale = pushing.stale_publication(r, number, int(meta.get("current") or 0))
+    if stale:
+        stale["changed"] = _changed_articles(number, stale["version"], current)
     return render_template(
         "console/issue.html",
         issue=current,
         meta=meta,
         versions=_versions(meta),
         push=_push_state(number),
+        stale=stale,
     )
+
+
+def _changed_articles(number: int, old_version: int, current) -> list[str]:
+    """Titles of the articles whose text differs between an older version and the current one."""
+    from bot.console import rendering
+
+    old = store.get_issue(get_redis(), number, old_version)
+    if old is None:
+        return []
+    before = {i: (a.title, a.content) for i, a in enumerate(rendering.render(old).articles)}
+    now = rendering.render(current).articles
+    return [a.title for i, a in enumerate(now) if before.get(i) != (a.title, a.content)]
+
+
+def _stored_message(number: int, version: int) -> str:
+    """What staff are told after a version becomes current (and what followers still read)."""
+    from bot.console import pushing
+
+    text = f"Issue {number} is stored (version {version}) and current."
+    stale = pushing.stale_publication(get_redis(), number, version)
+    if stale:
+        text += (
+            f" Followers' published articles keep the text of version {stale['version']}: "
+            "WeChat does not change a published article. Publish a correction from the issue page."
+        )
+    return text
 
 
 @bp.post("/issues/<int:number>/pending/confirm")
@@ -168,7 +206,7 @@ def confirm_pending(number: int):
     except store.StoreError as exc:
         abort(409, str(exc))
     note("confirmed issue", f"issue {number} pending version {version}")
-    flash(f"Version {version} of issue {number} is now current.", "info")
+    flash(_stored_message(number, version), "info")
     return redirect(url_for("console.issue", number=number))
 
 

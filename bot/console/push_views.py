@@ -144,7 +144,30 @@ def _push_form(number: int, form: dict | None = None, status: int = 200):
 @bp.get("/issues/<int:number>/push")
 @access("editor")
 def new_push(number: int):
-    return _push_form(number)
+    """The push form; `?duplicate=ID` fills it with that push's choices (a new time)."""
+    if request.args.get("correction"):
+        flash(
+            "A correction publishes the current version without notifying followers: its "
+            "articles get new pages, and “latest” and every link the bot gives lead to them.",
+            "info",
+        )
+        at = (datetime.now(_tz()) + timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M")
+        return _push_form(number, {"at": at, "when": "now", "publish": "1", "audience": "all"})
+    copied = request.args.get("duplicate", "")
+    status = pushing.status(get_redis(), copied) if copied[:1] in ("p", "s") else None
+    if status is None:
+        return _push_form(number)
+    options = status["options"]
+    tag = options.get("tag_id")
+    form = {
+        "at": (datetime.now(_tz()) + timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M"),
+        "publish": "1" if pushing.truthy(options.get("publish")) else "",
+        "broadcast": "1" if pushing.truthy(options.get("broadcast")) else "",
+        "audience": "tag" if tag not in (None, "") else "all",
+        "tag": "" if tag in (None, "") else str(tag),
+    }
+    flash(f"A copy of push {copied}: check it and choose when.", "info")
+    return _push_form(number, form)
 
 
 def _choices(number: int) -> dict:
@@ -179,13 +202,18 @@ def confirm_push(number: int):
         return _push_form(number, dict(request.form), 400)
     # The version shown here is the one confirmed: a later edit cannot slip into the push.
     version = store.issue_meta(get_redis(), number).get("current", "")
+    quota = pushing.quota(get_redis(), choice["at"])
     return render_template(
         "console/push_confirm.html",
         issue=_issue_or_404(number),
         choice=choice,
         form={**request.form, "version": version},
         version=version,
-        quota=pushing.quota(get_redis()),
+        quota=quota,
+        quota_at=choice["at"],
+        audience=pushing.audience(choice["tag"]) if choice["broadcast"] else None,
+        # A broadcast without a send left in its period is not offered at all.
+        blocked=choice["broadcast"] and quota["limit"] is not None and not quota["remaining"],
     )
 
 
@@ -212,18 +240,34 @@ def create_push(number: int):
     when = choice["at"].strftime("%Y-%m-%d %H:%M") if choice["at"] else "now"
     audience = choice["tag"] or "all"
     again = " again (a repeat broadcast)" if choice["again"] else ""
-    note(
-        "scheduled push",
-        f"issue {number} version {version}: {what} to {audience} at {when}{again}",
-    )
-    flash(f"Push of issue {number} scheduled ({what}, {when}).", "info")
+    if choice["at"] is None:
+        note("started push", f"issue {number} version {version}: {what} to {audience}{again}")
+    else:
+        note(
+            "scheduled push",
+            f"issue {number} version {version}: {what} to {audience} at {when}{again}",
+        )
+    if choice["at"] is None:
+        flash(f"Push of issue {number} started ({what}).", "info")
+    else:
+        flash(f"Push of issue {number} scheduled ({what}, {when} {zone_label()}).", "info")
     return redirect(url_for("console.push_status", push_id=push_id))
 
 
 @bp.get("/pushes")
 @access("editor")
 def pushes():
-    return render_template("console/pushes.html", pushes=pushing.list_pushes(get_redis()))
+    issue = request.args.get("issue", "")
+    state = request.args.get("state", "")
+    number = int(issue) if issue.isdigit() else None
+    rows = pushing.list_pushes(get_redis(), number=number, state=state)
+    return render_template(
+        "console/pushes.html",
+        pushes=rows,
+        issues=[i["number"] for i in store.list_issues(get_redis())],
+        states=pushing.OUTCOMES,
+        chosen={"issue": number, "state": state},
+    )
 
 
 def _status_or_404(push_id: str):
@@ -299,3 +343,36 @@ def reschedule_push(push_id: str):
     note("rescheduled push", f"{push_id} to {at:%Y-%m-%d %H:%M}")
     flash(f"The push now goes at {at:%Y-%m-%d %H:%M} {zone_label()}.", "info")
     return redirect(url_for("console.push_status", push_id=push_id))
+
+
+@bp.post("/pushes/<push_id>/send-now")
+@access("editor")
+def send_now(push_id: str):
+    """A waiting schedule fires now (beat starts it within seconds)."""
+    _changeable_or_403(push_id)
+    try:
+        pushing.reschedule(get_redis(), push_id, datetime.now(_tz()))
+    except pushing.PushRefused as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("console.push_status", push_id=push_id))
+    note("sent push now", push_id)
+    flash("The push starts now.", "info")
+    return redirect(url_for("console.push_status", push_id=push_id))
+
+
+@bp.post("/pushes/<push_id>/schedule-again")
+@access("editor")
+def schedule_again(push_id: str):
+    """A cancelled push scheduled again at a new time (a new schedule, same options)."""
+    _changeable_or_403(push_id)
+    try:
+        at = parse_zone_time(request.form.get("at", ""))
+        if at is None:
+            raise pushing.PushRefused("Give the new time.")
+        new_id = pushing.schedule_again(get_redis(), push_id, at, g.staff.name)
+    except pushing.PushRefused as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("console.push_status", push_id=push_id))
+    note("rescheduled cancelled push", f"{push_id} as {new_id} at {at:%Y-%m-%d %H:%M}")
+    flash(f"Scheduled again for {at:%Y-%m-%d %H:%M} {zone_label()} ({new_id}).", "info")
+    return redirect(url_for("console.push_status", push_id=new_id))

@@ -15,7 +15,9 @@ read them, and cuts long texts into pages.
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -111,10 +113,20 @@ def text(ctx, name: str, **values) -> FullText:
 
 
 _TO_TRADITIONAL = OpenCC("s2t")
+# Runs of Chinese with their punctuation: converted one run at a time, each run once per process
+# (most come from the templates), since converting a whole page character by character costs
+# milliseconds.
+_CHINESE_RUN = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]+")
+
+
+@functools.lru_cache(maxsize=4096)
+def _traditional_run(run: str) -> str:
+    return _TO_TRADITIONAL.convert(run)
 
 
 def traditional(text: str) -> str:
-    return _TO_TRADITIONAL.convert(text)
+    """The text with its Chinese written in Traditional characters."""
+    return _CHINESE_RUN.sub(lambda m: _traditional_run(m.group(0)), text)
 
 
 def finish(ctx, reply: Reply | None) -> Reply | None:
@@ -141,14 +153,15 @@ def finish(ctx, reply: Reply | None) -> Reply | None:
                 reply = FullText(text)
     if text is None:
         return reply
-    if getattr(ctx, "traditional", False) and ctx.lang == "zh":
-        text = traditional(text)
+    # Only what goes out now is written in Traditional: the pages kept for MORE are converted
+    # when they go out (converting a long listing whole would cost more than answering it).
+    hant = ctx.traditional and ctx.lang == "zh"
     if isinstance(reply, NextPage):
-        return NextPage(text)
+        return NextPage(traditional(text) if hant else text)
     first, rest = texts.split(text, ctx.lang)
     openid = ctx.openid
     ctx.write_later(lambda pipe: texts.store_pages(pipe, openid, rest))
-    return TextReply(first)
+    return TextReply(traditional(first) if hant else first)
 
 
 # Labels in both languages -------------------------------------------------------------------

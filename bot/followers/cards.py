@@ -149,12 +149,26 @@ def story_url(r: redis.Redis, item: dict) -> str:
 
 def story_urls(r: redis.Redis, items: list[dict]) -> list[str]:
     """story_url for several items, reading each issue's published articles once (one MGET)."""
+    numbers = issues_of(items)
+    pipe = r.pipeline(transaction=False)
+    queue_published(pipe, numbers)
+    return urls_from(r, items, numbers, pipe.execute()[0] if numbers else [])
+
+
+def issues_of(items: list[dict]) -> list[int]:
+    return sorted({item["issue"] for item in items if item.get("issue") is not None})
+
+
+def queue_published(pipe, numbers: list[int]) -> None:
+    """Queue the read of these issues' published articles (for urls_from) on a pipeline."""
     from bot.publishing.content import published_key
 
-    numbers = sorted({item["issue"] for item in items if item.get("issue") is not None})
-    if not numbers:
-        return ["" for _ in items]
-    raw = r.mget([published_key(n) for n in numbers])
+    if numbers:
+        pipe.mget([published_key(n) for n in numbers])
+
+
+def urls_from(r: redis.Redis, items: list[dict], numbers: list[int], raw: list) -> list[str]:
+    """The article links of items, from the published articles queue_published read."""
     cards = {
         n: _cards_from(json.loads(value)) if value else []
         for n, value in zip(numbers, raw, strict=True)

@@ -73,21 +73,24 @@ def query_terms(r, text: str, version: int | None = None) -> list[str]:
     return list(dict.fromkeys(terms))
 
 
-def ranked(r, text: str, version: int | None = None) -> list[tuple[float, str, dict]]:
-    """(score, kind, item) for the query, best first; an item needs half the terms or more."""
+def ranked(
+    r, text: str, version: int | None = None, limit: int = 15
+) -> tuple[list[tuple[float, str, str]], int]:
+    """The best hits for the query as (score, kind, member JSON), best first, and how many
+    there are in all; an item needs half the terms or more. Members are parsed by the caller,
+    only those it shows."""
     terms = query_terms(r, text, version)
     if not terms:
-        return []
+        return [], 0
     need = math.ceil(len(terms) / 2)
     hits = []
-    found = store.match_weights(r, tuple(KIND_WEIGHT), terms)
+    total = 0
+    found = store.match_scores(r, tuple(KIND_WEIGHT), terms, need=need, limit=limit)
     for kind, kind_weight in KIND_WEIGHT.items():
-        for item, weights in found[kind]:
-            if len(weights) < need:
-                continue
-            share = len(weights) / len(terms)
-            strength = sum(weights.values()) / len(terms)
-            score = 10 * share + strength + kind_weight + 0.01 * item["issue"]
-            hits.append((score, kind, item))
+        rows, count_of_kind = found[kind]
+        total += count_of_kind
+        for member, count, strength in rows:
+            score = 10 * count / len(terms) + strength / len(terms) + kind_weight
+            hits.append((score, kind, member))
     hits.sort(key=lambda h: -h[0])
-    return hits
+    return hits[:limit], total

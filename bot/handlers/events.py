@@ -14,16 +14,6 @@ from bot.followers.answers import intent
 from bot.followers.search import query_terms
 from bot.newsletter import glossary, store
 
-
-def _event_id(event: dict) -> tuple:
-    return (event.get("issue"), event.get("title"), event.get("start"))
-
-
-def numbered_events(r) -> list[dict]:
-    """Every event newest first; an event's number is its place here (what "event N" asks)."""
-    return store.all_events(r, newest_first=True)
-
-
 FORMATS_ZH = {"online": "线上", "hybrid": "线上线下结合", "in-person": "线下", "in person": "线下"}
 
 
@@ -74,11 +64,17 @@ def upcoming(message, ctx):
     return answers.text(ctx, "events_none_left", newest=newest_announcements(ctx))
 
 
+# A listing stops here: past that, followers ask for a year or a topic (a long listing would
+# cost every follower who asks for it, and nobody pages through it on a phone).
+MAX_LISTED = 40
+
+
 @intent("past_events", menu="EVENTS_PAST")
 def past(message, ctx):
-    events = numbered_events(ctx.redis)
+    events = store.all_events(ctx.redis, newest_first=True, limit=MAX_LISTED)
+    older = store.event_count(ctx.redis) - len(events) if len(events) == MAX_LISTED else 0
     rows = [_event_row(e, i, ctx.lang) for i, e in enumerate(events, 1)]
-    return answers.text(ctx, "events_past", events=rows)
+    return answers.text(ctx, "events_past", events=rows, older=older)
 
 
 def _year_label(first: str, last: str, lang: str) -> str | None:
@@ -91,36 +87,41 @@ def _year_label(first: str, last: str, lang: str) -> str | None:
 def filtered(message, ctx):
     wanted = ctx.intent
     r = ctx.redis
-    numbers = {_event_id(e): i for i, e in enumerate(numbered_events(r), 1)}
     remindable = {(u["issue"], u["index"]): u["number"] for u in upcoming_rows(ctx)}
     if wanted.period:
         first, last = wanted.period
-        found = store.events_in_period(r, first, last)
+        found = store.events_in_period(r, first, last)[::-1]
+        total = len(found)
         announced = store.announcements_in_period(r, first, last)
         label = _year_label(first, last, ctx.lang) or answers.period_label(first, last, ctx.lang)
     else:
         terms = query_terms(r, wanted.topic)
-        found = store.find_events(r, " ".join(terms)) if terms else []
+        found, total = store.newest_events_with(r, terms, MAX_LISTED)
         announced = store.find_announcements(r, terms) if terms else []
         label = wanted.topic
-    rows = [_event_row(e, numbers.get(_event_id(e), 0), ctx.lang) for e in found]
-    rows.sort(key=lambda row: row["number"] or len(numbers) + 1)
+    older = max(0, total - MAX_LISTED)
+    found = found[:MAX_LISTED]
+    numbers = store.event_numbers(r, found)
+    rows = [_event_row(e, n, ctx.lang) for e, n in zip(found, numbers, strict=True)]
+    rows.sort(key=lambda row: row["number"] or len(rows) + 1)
     coming = [
         _announcement_row(u, remindable.get((u["issue"], u["index"]), 0), ctx.lang)
         for u in announced
     ]
     if not rows and not coming:
         return answers.text(ctx, "events_filtered_none", label=label)
-    return answers.text(ctx, "events_filtered", label=label, events=rows, upcoming=coming)
+    return answers.text(
+        ctx, "events_filtered", label=label, events=rows, upcoming=coming, older=older
+    )
 
 
 @intent("event")
 def one_event(message, ctx):
     wanted = ctx.intent
-    events = numbered_events(ctx.redis)
-    if not 1 <= (wanted.number or 0) <= len(events):
-        return answers.text(ctx, "event_missing", number=wanted.number, count=len(events))
-    event = events[wanted.number - 1]
+    event = store.event_by_number(ctx.redis, wanted.number or 0)
+    if event is None:
+        count = store.event_count(ctx.redis)
+        return answers.text(ctx, "event_missing", number=wanted.number, count=count)
     row = _event_row(event, wanted.number, ctx.lang)
     url = cards.story_url(ctx.redis, event)
     return answers.text(ctx, "event_detail", event=row, story=event.get("story", ""), url=url)

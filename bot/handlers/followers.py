@@ -25,8 +25,10 @@ from bot.webhook.router import router
 
 log = logging.getLogger(__name__)
 
-# The follower's record field: answers in Traditional characters ("1") or Simplified.
+# The follower's record fields: answers in Traditional characters ("1") or Simplified; the
+# language of the script they last wrote in (for clicks and emoji, unless they chose one).
 TRADITIONAL = "traditional"
+SCRIPT_LANGUAGE = "script_language"
 FOLLOWER_EVENTS = (SubscribeEvent, ScanEvent, ClickEvent, ViewEvent, LocationEvent)
 
 
@@ -64,7 +66,7 @@ def follower_context(message, ctx) -> None:
         prefetched = pipe.execute()
     follower, new, data = records.seen_result(ctx.openid, prefetched[0])
     ctx.lang = follower.language
-    stored_traditional = ctx.traditional = data.get(TRADITIONAL) == "1"
+    ctx.traditional = data.get(TRADITIONAL) == "1"
     if isinstance(message, SubscribeEvent):
         # WeChat's user/info no longer tells a follower's language (it says zh_CN for everyone),
         # so nothing is asked: the script of their messages decides. A follow is confirmed by
@@ -83,13 +85,15 @@ def follower_context(message, ctx) -> None:
     if new:
         # Followed before the bot kept records (or the follow was lost): counted in from now on.
         log.info("follower %s recorded on their first message", ctx.openid)
+    if follower.language_source != records.SOURCE_CHOICE and data.get(SCRIPT_LANGUAGE):
+        ctx.lang = language.valid(data[SCRIPT_LANGUAGE])
     said = message.content if isinstance(message, TextMessage) else ""
     said = said or (getattr(message, "recognition", "") or "")
     if said:
-        _follow_the_script(ctx, follower, said, stored_traditional)
+        _follow_the_script(ctx, follower, said, data)
 
 
-def _follow_the_script(ctx, follower, said: str, stored_traditional: bool) -> None:
+def _follow_the_script(ctx, follower, said: str, record: dict) -> None:
     """Answer in the script of the message unless the follower chose a language: Chinese for
     Han characters (Traditional when they wrote Traditional), English for Latin letters; a
     message with neither (emoji, digits) keeps the last language. The script is remembered
@@ -103,9 +107,15 @@ def _follow_the_script(ctx, follower, said: str, stored_traditional: bool) -> No
     if lang == language.CHINESE and traditional is not None:
         ctx.traditional = traditional
     remembered = {}
-    if follower.language_source != records.SOURCE_CHOICE and lang != follower.language:
-        remembered.update(language=lang, language_source=records.SOURCE_SCRIPT)
-    if lang == language.CHINESE and traditional is not None and traditional != stored_traditional:
+    if follower.language_source != records.SOURCE_CHOICE and lang != record.get(SCRIPT_LANGUAGE):
+        # Its own field: this write lands after the answer, and must never undo a choice of
+        # language made meanwhile (which writes `language` and `language_source`).
+        remembered[SCRIPT_LANGUAGE] = lang
+    if (
+        lang == language.CHINESE
+        and traditional is not None
+        and traditional != (record.get(TRADITIONAL) == "1")
+    ):
         remembered[TRADITIONAL] = int(traditional)
     # Written after the answer, unless the answer is a choice of language (answers.respond).
     ctx.remember = remembered

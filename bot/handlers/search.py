@@ -3,6 +3,8 @@ in English or Chinese, typos forgiven (bot/followers/search.py); never silence."
 
 from __future__ import annotations
 
+import json
+
 from bot.followers import answers, cards, texts
 from bot.followers.answers import intent
 from bot.followers.search import ranked
@@ -11,19 +13,18 @@ from bot.newsletter import glossary, store
 MAX_RESULTS = 5
 
 
-def _row(kind: str, item: dict, lang: str, event_numbers: dict) -> dict:
+def _row(kind: str, item: dict, lang: str) -> dict:
     if kind == "events":
         context = answers.date_label(item.get("start", ""), item.get("end", ""), lang)
         if item.get("place"):
             context += ", " if lang != "zh" else "，"
             context += glossary.place_label(item["place"], lang)
-        number = event_numbers.get((item["issue"], item["title"], item.get("start")))
         return {
             "kind": "event",
             "title": item["title"],
             "issue": item["issue"],
             "context": context,
-            "number": number,
+            "number": None,
         }
     if kind == "policies":
         return {
@@ -51,37 +52,44 @@ def index_version(ctx) -> int | None:
 @intent("search")
 def search(message, ctx):
     query = ctx.intent.text
-    hits = ranked(ctx.redis, query, index_version(ctx))
+    hits, total = ranked(ctx.redis, query, index_version(ctx), limit=MAX_RESULTS * 3)
     if not hits:
         return answers.text(ctx, "search_none", query=query)
-    numbers = {}
-    if any(kind == "events" for _, kind, _ in hits):
-        all_events = store.all_events(ctx.redis)
-        numbers = {(e["issue"], e["title"], e.get("start")): i for i, e in enumerate(all_events, 1)}
-    shown: list[dict] = []
+    # Only the best hits are parsed: enough to fill the answer after merging duplicates.
+    best = [(kind, json.loads(member)) for _, kind, member in hits]
+    rows: list[dict] = []
     items: list[dict] = []
-    # Per title, the row shown (or, past the shown ones, only its issue: a large archive has
-    # hundreds of hits, and only MAX_RESULTS are written out).
-    by_title: dict[str, dict] = {}
-    total = 0
-    for _, kind, item in hits:
-        title = item["title"].casefold()
-        same = by_title.get(title)
-        if same is not None and same["issue"] == item["issue"]:
+    merged = 0
+    by_title: dict[tuple, dict] = {}
+    for kind, item in best:
+        row = _row(kind, item, ctx.lang)
+        same = by_title.get((row["title"].casefold(), row["issue"]))
+        if same is not None:
             # A story and the event it reports share a title: one line says both.
-            if kind == "events" and "kind" in same and not same.get("number"):
-                same["number"] = numbers.get((item["issue"], item["title"], item.get("start")))
+            same["event"] = same.get("event") or (item if kind == "events" else None)
+            merged += 1
             continue
-        total += 1
-        if len(shown) < MAX_RESULTS:
-            row = _row(kind, item, ctx.lang, numbers)
-            shown.append(row)
-            items.append(item)
-            by_title[title] = row
-        else:
-            by_title[title] = {"issue": item["issue"]}
-    for row, url in zip(shown, cards.story_urls(ctx.redis, items), strict=True):
+        row["event"] = item if kind == "events" else None
+        by_title[(row["title"].casefold(), row["issue"])] = row
+        rows.append(row)
+        items.append(item)
+    shown = rows[:MAX_RESULTS]
+    events = [row["event"] for row in shown if row["event"]]
+    # The articles of the results' issues and the events' numbers: one round trip.
+    issues = cards.issues_of(items[:MAX_RESULTS])
+    pipe = ctx.redis.pipeline(transaction=False)
+    cards.queue_published(pipe, issues)
+    store.queue_event_numbers(pipe, events)
+    read = pipe.execute()
+    published, ranks = (read[0], read[1:]) if issues else ([], read)
+    numbers = iter(store.read_event_numbers(ranks))
+    urls = cards.urls_from(ctx.redis, items[:MAX_RESULTS], issues, published)
+    for row, url in zip(shown, urls, strict=True):
         row["url"] = url
+        row["number"] = next(numbers) if row.pop("event") else None
+    for row in rows[MAX_RESULTS:]:
+        row.pop("event", None)
+    total -= merged
     return answers.text(ctx, "search_results", query=query, results=shown, total=total)
 
 

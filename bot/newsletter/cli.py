@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from bot.newsletter.decode import MAX_BYTES, IssueImportError, decode_bytes
+from bot.newsletter.decode import MAX_BYTES, MAX_MARKDOWN_BYTES, IssueImportError
 from bot.newsletter.model import Issue, ModelError, check_identity
 from bot.newsletter.pdf_import import MAX_PDF_BYTES
 
@@ -32,12 +32,14 @@ def file_kind(path: Path, head: bytes) -> str:
 
 def read_issue_file(path: Path, limits=None) -> Issue:
     """Import a PDF, Word, Markdown (or a .zip of it with its photos) or text file, refusing
-    oversized files before reading them; a PDF or Word file is read in a child process capped
-    by `limits` (confined.Limits)."""
+    oversized files before reading them; a PDF, Word file or zip (archives and images that may
+    be bombs) is read in a child process capped by `limits` (confined.Limits)."""
     with path.open("rb") as handle:
         head = handle.read(8)
     kind = file_kind(path, head)
-    limit = MAX_PDF_BYTES if kind in ("pdf", "docx", "markdown-zip") else MAX_BYTES
+    limit = {"pdf": MAX_PDF_BYTES, "docx": MAX_PDF_BYTES, "markdown-zip": MAX_PDF_BYTES}.get(
+        kind, MAX_MARKDOWN_BYTES if kind == "markdown" else MAX_BYTES
+    )
     size = path.stat().st_size
     if size > limit:
         raise IssueImportError(
@@ -62,13 +64,18 @@ def _import(kind: str, data: bytes, limits=None) -> Issue:
         target = "bot.newsletter.docx_import:import_docx_bytes"
         return run_confined(target, data, limits, "Word file")
     if kind == "markdown-zip":
-        from bot.newsletter.markdown_io import from_markdown_zip
+        from bot.newsletter.confined import run_confined
 
-        return from_markdown_zip(data)
+        target = "bot.newsletter.markdown_io:from_markdown_zip"
+        return run_confined(target, data, limits, "zip")
     if kind == "markdown":
-        from bot.newsletter.markdown_io import from_markdown
+        from bot.newsletter.confined import run_confined
+        from bot.newsletter.markdown_io import from_markdown_bytes, has_embedded_images
 
-        return from_markdown(decode_bytes(data))
+        if has_embedded_images(data):
+            target = "bot.newsletter.markdown_io:from_markdown_bytes"
+            return run_confined(target, data, limits, "Markdown file")
+        return from_markdown_bytes(data)
     from bot.newsletter.text_import import import_bytes
 
     return import_bytes(data)
@@ -189,7 +196,20 @@ def render(number: int, out_dir: Path, pending: bool) -> None:
         sys.exit(1)
 
 
+@click.command("reindex")
+def reindex() -> None:
+    """Rebuild the search indexes of every stored issue (after editing config/glossary.yaml)."""
+    from bot.newsletter import store
+
+    r, _ = _redis()
+    numbers = [s["number"] for s in store.list_issues(r)]
+    for number in numbers:
+        store.reindex(r, number)
+    click.echo(f"reindexed {len(numbers)} issue(s)")
+
+
 def register(cli: click.Group) -> None:
     """Attach the newsletter commands to the `mmsp-bot` group."""
     cli.add_command(ingest)
+    cli.add_command(reindex)
     cli.add_command(render)

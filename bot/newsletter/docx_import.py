@@ -41,7 +41,10 @@ p[style-name='List Bullet 3'] => ul > li > ul > li > ul > li:fresh
 p[style-name='List Number 2'] => ol > li > ol > li:fresh
 p[style-name='List Number 3'] => ol > li > ol > li > ol > li:fresh
 """
-_TERMINAL = (".", "!", "?", ";", ":", "。", "！", "？")
+# Alt text that only names the picture's file or default name is no caption.
+_FILE_NAME = re.compile(r"\S+\.(?:jpe?g|png|gif|bmp|tiff?|emf|wmf|webp)|Picture \d+|image\d*", re.I)
+# What mammoth says when it leaves content out (not its notes on unknown styles).
+_LOST = re.compile(r"ignored|could not find image", re.I)
 _MARKDOWN_START = re.compile(r"^(#|>|\||!\[|[*+] |\d{1,2}[.)] )")
 
 
@@ -72,6 +75,10 @@ def _text(element) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def _caption(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("]", "\\]")
+
+
 def _escape(text: str) -> str:
     """A paragraph whose first characters Markdown would read as markup keeps them as text."""
     return "\\" + text if _MARKDOWN_START.match(text) else text
@@ -83,6 +90,8 @@ class _Writer:
     def __init__(self) -> None:
         self.blocks: list[list[str]] = []
         self.headings = 0
+        self.caption_above: tuple[list[str], str] | None = None
+        self.captioned: set[int] = set()
 
     def block(self, lines: list[str]) -> None:
         if lines:
@@ -96,7 +105,7 @@ class _Writer:
                 level = int(tag[1])
                 self.headings += level <= 2
                 self.block([f"{'#' * level} {text}"])
-            self.images(node)
+            self.pictures(node)
         elif tag in ("ul", "ol"):
             self.block(self.list_lines(node, 0))
         elif tag == "table":
@@ -107,23 +116,49 @@ class _Writer:
             for child in node:
                 self.element(child)
 
-    def images(self, node) -> list[str]:
-        return [img.get("src") for img in node.iter("img") if img.get("src")]
+    def pictures(self, node) -> None:
+        """A picture line for each image in the node; its caption is a Caption paragraph right
+        above it (or, until one comes right under it, its alt text unless that is a file name)."""
+        for img in node.iter("img"):
+            if not img.get("src"):
+                continue
+            caption = " ".join((img.get("alt") or "").split())
+            if _FILE_NAME.fullmatch(caption):
+                caption = ""
+            if (
+                self.caption_above is not None
+                and self.blocks
+                and self.blocks[-1] is self.caption_above[0]
+            ):
+                caption = self.caption_above[1]
+                self.blocks.pop()
+                self.block([f"![{_caption(caption)}]({img.get('src')})"])
+                self.captioned.add(id(self.blocks[-1]))
+            else:
+                self.block([f"![{_caption(caption)}]({img.get('src')})"])
+            self.caption_above = None
 
     def paragraph(self, node) -> None:
-        sources = self.images(node)
         text = _text(node)
-        if node.get("class") == "caption" and self.blocks and self.blocks[-1][0].startswith("!["):
-            # Put the caption into the picture line written just before it.
-            line = self.blocks[-1][0]
-            alt, _, src = line[2:].partition("](")
-            caption = " ".join(text.split()).replace("\\", "\\\\").replace("]", "\\]")
-            self.blocks[-1] = [f"![{caption}]({src}"]
+        last = self.blocks[-1] if self.blocks else None
+        if (
+            node.get("class") == "caption"
+            and last is not None
+            and last[0].startswith("![")
+            and id(last) not in self.captioned
+            and not list(node.iter("img"))
+        ):
+            # The caption under the picture written just before it.
+            source = last[0].rpartition("](")[2]
+            last[0] = f"![{_caption(' '.join(text.split()))}]({source}"
+            self.captioned.add(id(last))
             return
-        for src in sources:
-            self.block([f"![]({src})"])
+        self.pictures(node)
         if text:
-            self.block([_escape(line) for line in text.split("\n")])
+            block = [_escape(line) for line in text.split("\n")]
+            self.block(block)
+            if node.get("class") == "caption":
+                self.caption_above = (block, " ".join(text.split()))
 
     def list_lines(self, node, depth: int) -> list[str]:
         lines: list[str] = []
@@ -245,8 +280,6 @@ def import_docx_bytes(data: bytes) -> Issue:
     if "word/document.xml" not in archive.namelist():
         raise IssueImportError("this is not a Word .docx file (it has no word/document.xml)")
     html, images, messages = _convert(data)
-    for message in messages[:5]:
-        log.info("mammoth: %s", message)
     writer = _Writer()
     root = lxml_html.fragment_fromstring(html or "<p></p>", create_parent="div")
     for child in root:
@@ -256,6 +289,12 @@ def import_docx_bytes(data: bytes) -> Issue:
         lines = _promote_index_headings(lines)
     issue = read_hand_written("\n".join(lines), {}, 0, ImageFiles(images))
     issue.warnings = [_located(warning, lines) for warning in issue.warnings]
+    # mammoth names what it had to leave out of the document (an embedded object, a symbol
+    # character, a picture it could not find): each is a warning, once with its count.
+    lost = [m for m in messages if _LOST.search(m)]
+    for message in dict.fromkeys(lost):
+        times = lost.count(message)
+        issue.warnings.append(f"Word: {message}" + (f" ({times} times)" if times > 1 else ""))
     return issue
 
 

@@ -161,6 +161,12 @@ class _Reader:
         saved = {i: lines[i] for i in photo_lines}
         for i in photo_lines:
             lines[i] = ""
+        table_lines = [i for i in range(begin, stop) if lines[i].startswith("|")]
+        if table_lines:
+            where = "policy corner" if kind == "policy_corner" else "coming soon list"
+            self.warn(table_lines[0], f"a table in the {where} is left out; put it in a story")
+            for i in table_lines:
+                lines[i] = ""
         if kind == "policy_corner":
             intro, policies = blocks.policy_corner(lines, begin, stop, self.warn)
             story.paragraphs = intro
@@ -260,14 +266,18 @@ def read_hand_written(text: str, front: dict, first_line: int, images: ImageFile
     )
     placer = PhotoPlacer(issue, lambda message: None)
     marks = []
+    # Stories are the level under the sections that the file uses: "##", or "###" when a file
+    # (or a Word document with Heading 3) skips the second level.
+    below = sorted({level for i, level, _ in headings if i >= body_start and level > 1})
+    story_level = below[0] if below else 2
     for i, level, heading in headings:
         if i < body_start:
             continue
-        if level >= 3:
+        if level == 1 or level == story_level:
+            marks.append((i, min(level, 2), heading))
+        else:
             reader.warn(i, f"heading '{heading[:60]}' (level {level}) kept as a paragraph")
             reader.lines[i] = heading
-        else:
-            marks.append((i, level, heading))
     for n, (i, level, heading) in enumerate(marks):
         stop = marks[n + 1][0] if n + 1 < len(marks) else len(reader.lines)
         if level == 1:

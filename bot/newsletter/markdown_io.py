@@ -26,7 +26,7 @@ from collections.abc import Mapping
 
 import yaml
 
-from bot.newsletter.decode import IssueImportError, decode_bytes
+from bot.newsletter.decode import MAX_MARKDOWN_BYTES, IssueImportError, decode_bytes
 from bot.newsletter.importing import MAX_PHOTO_BYTES, open_archive, read_entry
 from bot.newsletter.model import (
     Event,
@@ -274,6 +274,16 @@ def _read_canonical(front: dict, body: str, images: ImageFiles) -> Issue:
                     "a paragraph comes after a section heading but before a story"
                 )
     return issue
+
+
+def from_markdown_bytes(data: bytes) -> Issue:
+    """Read an uploaded Markdown file (photos in it as data: URIs make it larger than text)."""
+    return from_markdown(decode_bytes(data, MAX_MARKDOWN_BYTES))
+
+
+def has_embedded_images(data: bytes) -> bool:
+    """True when a Markdown file carries images to decode (read it in the capped child)."""
+    return b"data:image/" in data
 
 
 def from_markdown_zip(data: bytes) -> Issue:

@@ -53,11 +53,14 @@ def _read(data: bytes, with_photos: bool) -> tuple[str, list[PlacedFigure], PdfP
     except (PdfReadError, PyPdfError, ValueError, KeyError) as exc:
         raise _unreadable(exc) from None
     try:
-        photos = extract_photos(data) if with_photos else None
-        with open_pdf(data) as pdf:
+        pdf = open_pdf(data)
+        try:
+            photos = extract_photos(pdf) if with_photos else None
             entries = read_document(pdf, photos.figures if photos else {})
+        finally:
+            pdf.close()
         text, placed = layout_text(entries)
-    except Exception as exc:  # damaged content streams fail inside pdfminer in many ways
+    except Exception as exc:  # a damaged file fails inside the parser in many ways
         log.warning("reading the layout of a %s-page PDF failed: %r", pages, exc)
         raise _unreadable(exc) from None
     if not text.strip():

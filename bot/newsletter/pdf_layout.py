@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass
 
 from bot.newsletter.events import dateline_place
@@ -75,7 +75,8 @@ def _from_row(row: Row) -> _Line:
         word_end = first.x0 + first.size  # Chinese breaks between any two characters
     return _Line(
         text, row.segment, row.x0, row.x1, -row.top, -row.bottom, word_end - first.x0,
-        _SPACE_SHARE * row.size, foot=-row.foot, bound=row.bound, size=row.size,
+        _SPACE_SHARE * row.size, foot=None if row.foot is None else -row.foot, bound=row.bound,
+        size=row.size,
     )  # fmt: skip
 
 
@@ -141,17 +142,24 @@ def _right_edges(lines: list[_Line]) -> list[float]:
         kinds.setdefault(line.bound, []).append(n)
     for members in kinds.values():
         order = sorted(members, key=lambda n: lines[n].x0)
+        # lines whose left edges are within _EDGE points of each one's: a window sliding right,
+        # its maximum kept in a deque of falling reaches
+        window: deque[int] = deque()
+        high = 0
         low = 0
-        for n in order:  # lines whose left edges are within _EDGE points of this one's
+        for n in order:
             x0 = lines[n].x0
+            while high < len(order) and lines[order[high]].x0 <= x0 + _EDGE:
+                reach = lines[order[high]].x1
+                while window and lines[order[window[-1]]].x1 <= reach:
+                    window.pop()
+                window.append(high)
+                high += 1
             while lines[order[low]].x0 < x0 - _EDGE:
                 low += 1
-            high = low
-            reach = 0.0
-            while high < len(order) and lines[order[high]].x0 <= x0 + _EDGE:
-                reach = max(reach, lines[order[high]].x1)
-                high += 1
-            edges[n] = reach
+            while window[0] < low:
+                window.popleft()
+            edges[n] = lines[order[window[0]]].x1
     return edges
 
 

@@ -9,15 +9,24 @@ and named by its place (page and order) so the reader can find its caption and s
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+from PIL import Image
 
-from bot.newsletter.images import MAX_PIXELS, PhotoError, PreparedPhoto, prepare_image
-from bot.newsletter.pdf_reading import Figure
+from bot.newsletter.images import (
+    MAX_PIXELS,
+    MAX_SIDE,
+    UPLOAD_LIMIT,
+    PhotoError,
+    PreparedPhoto,
+    prepare_image,
+)
+from bot.newsletter.pdf_reading import Document, Figure
 
 log = logging.getLogger(__name__)
 
@@ -37,58 +46,67 @@ class PdfPhotos:
     warnings: list[str]
 
 
-def _page_images(pdf, number: int) -> list:
-    page = pdf[number]
-    return list(page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,)))
+def _as_it_is(stream: bytes | None) -> PreparedPhoto | None:
+    """A JPEG stream kept as it is when WeChat takes it (RGB or grey, under the upload limit,
+    not too large): decoding and encoding it again would cost time and quality."""
+    if not stream or len(stream) > UPLOAD_LIMIT:
+        return None
+    try:
+        image = Image.open(io.BytesIO(stream))
+    except Exception:  # not a JPEG Pillow reads: the pdfium path decodes it
+        return None
+    if image.format != "JPEG" or image.mode not in ("RGB", "L") or max(image.size) > MAX_SIDE:
+        return None
+    return PreparedPhoto(stream, image.width, image.height, "image/jpeg")
 
 
-def extract_photos(data: bytes) -> PdfPhotos:
+def extract_photos(pdf: Document) -> PdfPhotos:
     """Every photo of the PDF with its place; logos, ornaments and unreadable images left out."""
-    pdf = pdfium.PdfDocument(data)
     seen: dict[str, set[int]] = defaultdict(set)
     candidates: list[tuple[Figure, str]] = []
+    streams: dict[str, bytes] = {}  # JPEG streams, which may go as they are
     warnings: list[str] = []
-    try:
-        for number in range(len(pdf)):
-            height = pdf[number].get_height()
-            for index, image in enumerate(_page_images(pdf, number)):
-                left, bottom, right, top = image.get_bounds()
-                width_px, height_px = image.get_px_size()
-                if right - left < MIN_SHOWN or top - bottom < MIN_SHOWN:
-                    continue
-                if min(width_px, height_px) < MIN_PIXELS_SIDE:
-                    continue
-                if width_px * height_px > MAX_PIXELS:
-                    warnings.append(
-                        f"page {number + 1}: a picture of {width_px}×{height_px} pixels is too "
-                        "large to read; left out"
-                    )
-                    continue
-                # The undecoded stream names the picture: a logo repeated is the same stream.
-                digest = hashlib.sha1(bytes(image.get_data(decode_simple=False))).hexdigest()
-                seen[digest].add(number)
-                candidates.append(
-                    (Figure(number, left, height - top, right, height - bottom, index), digest)
-                )
-        need = max(2, round(_REPEAT_SHARE * len(pdf)))
-        figures: dict[int, list[Figure]] = defaultdict(list)
-        prepared: dict[tuple[int, int], PreparedPhoto] = {}
-        done: dict[str, PreparedPhoto] = {}
-        for figure, digest in candidates:
-            if len(seen[digest]) >= need:
-                continue  # a logo or ornament in the running head or on every page
-            try:
-                photo = done.get(digest)
-                if photo is None:
-                    image = _page_images(pdf, figure.page)[figure.index]
-                    photo = prepare_image(image.get_bitmap(render=False).to_pil())
-            except (PhotoError, pdfium.PdfiumError, OSError, ValueError) as exc:
-                warnings.append(f"page {figure.page + 1}: a photo was left out: {exc}")
+    for number, page in enumerate(pdf.pages):
+        height = page.get_height()
+        for index, image in enumerate(pdf.objects(number, pdfium_c.FPDF_PAGEOBJ_IMAGE)):
+            left, bottom, right, top = image.get_bounds()
+            width_px, height_px = image.get_px_size()
+            if right - left < MIN_SHOWN or top - bottom < MIN_SHOWN:
                 continue
-            done[digest] = photo
-            figures[figure.page].append(figure)
-            prepared[(figure.page, figure.index)] = photo
-    finally:
-        pdf.close()
+            if min(width_px, height_px) < MIN_PIXELS_SIDE:
+                continue
+            if width_px * height_px > MAX_PIXELS:
+                warnings.append(
+                    f"page {number + 1}: a picture of {width_px}×{height_px} pixels is too "
+                    "large to read; left out"
+                )
+                continue
+            # The undecoded stream names the picture: a logo repeated is the same stream.
+            stream = bytes(image.get_data(decode_simple=False))
+            digest = hashlib.sha1(stream).hexdigest()
+            seen[digest].add(number)
+            candidates.append(
+                (Figure(number, left, height - top, right, height - bottom, index), digest)
+            )
+            if image.get_filters() == ["DCTDecode"] and digest not in streams:
+                streams[digest] = stream
+    need = max(2, round(_REPEAT_SHARE * len(pdf)))
+    figures: dict[int, list[Figure]] = defaultdict(list)
+    prepared: dict[tuple[int, int], PreparedPhoto] = {}
+    done: dict[str, PreparedPhoto] = {}
+    for figure, digest in candidates:
+        if len(seen[digest]) >= need:
+            continue  # a logo or ornament in the running head or on every page
+        try:
+            photo = done.get(digest) or _as_it_is(streams.get(digest))
+            if photo is None:
+                image = pdf.objects(figure.page, pdfium_c.FPDF_PAGEOBJ_IMAGE)[figure.index]
+                photo = prepare_image(image.get_bitmap(render=False).to_pil())
+        except (PhotoError, pdfium.PdfiumError, OSError, ValueError) as exc:
+            warnings.append(f"page {figure.page + 1}: a photo was left out: {exc}")
+            continue
+        done[digest] = photo
+        figures[figure.page].append(figure)
+        prepared[(figure.page, figure.index)] = photo
     log.info("found %s photos in the PDF", len(prepared))
     return PdfPhotos(dict(figures), prepared, warnings)

@@ -1,6 +1,8 @@
 """The reading order of a designed PDF: columns found from their gutters, running heads dropped.
 
-pdfplumber gives every word with its box. On each page the words are grouped into rows (one
+pdfium (pypdfium2) gives every character with its box; pdfplumber, on the pdfminer.six parser,
+gives the same but takes ten times as long on a browser's PDF (a text operator per glyph), and
+an import has to stay within seconds. On each page the words are grouped into rows (one
 baseline); a gutter is an upright strip that rows with text on both of its sides leave empty.
 Rows, boxes and photos that cross a gutter span the columns (a masthead, a banner, a title
 across); they cut the page into bands, and each band is read column by column, top to bottom.
@@ -15,18 +17,25 @@ a move to the next column like a page break.
 
 from __future__ import annotations
 
-import io
+import ctypes
 import re
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-import pdfplumber
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 
 # Points: a gutter is at least this wide, rows are one baseline within this share of a size.
 _GUTTER_MIN = 5.0
 # A gap narrower than this share of the font size between two Chinese words is no space.
 _SPACE_GAP = 0.15
+# A gap between two characters wider than this share of their line's height splits a word.
+_WORD_GAP = 0.25
+# Points: a character box lower than this is a sliver (pdfium's box of some hyphens).
+_SLIVER = 2.0
+# A character's loose box (the font's ascent to descent) is about this many times its size.
+_BOX_PER_SIZE = 1.2
 _ROW_SHARE = 0.5
 # Share of a page's rows that may cross a gutter (rows spanning the columns) and still leave it.
 _CROSSING_SHARE = 0.35
@@ -75,7 +84,9 @@ class Row:
     words: list[Word]
     page: int = 0
     segment: int = 0
-    foot: float = 0.0  # the lowest bottom of the row's band, for "room below" on column ends
+    # The lowest bottom of the row's band of columns, for "room below" at a column's end; None
+    # for a page in one column, whose foot is the document's (the lowest line of any page).
+    foot: float | None = None
     bound: float = 0.0  # the gutter right of the row's column; 0 for a row across the page
 
     @property
@@ -148,33 +159,80 @@ class PageReading:
     height: float
 
 
-def _real_chars(chars: list[dict]) -> set[int]:
-    """Indexes of space characters that take no room (Chromium prints one at each soft-hyphen
-    opportunity); kept, they would split words in two."""
-    drop = set()
-    for n, (char, after) in enumerate(zip(chars, chars[1:], strict=False)):
-        if (
-            char["text"] == " "
-            and abs(after["top"] - char["top"]) < 1
-            and after["x0"] < char["x0"] + 0.3 * (char["x1"] - char["x0"])
-        ):
-            drop.add(n)
-    return drop
-
-
 def _words(page) -> list[Word]:
-    """The page's words, normalised, with their boxes and font sizes."""
-    chars = page.chars
-    drop = _real_chars(chars)
-    if drop:
-        keep = {id(c) for n, c in enumerate(chars) if n not in drop}
-        page = page.filter(lambda obj: obj.get("object_type") != "char" or id(obj) in keep)
-    words = []
-    for w in page.extract_words(x_tolerance=2, y_tolerance=2, extra_attrs=["size"]):
-        text = normalise(w["text"]).strip()
-        if text:
-            words.append(Word(text, w["x0"], w["x1"], w["top"], w["bottom"], w["size"]))
+    """The page's words (pdfium's characters split at spaces and line ends), normalised, with
+    their boxes in top-down points and their font sizes."""
+    height = page.get_height()
+    textpage = page.get_textpage()
+    words: list[Word] = []
+    chars: list[tuple[str, float, float, float, float]] = []
+
+    def flush() -> None:
+        if chars:
+            text = normalise("".join(c[0] for c in chars)).strip()
+            if text:
+                x0, x1 = chars[0][1], max(c[2] for c in chars)
+                top, bottom = min(c[3] for c in chars), max(c[4] for c in chars)
+                words.append(Word(text, x0, x1, top, bottom, (bottom - top) / _BOX_PER_SIZE))
+            chars.clear()
+
+    count = textpage.count_chars()
+    boxes = _char_boxes(textpage, count)
+    _fill_slivers(boxes)
+    get_unicode = pdfium_c.FPDFText_GetUnicode
+    for n in range(count):
+        char = chr(get_unicode(textpage, n))
+        left, bottom, right, top = boxes[n]
+        if char in "\r\n" or char.isspace():
+            # Chromium prints a space of no advance where a word may break (a soft hyphen):
+            # the next character starts where it does, and the word goes on.
+            after = boxes[n + 1] if n + 1 < count else None
+            phantom = after is not None and after[0] < left + 0.3 * (right - left)
+            if not (char == " " and phantom and chars):
+                flush()
+            continue
+        if char == "\x02":
+            char = "-"  # pdfium's mark for a hyphen ending a line (or a soft hyphen printed)
+        if chars:
+            last = chars[-1]
+            middle, last_middle = height - (top + bottom) / 2, (last[3] + last[4]) / 2
+            if (
+                left - last[2] > _WORD_GAP * (top - bottom)  # set apart, with no space
+                or left < last[1] - 1  # back to the left: the next line, with no line end
+                or abs(middle - last_middle) > 0.5 * (top - bottom)
+            ):
+                flush()
+        chars.append((char, left, right, height - top, height - bottom))
+    flush()
+    textpage.close()
     return words
+
+
+def _char_boxes(textpage, count: int) -> list[tuple[float, float, float, float]]:
+    """Every character's loose box (left, bottom, right, top), read through pdfium's C call
+    with one reused rectangle (the helper's per-call set-up was a third of the import)."""
+    rect = pdfium_c.FS_RECTF()
+    pointer = ctypes.byref(rect)
+    get = pdfium_c.FPDFText_GetLooseCharBox
+    boxes = []
+    for n in range(count):
+        get(textpage, n, pointer)
+        boxes.append((rect.left, rect.bottom, rect.right, rect.top))
+    return boxes
+
+
+def _fill_slivers(boxes: list) -> None:
+    """Give characters whose loose box pdfium reports as a sliver (a hyphen in some fonts) the
+    height of their neighbour on the same line, so they sit in their row."""
+    for n, (left, bottom, right, top) in enumerate(boxes):
+        if top - bottom >= _SLIVER:
+            continue
+        for k in (n - 1, n + 1, n + 2):
+            if 0 <= k < len(boxes) and boxes[k][3] - boxes[k][1] >= _SLIVER:
+                b, t = boxes[k][1], boxes[k][3]
+                if b - 1 <= (top + bottom) / 2 <= t + 1:
+                    boxes[n] = (left, b, right, t)
+                    break
 
 
 def _rows(words: list[Word]) -> list[Row]:
@@ -243,14 +301,66 @@ def _fits(gutters: list[float], rows: list[Row]) -> bool:
     return left and right and crossing <= max(1, _CROSSING_SHARE * len(rows))
 
 
-def _boxes(page, words: list[Word]) -> list[tuple[float, float, float, float]]:
+_KINDS = (pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_PATH)
+
+
+def _page_objects(page, max_depth: int = 8, form=None, level: int = 0, found=None) -> dict:
+    """The page's images and paths (in forms too) as helpers, by pdfium's FPDF_PAGEOBJ_* kind.
+
+    pypdfium2's get_objects makes a helper for every object before filtering; a browser's PDF
+    has one text object per glyph (thousands a page), so the type is checked on the raw handle.
+    """
+    found = found if found is not None else {kind: [] for kind in _KINDS}
+    count = pdfium_c.FPDFFormObj_CountObjects if form else pdfium_c.FPDFPage_CountObjects
+    get = pdfium_c.FPDFFormObj_GetObject if form else pdfium_c.FPDFPage_GetObject
+    parent = form if form is not None else page
+    for index in range(max(0, count(parent))):
+        raw = get(parent, index)
+        if not raw:
+            continue
+        kind = pdfium_c.FPDFPageObj_GetType(raw)
+        if kind in found or (kind == pdfium_c.FPDF_PAGEOBJ_FORM and level < max_depth):
+            helper = pdfium.PdfObject(raw, page=page, pdf=page.pdf, container=form, level=level)
+            if kind in found:
+                found[kind].append(helper)
+            else:
+                _page_objects(page, max_depth, helper, level + 1, found)
+    return found
+
+
+class Document:
+    """A PDF opened with pdfium, its pages and their images and paths each looked up once."""
+
+    def __init__(self, data: bytes) -> None:
+        self.pdf = pdfium.PdfDocument(data)
+        self.pages = [self.pdf[n] for n in range(len(self.pdf))]
+        self._objects: dict[int, dict] = {}
+
+    def __len__(self) -> int:
+        return len(self.pages)
+
+    def objects(self, number: int, kind: int) -> list:
+        if number not in self._objects:
+            self._objects[number] = _page_objects(self.pages[number])
+        return self._objects[number][kind]
+
+    def close(self) -> None:
+        self._objects.clear()
+        for page in self.pages:
+            page.close()
+        self.pdf.close()
+
+
+def _boxes(page, paths: list, words: list[Word]) -> list[tuple[float, float, float, float]]:
     """Rectangles drawn around words (outermost ones), as (x0, top, x1, bottom)."""
+    width, height = page.get_width(), page.get_height()
     found = []
-    for rect in page.rects:
-        x0, top, x1, bottom = rect["x0"], rect["top"], rect["x1"], rect["bottom"]
+    for path in paths:
+        left, bottom, right, top = path.get_bounds()
+        x0, x1, top, bottom = left, right, height - top, height - bottom
         if x1 - x0 < _BOX_MIN or bottom - top < _BOX_MIN:
             continue
-        if (x1 - x0) * (bottom - top) > _BOX_PAGE_SHARE * page.width * page.height:
+        if (x1 - x0) * (bottom - top) > _BOX_PAGE_SHARE * width * height:
             continue
         if any(x0 <= w.x0 and w.x1 <= x1 and top <= w.top and w.bottom <= bottom for w in words):
             found.append((x0, top, x1, bottom))
@@ -293,12 +403,12 @@ class _PageText:
     height: float
 
 
-def _page_text(page) -> _PageText:
+def _page_text(page, paths: list) -> _PageText:
     """The page's words, boxes, loose rows (outside boxes) and the gutters they show."""
     words = _words(page)
-    boxes = _boxes(page, words)
+    boxes = _boxes(page, paths, words)
     rows = _rows([w for w in words if not any(_inside(w, b) for b in boxes)])
-    return _PageText(words, boxes, rows, _gutters(rows), page.height)
+    return _PageText(words, boxes, rows, _gutters(rows), page.get_height())
 
 
 def read_page(text: _PageText, number: int, figures: list[Figure]) -> PageReading:
@@ -329,6 +439,7 @@ def read_page(text: _PageText, number: int, figures: list[Figure]) -> PageReadin
         place(_Item(box[0], box[1], box[2], box[3], inside))
     for figure in figures:
         place(_Item(figure.x0, figure.top, figure.x1, figure.bottom, figure=figure))
+    _widen(spanning, columns)
     spanning.sort(key=lambda item: item.top)
 
     def band(item: _Item) -> int:
@@ -342,15 +453,49 @@ def read_page(text: _PageText, number: int, figures: list[Figure]) -> PageReadin
         grouped[band(item)][column].append(item)
     for index in range(len(spanning) + 1):
         if index > 0:
-            segment = _emit([spanning[index - 1]], entries, segment, number)
+            # lines across the page one after the other (a masthead, a title on two lines)
+            # are one piece; columns between two of them start a new one
+            if index == 1 or grouped.get(index - 1):
+                segment += 1
+            _emit([spanning[index - 1]], entries, segment, number)
         cols = grouped.get(index, {})
         band_rows = [r for items in cols.values() for i in items for r in i.rows]
-        foot = max((r.bottom for r in band_rows), default=0.0)
+        foot = max((r.bottom for r in band_rows), default=0.0) if len(cols) > 1 else None
         for column in sorted(cols):
             items = sorted(cols[column], key=lambda item: item.top)
             bound = gutters[column] if column < len(gutters) else -1.0
-            segment = _emit(items, entries, segment, number, foot, bound)
+            segment = _emit(items, entries, segment + 1, number, foot, bound) - 1
     return PageReading(entries, text.height)
+
+
+def _widen(spanning: list[_Item], columns: list[tuple[int, _Item]]) -> None:
+    """Move into `spanning` the short lines of a block across the page (a masthead's "10TH
+    ISSUE" crosses no gutter): a row with nothing beside it in another column, set in the size
+    of a spanning row right above or below it."""
+    changed = True
+    while changed:
+        changed = False
+        for entry in list(columns):
+            column, item = entry
+            if item.figure is not None or len(item.rows) != 1:
+                continue
+            row = item.rows[0]
+            beside = any(
+                other is not item and c != column and other.top < item.bottom
+                and item.top < other.bottom
+                for c, other in columns
+            )  # fmt: skip
+            if beside:
+                continue
+            near = any(
+                s.rows and abs(s.rows[-1].size - row.size) <= 0.5
+                and min(abs(item.top - s.bottom), abs(s.top - item.bottom)) <= 1.2 * row.size
+                for s in spanning
+            )  # fmt: skip
+            if near:
+                columns.remove(entry)
+                spanning.append(item)
+                changed = True
 
 
 def _emit(items: list[_Item], entries: list, segment: int, page: int, foot=None, bound=0.0) -> int:
@@ -361,7 +506,7 @@ def _emit(items: list[_Item], entries: list, segment: int, page: int, foot=None,
             entries.append(item.figure)
         for row in item.rows:
             row.page, row.segment = page, segment
-            row.foot = foot if foot is not None else item.bottom
+            row.foot = foot
             row.bound = bound
             entries.append(row)
     return segment + 1
@@ -392,18 +537,17 @@ def _head_key(row: Row) -> tuple[str, int]:
     return re.sub(r"\d+", "#", row.text.casefold()), round(row.top / 6)
 
 
-def open_pdf(data: bytes):
-    """The PDF opened with pdfplumber (the caller closes it)."""
-    return pdfplumber.open(io.BytesIO(data))
+def open_pdf(data: bytes) -> Document:
+    """The PDF opened with pdfium (the caller closes it)."""
+    return Document(data)
 
 
-def read_document(pdf, figures: dict[int, list[Figure]]) -> list[Row | Figure]:
+def read_document(pdf: Document, figures: dict[int, list[Figure]]) -> list[Row | Figure]:
     """Every page's rows and figures in reading order, running heads and page numbers left out;
     segments are numbered across the document."""
     texts = []
-    for page in pdf.pages:
-        texts.append(_page_text(page))
-        page.flush_cache()
+    for number, page in enumerate(pdf.pages):
+        texts.append(_page_text(page, pdf.objects(number, pdfium_c.FPDF_PAGEOBJ_PATH)))
     _running_heads(texts)
     # Columns keep their place from page to page: a page with too little text to show its
     # gutters (a short last page) takes the ones most pages show.

@@ -10,10 +10,11 @@ Keys (n = issue number, k = version):
   issue:{n}:indexed                  JSON list of [key, member] index entries of the current version
   issue:idx:events:month:{YYYY-MM}   zset of event JSON (with "issue"), score = start as YYYYMMDD
   issue:idx:events:all               the same members, every event of every current issue
-  issue:idx:events:word:{token}      same members, by search token, score = the token's weight
+  issue:idx:events:word:{token}      same members, by search token, score = MATCH + the
+                                     token's weight in the item
   issue:idx:stories:word:{token}     zset of {issue, section, story, title, section_title, lead},
-                                     score = the token's weight in the story (title, body, caption)
-  issue:idx:policies:word:{token}    zset of {issue, index, title, date, url}, score = weight
+                                     score = MATCH + the token's weight (title, body, caption)
+  issue:idx:policies:word:{token}    zset of {issue, index, title, date, url}, score as above
   issue:idx:announced                zset of COMING SOON items {issue, index, title, start, end,
                                      period}, score = the last month of the period as YYYYMM
   issue:idx:announced:word:{token}   the same members by search token
@@ -29,6 +30,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -45,6 +48,11 @@ log = logging.getLogger(__name__)
 NUMBERS = "issue:numbers"
 SUMMARIES = "issue:summaries"
 ANNOUNCED = "issue:idx:announced"
+# A word-index score is MATCH plus the token's weight in the item (below 10), so that the sum
+# of an item's scores over a query's terms (ZUNION) says how many terms it has and how strongly.
+MATCH = 100.0
+# A newer issue's items rank a hair above an older one's with the same words.
+RECENCY = 1e-4
 INDEX_VERSION = "issue:idx:version"
 _MAX_EVENT_MONTHS = 24
 
@@ -65,23 +73,6 @@ class SaveResult:
 def _text(value) -> str | None:
     """A Redis reply as str, whether the client decodes responses or not."""
     return value.decode() if isinstance(value, bytes) else value
-
-
-# Index members parsed once per process: the same JSON text always means the same item, and
-# an answer reads hundreds of them once the archive holds dozens of issues. Callers only read
-# the items they get (never change them).
-_PARSED: dict[str, dict] = {}
-_PARSED_MAX = 50000
-
-
-def _indexed(member) -> dict:
-    text = _text(member)
-    item = _PARSED.get(text)
-    if item is None:
-        if len(_PARSED) >= _PARSED_MAX:
-            _PARSED.clear()
-        item = _PARSED[text] = json.loads(text)
-    return item
 
 
 def _meta_key(number: int) -> str:
@@ -152,7 +143,7 @@ def index_entries(issue: Issue) -> list[tuple[str, str, float]]:
             entries.append((f"issue:idx:events:month:{month}", member, score))
         fields = [(tokens.TITLE, event.title), (tokens.BODY, f"{event.place} {event.format}")]
         for token, weight in tokens.weighted(fields).items():
-            entries.append((f"issue:idx:events:word:{token}", member, weight))
+            entries.append((f"issue:idx:events:word:{token}", member, MATCH + weight + n * RECENCY))
     for s_index, section in enumerate(issue.sections):
         for t_index, story in enumerate(section.stories):
             member = _member(
@@ -166,7 +157,9 @@ def index_entries(issue: Issue) -> list[tuple[str, str, float]]:
                 }
             )
             for token, weight in tokens.weighted(_story_fields(story)).items():
-                entries.append((f"issue:idx:stories:word:{token}", member, weight))
+                entries.append(
+                    (f"issue:idx:stories:word:{token}", member, MATCH + weight + n * RECENCY)
+                )
     for p_index, policy in enumerate(issue.policies):
         member = _member(
             {
@@ -181,13 +174,15 @@ def index_entries(issue: Issue) -> list[tuple[str, str, float]]:
         for token, weight in tokens.weighted(
             [(tokens.TITLE, policy.title), (tokens.BODY, body)]
         ).items():
-            entries.append((f"issue:idx:policies:word:{token}", member, weight))
+            entries.append(
+                (f"issue:idx:policies:word:{token}", member, MATCH + weight + n * RECENCY)
+            )
     for u_index, item in enumerate(issue.upcoming, 1):
         member = _member({"issue": n, "index": u_index, **item.to_dict()})
         last = item.end or item.start or issue.month
         entries.append((ANNOUNCED, member, _month_score(last)))
         for token, weight in tokens.weighted([(tokens.TITLE, item.title)]).items():
-            entries.append((f"{ANNOUNCED}:word:{token}", member, weight))
+            entries.append((f"{ANNOUNCED}:word:{token}", member, MATCH + weight + n * RECENCY))
     return entries
 
 
@@ -305,6 +300,27 @@ def confirm_issue(r: redis.Redis, number: int) -> int:
     return pending
 
 
+def reindex(r: redis.Redis, number: int) -> bool:
+    """Write the current version's index entries again (after the glossary or the tokens
+    changed); False when the issue has no current version."""
+    with r.pipeline() as pipe:
+        while True:
+            try:
+                pipe.watch(_meta_key(number))
+                current = _text(pipe.hget(_meta_key(number), "current"))
+                if not current:
+                    return False
+                raw = _text(pipe.get(_version_key(number, int(current))))
+                issue = Issue.from_dict(json.loads(raw))
+                old = _old_entries(pipe, number)
+                pipe.multi()
+                _make_current(pipe, issue, old)
+                pipe.execute()
+                return True
+            except redis.WatchError:
+                continue
+
+
 def discard_pending(r: redis.Redis, number: int) -> bool:
     """Drop the pending mark of an issue (its version stays stored); True if there was one."""
     return bool(r.hdel(_meta_key(number), "pending"))
@@ -347,7 +363,7 @@ def upcoming_items(r: redis.Redis, number: int) -> list[dict]:
 
 def events_in_month(r: redis.Redis, month: str) -> list[dict]:
     """Events (each with its issue number) taking place in a YYYY-MM month, by start date."""
-    return [_indexed(m) for m in r.zrange(f"issue:idx:events:month:{month}", 0, -1)]
+    return [json.loads(_text(m)) for m in r.zrange(f"issue:idx:events:month:{month}", 0, -1)]
 
 
 def events_in_period(r: redis.Redis, first_month: str, last_month: str) -> list[dict]:
@@ -356,7 +372,7 @@ def events_in_period(r: redis.Redis, first_month: str, last_month: str) -> list[
     for month in _months(f"{first_month}-01", f"{last_month}-01"):
         for member, score in r.zrange(f"issue:idx:events:month:{month}", 0, -1, withscores=True):
             found[_text(member)] = score
-    return [_indexed(m) for m, _ in sorted(found.items(), key=lambda kv: kv[1])]
+    return [json.loads(m) for m, _ in sorted(found.items(), key=lambda kv: kv[1])]
 
 
 def _search(r: redis.Redis, kind: str, query: str | list[str], newest_first: bool) -> list[dict]:
@@ -371,7 +387,7 @@ def _search(r: redis.Redis, kind: str, query: str | list[str], newest_first: boo
         found = hits if found is None else found & hits
         if not found:
             return []
-    items = [_indexed(m) for m in found or ()]
+    items = [json.loads(m) for m in found or ()]
     if kind == "events":
         items.sort(key=lambda e: e.get("start", ""), reverse=newest_first)
     else:
@@ -384,6 +400,22 @@ def find_events(r: redis.Redis, query: str) -> list[dict]:
     return _search(r, "events", query, newest_first=False)
 
 
+def newest_events_with(r: redis.Redis, terms: list[str], limit: int) -> tuple[list[dict], int]:
+    """The newest `limit` events that have every one of the search terms, and how many have
+    them; Redis intersects the word indexes with the dated list of all events (ZINTERSTORE
+    into a scratch key, deleted in the same round trip)."""
+    if not terms:
+        return [], 0
+    scratch = f"issue:idx:scratch:{os.urandom(8).hex()}"
+    keys = ["issue:idx:events:all", *(f"issue:idx:events:word:{t}" for t in terms)]
+    pipe = r.pipeline(transaction=False)
+    pipe.zinterstore(scratch, dict.fromkeys(keys, 0) | {keys[0]: 1})
+    pipe.zrevrange(scratch, 0, limit - 1)
+    pipe.delete(scratch)
+    total, rows, _ = pipe.execute()
+    return [json.loads(_text(m)) for m in rows], total
+
+
 def find_stories(r: redis.Redis, query: str) -> list[dict]:
     """Stories (issue, section, story index, titles) with every keyword, newest issue first."""
     return _search(r, "stories", query, newest_first=True)
@@ -394,33 +426,86 @@ def find_policies(r: redis.Redis, query: str) -> list[dict]:
     return _search(r, "policies", query, newest_first=True)
 
 
-def all_events(r: redis.Redis, newest_first: bool = True) -> list[dict]:
-    """Every event of every current issue, by start date (newest first unless asked otherwise)."""
-    rows = r.zrange("issue:idx:events:all", 0, -1, desc=newest_first)
-    return [_indexed(m) for m in rows]
+def all_events(r: redis.Redis, newest_first: bool = True, limit: int = 0) -> list[dict]:
+    """Every event of every current issue (the first `limit` when given), by start date
+    (newest first unless asked otherwise)."""
+    rows = r.zrange("issue:idx:events:all", 0, limit - 1 if limit else -1, desc=newest_first)
+    return [json.loads(_text(m)) for m in rows]
 
 
-def match_weights(
-    r: redis.Redis, kinds: tuple[str, ...], terms: list[str]
-) -> dict[str, list[tuple[dict, dict]]]:
-    """Items of each kind (stories, events, policies, announced) with any of the search terms,
-    each with {term: weight} of the terms it has; one round trip for all kinds."""
-    out: dict[str, list[tuple[dict, dict]]] = {kind: [] for kind in kinds}
+def match_scores(
+    r: redis.Redis,
+    kinds: tuple[str, ...],
+    terms: list[str],
+    need: int = 1,
+    limit: int | None = None,
+) -> dict[str, tuple[list[tuple[str, int, float]], int]]:
+    """Index members of each kind (stories, events, policies, announced) with at least `need`
+    of the search terms, best first: ([(member JSON, terms it has, sum of their weights)], how
+    many there are in all). Redis adds the scores up and ranks them, and sends only the best
+    `limit` (a scratch key per call, deleted in the same round trip); one round trip for all
+    kinds. Members stay JSON text: the caller parses only those it shows."""
+    out: dict[str, tuple[list[tuple[str, int, float]], int]] = {k: ([], 0) for k in kinds}
     if not terms:
         return out
+    floor = need * MATCH
     pipe = r.pipeline(transaction=False)
-    for kind in kinds:
+    scratch = f"issue:idx:scratch:{os.urandom(8).hex()}"
+    for i, kind in enumerate(kinds):
         key = ANNOUNCED if kind == "announced" else f"issue:idx:{kind}"
-        for term in terms:
-            pipe.zrange(f"{key}:word:{term}", 0, -1, withscores=True)
-    results = iter(pipe.execute())
-    for kind in kinds:
-        found: dict[str, dict] = {}
-        for term in terms:
-            for member, weight in next(results):
-                found.setdefault(_text(member), {})[term] = weight
-        out[kind] = [(_indexed(m), weights) for m, weights in found.items()]
+        tmp = f"{scratch}:{i}"
+        pipe.zunionstore(tmp, [f"{key}:word:{term}" for term in terms])
+        pipe.zrevrangebyscore(tmp, "+inf", floor, start=0, num=limit or -1, withscores=True)
+        pipe.zcount(tmp, floor, "+inf")
+        pipe.delete(tmp)
+    results = pipe.execute()
+    for i, kind in enumerate(kinds):
+        rows, total = results[4 * i + 1], results[4 * i + 2]
+        found = []
+        for member, score in rows:
+            count = int(score // MATCH)
+            found.append((_text(member), count, score - count * MATCH))
+        out[kind] = (found, total)
     return out
+
+
+_ISSUE_IN_MEMBER = re.compile(r'"issue":(\d+)')
+
+
+def member_issue(member: str) -> int:
+    """The issue number of an index member, read without parsing its JSON."""
+    found = _ISSUE_IN_MEMBER.search(member)
+    return int(found.group(1)) if found else 0
+
+
+def event_numbers(r: redis.Redis, events: list[dict]) -> list[int]:
+    """The number "event N" gives each of these events (its place, newest first, among all)."""
+    if not events:
+        return []
+    pipe = r.pipeline(transaction=False)
+    queue_event_numbers(pipe, events)
+    return read_event_numbers(pipe.execute())
+
+
+def queue_event_numbers(pipe, events: list[dict]) -> None:
+    for event in events:
+        pipe.zrevrank("issue:idx:events:all", _member(event))
+
+
+def read_event_numbers(ranks: list) -> list[int]:
+    return [(rank + 1) if isinstance(rank, int) else 0 for rank in ranks]
+
+
+def event_by_number(r: redis.Redis, number: int) -> dict | None:
+    """Event N of all events, newest first (what "event N" asks), None past the end."""
+    if number < 1:
+        return None
+    rows = r.zrevrange("issue:idx:events:all", number - 1, number - 1)
+    return json.loads(_text(rows[0])) if rows else None
+
+
+def event_count(r: redis.Redis) -> int:
+    return r.zcard("issue:idx:events:all")
 
 
 def index_version(r: redis.Redis) -> int:
@@ -439,13 +524,13 @@ def announcements_ending_from(r: redis.Redis, month: str) -> list[dict]:
     """COMING SOON items of every issue whose period ends in `month` (YYYY-MM) or later, by
     their start; an item announced again by a later issue is listed once (the later one)."""
     rows = r.zrangebyscore(ANNOUNCED, _month_score(month), "+inf")
-    return _unique_announcements(_indexed(m) for m in rows)
+    return _unique_announcements(json.loads(_text(m)) for m in rows)
 
 
 def announcements_in_period(r: redis.Redis, first_month: str, last_month: str) -> list[dict]:
     """COMING SOON items of every issue whose period touches first_month..last_month."""
     rows = r.zrangebyscore(ANNOUNCED, _month_score(first_month), "+inf")
-    items = (_indexed(m) for m in rows)
+    items = (json.loads(_text(m)) for m in rows)
     return _unique_announcements(
         i for i in items if (i.get("start") or i.get("end") or "9999")[:7] <= last_month
     )
@@ -453,8 +538,8 @@ def announcements_in_period(r: redis.Redis, first_month: str, last_month: str) -
 
 def find_announcements(r: redis.Redis, terms: list[str]) -> list[dict]:
     """COMING SOON items of every issue with every one of the search terms."""
-    hits = match_weights(r, ("announced",), terms)["announced"]
-    return _unique_announcements(item for item, w in hits if len(w) == len(set(terms)))
+    hits, _ = match_scores(r, ("announced",), terms, need=len(set(terms)))["announced"]
+    return _unique_announcements(json.loads(m) for m, _, _ in hits)
 
 
 def newest_announcements(r: redis.Redis) -> list[dict]:

@@ -84,6 +84,8 @@ def start_push(
     if preview_to is None:
         preview_to = list(settings.STAFF_OPENIDS)
     tag_id = resolve_tag(tag) if broadcast else None
+    if broadcast:
+        sends.refuse_repeat(r, number, tag_id, again)
     if dry_run:
         return plan(r, number, publish, broadcast, tag_id, preview_to, at)
     _require_issue(r, number)
@@ -97,7 +99,6 @@ def start_push(
     if at is not None and at.timestamp() < time.time() - PAST_SLACK:
         raise PushError(f"{at:%Y-%m-%d %H:%M} has passed; choose a later time")
     if broadcast:
-        sends.refuse_repeat(r, number, tag_id, again)
         left = quota.quota_at(r, settings, when, scheduled_sends(r), tag_id is None)
         if left.remaining == 0:
             raise PushError(f"no mass-send quota for that time: {left.describe()}")

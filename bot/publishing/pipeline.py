@@ -156,9 +156,6 @@ def _fail(env, push, lease, step, errcode, errmsg, hint, api="") -> None:
     log.error("push %s: %s failed: errcode %s %s", push.id, step, errcode, errmsg)
     values = {"errcode": errcode, "errmsg": errmsg, "hint": hint, "failed_step": step, "api": api}
     lease.move(push, "failed", values)
-    if push.get("send_claimed") and errcode != "no result":
-        # A send with no result after hours may have gone out: it keeps counting as sent.
-        sends.update(env.redis, push.id, push.number, push.tag_id, result=sends.FAILED)
     if push.get("draft_media_id"):
         # Nothing needs a failed push's draft (one WeChat took is gone already).
         cleanup.delete_now(env.redis, env.client, push["draft_media_id"], push.id)
@@ -398,9 +395,14 @@ def _sendall(env: Env, push: Push, lease: Lease) -> None:
             f"push {push.id} sendall",
         )
     except WeChatAPIError as exc:
+        if exc.errcode not in (None, ALREADY_SENT, 45066):
+            # WeChat refused the send: it did not go out. (After a network error it may have,
+            # so that send keeps counting.)
+            _send_failed(env, push)
         if exc.errcode == ALREADY_SENT and sends.is_failed_msg_id(
             env.redis, exc.result.get("msg_id")
         ):
+            _send_failed(env, push)
             raise _Fail("broadcast", 45065, exc.errmsg, outcomes.failed_id_hint()) from None
         if exc.errcode == ALREADY_SENT:
             # This push's own send, whose answer was lost: record it instead of failing.
@@ -459,8 +461,11 @@ def _follow_mass(env: Env, push: Push, lease: Lease) -> None:
                 polls.pop(0)
             res = _call(lambda: env.client.mass.get(msg_id), f"push {push.id} mass/get")
             status = res.get("msg_status", "SENDING")
-            if status in ("SEND_FAIL", "DELETE"):
-                _mass_failed(env, push, "send fail" if status == "SEND_FAIL" else status)
+            if status == "SEND_FAIL":
+                _mass_failed(env, push, "send fail")
+            if status == "DELETE":
+                # Sent, then deleted in the MP console: it reached followers and keeps counting.
+                raise _Fail("broadcast", status, "the mass send was deleted", "See the MP console.")
             if status == "SEND_SUCCESS" and success_seen_at is None:
                 success_seen_at = time.monotonic()
         if success_seen_at is not None and time.monotonic() - success_seen_at > URL_EVENT_GRACE:
@@ -471,7 +476,13 @@ def _follow_mass(env: Env, push: Push, lease: Lease) -> None:
         time.sleep(0.25)
 
 
+def _send_failed(env: Env, push: Push) -> None:
+    """Record that this push's send is known not to have reached followers (it counts no more)."""
+    sends.update(env.redis, push.id, push.number, push.tag_id, result=sends.FAILED)
+
+
 def _mass_failed(env: Env, push: Push, status: str) -> None:
+    _send_failed(env, push)
     raise _Fail(
         "broadcast",
         status,

@@ -56,8 +56,9 @@ def cache_for(version: int) -> dict:
         return _current[1]
 
 
-# Photos and covers are bytes stored by content hash, never read to answer a follower.
-EXCLUDED = ("issue:photo:", "issue:cover:")
+# Photos and covers are bytes stored by content hash, never read to answer a follower; a
+# search's scratch keys live for one call.
+EXCLUDED = ("issue:photo:", "issue:cover:", "issue:idx:scratch:")
 
 
 def _kept(key: object) -> bool:

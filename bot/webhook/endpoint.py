@@ -169,7 +169,8 @@ class Webhook:
         """The reply to a verified message: the cached one for a retry, else the handler's.
 
         While Redis is away (a fail-over, a restart) the call waits for it, up to RIDE_OUT
-        seconds, and answers 503 only then: WeChat calls again and the retry is answered.
+        seconds, and answers 503 only then, when WeChat has given up on this call and makes
+        the next one, which finds the message unclaimed and answers it.
         """
         started = time.monotonic()
         token = os.urandom(6).hex()

@@ -82,6 +82,31 @@ def _menu(client) -> Check:
     return Check("menu", True, "WeChat's menu is config/menu.json")
 
 
+# The calls a push and the reminders need, whose daily limits doctor reports.
+QUOTA_APIS = ("draft/add", "freepublish/submit", "message/mass/sendall", "message/custom/send")
+
+
+def _api_quota(client) -> Check:
+    name = "API calls left today"
+    left, spent = [], []
+    for api in QUOTA_APIS:
+        try:
+            quota = client.post("openapi/quota/get", data={"cgi_path": f"/cgi-bin/{api}"})["quota"]
+        except WeChatAPIError as exc:
+            return Check(name, False, f"{api}: {_problem(exc)}")
+        left.append(f"{api} {quota['remain']} of {quota['daily_limit']}")
+        if not quota["remain"]:
+            spent.append(api)
+    if spent:
+        return Check(
+            name,
+            False,
+            f"{', '.join(spent)} used up today: wait for the next day (Beijing time) or clear "
+            "the quota in the platform (clear_quota, 10 times a month)",
+        )
+    return Check(name, True, ", ".join(left))
+
+
 def _quota(r) -> Check:
     from bot.publishing.api import quota_now
 
@@ -129,4 +154,4 @@ def run_checks(client, r) -> list[Check]:
     checks = account_checks(client)
     if not checks[-1].ok:
         return checks
-    return [*checks, *api_checks(client), _menu(client), _quota(r)]
+    return [*checks, *api_checks(client), _menu(client), _api_quota(client), _quota(r)]

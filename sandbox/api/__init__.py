@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, request
 
 from sandbox import faults
-from sandbox.state import SandboxState
+from sandbox.state import SandboxState, key
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +156,19 @@ def _record(response: Response) -> Response:
         entry["fault"] = g.fault
     st.log_call(entry)
     st.count(f"calls:{path}")
+    _count_today(st, path)
     return response
+
+
+def _count_today(st: SandboxState, path: str) -> None:
+    """Count the call against its API's daily quota (Beijing days; openapi/quota/get reads it)."""
+    from sandbox.api.token import beijing_day
+
+    day = key("calls_day", beijing_day(st.now()))
+    pipe = st.r.pipeline(transaction=False)
+    pipe.hincrby(day, path, 1)
+    pipe.expire(day, 2 * 86400)
+    pipe.execute()
 
 
 def _api_error(exc: ApiError) -> Response:
@@ -192,6 +204,7 @@ from sandbox.api import (  # noqa: E402, F401
     material,
     media,
     menu,
+    openapi,
     qrcode,
     tags,
     template,

@@ -1,13 +1,15 @@
-"""`/datacube/*`: the statistics APIs the console and `mmsp-bot doctor` read (no data yet).
+"""`/datacube/*`: the statistics APIs the bot's statistics job and `mmsp-bot doctor` read.
 
 Each takes begin_date and end_date (yyyy-MM-dd) within its maximum span, ending yesterday at the
-latest (Beijing time); the sandbox checks the dates as WeChat does and answers an empty list.
+latest (Beijing time); the sandbox checks the dates as WeChat does and answers from what its
+followers did (sandbox.statistics).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+from sandbox import statistics as counts
 from sandbox.api import ApiError, body, datacube_bp, reply, state
 
 BEIJING = timezone(timedelta(hours=8))
@@ -40,4 +42,16 @@ def statistics(name: str):
     today = datetime.fromtimestamp(state().now(), BEIJING).date()
     if begin > end or (end - begin).days + 1 > MAX_DAYS[name] or end >= today:
         raise ApiError(61501, "date range error")
-    return reply(list=[])
+    st = state()
+    if name == "getarticletotal":
+        return reply(list=counts.article_total(st, begin, end, today))
+    return reply(list=ANSWERS[name](st, begin, end))
+
+
+ANSWERS = {
+    "getusersummary": counts.user_summary,
+    "getusercumulate": counts.user_cumulate,
+    "getarticlesummary": counts.article_summary,
+    "getuserread": counts.user_read,
+    "getusershare": counts.user_share,
+}

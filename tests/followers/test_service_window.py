@@ -10,7 +10,7 @@ import pytest
 
 from bot.followers import delivery
 from bot.wechat import WeChatAPIError, get_client
-from bot.wechat.service_window import kind_of, queue_opened, reserve, window_key
+from bot.wechat.service_window import kind_of, queue_opened, remaining, reserve, window_key
 
 
 @pytest.fixture
@@ -148,3 +148,21 @@ def test_a_retried_push_does_not_restart_the_quota_but_another_push_does(redis_c
     assert reserve(redis_client, "o-eve") == 45047
     opened("m:2", now)  # another message in the same second
     assert reserve(redis_client, "o-eve") == 0
+
+
+def test_a_location_report_opens_nothing_a_scan_code_button_does(client, redis_client):
+    from tests.webhook.wire import event_xml, signed_query
+
+    def push(event: str, **fields) -> None:
+        report = event_xml(event, sender="o-fay", **fields)
+        answer = client.post(
+            "/wechat", query_string=signed_query(), data=report, content_type="text/xml"
+        )
+        assert answer.status_code == 200
+
+    push("LOCATION", Latitude="39.9", Longitude="116.4", Precision="65")
+    push("VIEW", EventKey="https://example.org/")
+    assert remaining(redis_client, "o-fay") == 0
+    push("scancode_push", EventKey="SCAN_BUTTON")  # a menu button of the scan-code kind
+    # Opened on the webhook's claim, before any answer: no wait for a background write.
+    assert remaining(redis_client, "o-fay") == 3

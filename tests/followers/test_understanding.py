@@ -4,6 +4,7 @@ link, and pictures, voice and locations."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -231,3 +232,62 @@ def test_places_are_shown_in_chinese_to_chinese_followers():
 def test_a_malformed_glossary_entry_is_named():
     with pytest.raises(glossary.GlossaryError, match="term 2"):
         glossary.parse({"terms": [{"en": ["visa"], "zh": ["签证"]}, {"zh": ["培训"]}]})
+
+
+def test_reindexing_an_issue_rebuilds_the_same_index(redis_client, seed_issue):
+    from bot.followers.search import ranked
+    from bot.newsletter import store
+
+    before = [(k, json.loads(h)["title"]) for _, k, h in ranked(redis_client, "人口贩运")[0]]
+    version = store.index_version(redis_client)
+    assert store.reindex(redis_client, 9) and not store.reindex(redis_client, 4)
+    assert store.index_version(redis_client) == version + 1
+    assert [
+        (k, json.loads(h)["title"]) for _, k, h in ranked(redis_client, "人口贩运")[0]
+    ] == before
+    assert before != []
+
+
+def test_jieba_is_loaded_when_the_app_starts_not_on_a_first_message(settings_env):
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import time; from bot import create_app; from bot.newsletter import tokens\n"
+        "create_app(); assert tokens._jieba is not None\n"
+        "t = time.perf_counter(); tokens.chinese_words('打击人口贩运')\n"
+        "print(time.perf_counter() - t)"
+    )
+    env = {**os.environ, **{k: str(v) for k, v in settings_env.items()}}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-500:]
+    assert float(done.stdout.strip().splitlines()[-1]) < 0.05
+
+
+def test_a_listing_of_events_stops_at_forty_and_points_to_the_older(
+    phones, redis_client, seed_issue
+):
+    from bot.newsletter import store
+    from bot.newsletter.model import Event
+
+    seed_issue.number = 10
+    seed_issue.events = [
+        Event(f"Workshop {i:03d}", f"2019-{i % 12 + 1:02d}-{i % 28 + 1:02d}", "", "Chengdu")
+        for i in range(120)
+    ]
+    store.save_issue(redis_client, seed_issue)
+    phones.follow("ivo", language="en")
+    from bot.followers.texts import more_key
+
+    pages = [phones.text("ivo", "past events")]
+    kept = more_key(phones.openid("ivo"))
+    while 'Reply "more"' in pages[-1]:
+        # The pages are written with the reply's caching, a moment after the answer.
+        wait_until(lambda: redis_client.exists(kept))
+        pages.append(phones.text("ivo", "more"))
+    listing = "".join(pages)
+    assert "\n40. " in listing and "\n41. " not in listing
+    assert '87 older events are not listed: ask for a year, e.g. "events 2020"' in listing

@@ -31,7 +31,7 @@ def test_the_answer_follows_the_script_of_each_message_until_a_language_is_chose
     openid = phones.openid("chen")
     assert "简报" in phones.text("chen", "你好，有什么新内容")
     # Remembered (with the reply's caching) for what has no script: clicks, emoji.
-    wait_until(lambda: records.get(redis_client, openid).language == "zh")
+    wait_until(lambda: redis_client.hget(f"follower:{openid}", "script_language") == "zh")
     assert "回复“最新”" in phones.text("chen", "🙂")
     assert not HAN.search(phones.text("chen", "archive"))
     # A choice wins over the script: "说中文", then English words still get Chinese.

@@ -14,6 +14,7 @@ import base64
 import functools
 import html
 import io
+import math
 import os
 import random
 import re
@@ -76,15 +77,14 @@ def photo(seed: int, size: tuple[int, int] = (1200, 800)) -> bytes:
     return buffer.getvalue()
 
 
-def logo() -> bytes:
-    """A small emblem as PNG, printed in the running header of every page (an ornament)."""
-    image = Image.new("RGB", (160, 160), "#0033A0")
+def logo(side: int = 160) -> bytes:
+    """An emblem as PNG, printed in the masthead and the running header of every page."""
+    image = Image.new("RGB", (side, side), "#0033A0")
     draw = ImageDraw.Draw(image)
     for n in range(12):
-        angle = n * 30
-        x = 80 + int(52 * __import__("math").cos(angle * 3.14159 / 180))
-        y = 80 + int(52 * __import__("math").sin(angle * 3.14159 / 180))
-        draw.ellipse([x - 8, y - 8, x + 8, y + 8], fill="#FFCC00")
+        x = side / 2 + side / 3 * math.cos(n * math.pi / 6)
+        y = side / 2 + side / 3 * math.sin(n * math.pi / 6)
+        draw.ellipse([x - side / 20, y - side / 20, x + side / 20, y + side / 20], fill="#FFCC00")
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     return buffer.getvalue()
@@ -95,8 +95,9 @@ def _short(title: str) -> str:
     return " ".join(words[:6]) + ("…" if len(words) > 6 else "")
 
 
-def layout_of(text: str) -> Layout:
-    """Blocks of the text, the masthead before FOREWORD, the INDEX blocks, a photo per story."""
+def layout_of(text: str, photo_every: int = 0, max_photos: int = 0) -> Layout:
+    """Blocks of the text, the masthead before FOREWORD, the INDEX blocks, a photo per story
+    (or, with `photo_every`, after every n-th long paragraph, at most `max_photos`)."""
     issue = import_text(text)
     lines = text.split("\n")
     first = next(n for n, line in enumerate(lines) if line.strip() == "FOREWORD")
@@ -123,6 +124,12 @@ def layout_of(text: str) -> Layout:
         where = next((n for n, b in enumerate(blocks) if lead and b[-1] == lead), None)
         if where is not None:
             photos[where] = (story.title, f"Participants of the {_short(story.title)}")
+    if photo_every:
+        long_ones = [n for n, b in enumerate(blocks) if n > stop and len(b[-1]) > 300]
+        photos = {
+            n: ("", f"Photo {k + 1} of the issue")
+            for k, n in enumerate(long_ones[::photo_every][:max_photos])
+        }
     number = f"{issue.number}TH ISSUE"
     month = next(line for line in masthead if re.match(r"^[A-Z]+ \d{4}$", line))
     header = HEADER.format(issue=number, month=month)
@@ -148,6 +155,24 @@ def _soft_hyphens(text: str) -> str:
 
 def _data_uri(data: bytes, mime: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+def long_issue(path: Path, copies: int) -> str:
+    """The issue's text with its stories printed `copies` times (the policy corner and COMING
+    SOON once, at the end): a long issue for the import benchmark."""
+    text = path.read_text(encoding="utf-8")
+    issue = import_text(text)
+    lines = text.split("\n")
+    body = next(n for n, line in enumerate(lines) if line.strip() == issue.sections[0].title)
+    tail_title = issue.sections[-1].stories[0].title
+    tail = next(n for n, line in enumerate(lines) if n > body and line.strip() == tail_title)
+    return "\n".join(lines[:tail] + lines[body:tail] * (copies - 1) + lines[tail:])
+
+
+def print_long_issue(path: Path, copies: int, photo_every: int, max_photos: int) -> bytes:
+    """The long issue laid out by chromium with a photo after every n-th long paragraph."""
+    layout = layout_of(long_issue(path, copies), photo_every, max_photos)
+    return _print(_html(layout, 0))
 
 
 def _html(layout: Layout, seed: int) -> str:
@@ -187,10 +212,10 @@ def _html(layout: Layout, seed: int) -> str:
         parts.append("</div>")
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><style>
 @page {{ size: A4; margin: 22mm 16mm 20mm;
+  @top-left {{ content: url("{_data_uri(logo(80), "image/png")}"); }}
   @top-center {{ content: "{layout.header}"; font: 7.5pt 'DejaVu Sans'; color: #0033A0; }}
   @bottom-center {{ content: "{FOOTER}" counter(page); font: 7.5pt 'DejaVu Sans'; }} }}
 body {{ margin: 0; font: 9.5pt/1.3 'DejaVu Serif', 'WenQuanYi Micro Hei', serif; }}
-.run-logo {{ position: fixed; top: -15mm; left: 0; width: 9mm; }}
 .cols {{ columns: 2; column-gap: 7mm; text-align: justify; }}
 .masthead {{ column-span: all; border-bottom: 2pt solid #0033A0; margin-bottom: 4mm;
   font: bold 13pt 'DejaVu Sans'; color: #0033A0; text-align: left; }}
@@ -204,7 +229,7 @@ p {{ margin: 0; overflow-wrap: anywhere; }}
 figure {{ margin: 0 0 1.1em; break-inside: avoid; }}
 figure img {{ width: 100%; display: block; }}
 figcaption {{ font: italic 7.5pt 'DejaVu Sans'; margin-top: 1.5mm; text-align: left; }}
-</style></head><body><img class="run-logo" src="{_data_uri(logo(), "image/png")}">
+</style></head><body>
 <div class="cols">{"".join(parts)}</div></body></html>"""
 
 

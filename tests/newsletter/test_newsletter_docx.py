@@ -194,3 +194,96 @@ def test_the_articles_of_an_imported_word_file_carry_its_photos_and_table(tmp_pa
     assert all(caption in content for caption in made.captions.values())
     assert "<table" in content and ">health care</td>" in content
     assert preflight.check(articles) == []
+
+
+def _runaway_docx(paragraphs: int = 600_000) -> bytes:
+    """A valid Word file of 1.5 MB whose 40 MB of XML no parser reads in 400 MB of memory."""
+    body = "".join(
+        f"<w:p><w:r><w:t>Paragraph {n} of a runaway file</w:t></w:r></w:p>"
+        for n in range(paragraphs)
+    )
+    namespace = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    main = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+    package = "http://schemas.openxmlformats.org/package/2006"
+    relation = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+    return _zip(
+        {
+            "[Content_Types].xml": (
+                f'<Types xmlns="{package}/content-types"><Default Extension="xml" '
+                'ContentType="application/xml"/><Override PartName="/word/document.xml" '
+                f'ContentType="{main}"/></Types>'
+            ).encode(),
+            "_rels/.rels": (
+                f'<Relationships xmlns="{package}/relationships"><Relationship Id="rId1" '
+                f'Type="{relation}" Target="word/document.xml"/></Relationships>'
+            ).encode(),
+            "word/document.xml": (
+                f'<w:document xmlns:w="{namespace}"><w:body>{body}</w:body></w:document>'
+            ).encode(),
+        }
+    )
+
+
+def test_a_runaway_word_file_is_stopped_by_the_caps_of_its_child_process():
+    from bot.console.drafts import ImportFailed, parse_upload
+    from bot.newsletter.confined import Limits
+
+    with pytest.raises(ImportFailed, match="the Word file needs more than 5 s of CPU or 400 MB"):
+        parse_upload("runaway.docx", _runaway_docx(), Limits(cpu_seconds=5, memory_mb=400))
+
+
+def test_a_caption_above_the_picture_or_its_alt_text_is_its_caption():
+    from docx import Document
+    from docx.shared import Inches
+
+    document = Document()
+    for text in ("10TH ISSUE", "DECEMBER 2021"):
+        document.add_paragraph(text)
+    document.add_heading("BORDER MANAGEMENT", 1)
+    document.add_heading("Workshop on Document Security", 2)
+    document.add_paragraph("Experts met in Shanghai.")
+    document.add_paragraph("Experts at the workshop", style="Caption")
+    document.add_picture(io.BytesIO(corpus.photo(7)), width=Inches(3))
+    document.add_paragraph("They compared forged documents.")
+    shape = document.add_picture(io.BytesIO(corpus.photo(8)), width=Inches(3))
+    shape._inline.docPr.set("descr", "A forged passport under ultraviolet light")
+    unnamed = document.add_picture(io.BytesIO(corpus.photo(9)), width=Inches(3))
+    unnamed._inline.docPr.set("descr", "IMG_2041.JPG")
+    buffer = io.BytesIO()
+    document.save(buffer)
+
+    issue = import_docx_bytes(buffer.getvalue())
+
+    story = issue.stories[0]
+    assert [(p.caption, p.after) for p in story.photos] == [
+        ("Experts at the workshop", 1),
+        ("A forged passport under ultraviolet light", 2),
+        ("", 2),
+    ]
+    assert story.paragraphs == ["Experts met in Shanghai.", "They compared forged documents."]
+
+
+def test_content_mammoth_leaves_out_is_a_warning():
+    from docx import Document
+    from docx.oxml import parse_xml
+
+    document = Document()
+    for text in ("10TH ISSUE", "DECEMBER 2021"):
+        document.add_paragraph(text)
+    document.add_heading("BORDER MANAGEMENT", 1)
+    document.add_heading("Workshop on Document Security", 2)
+    paragraph = document.add_paragraph("Experts met in Shanghai.")
+    # An embedded object (a chart, an equation editor's object) is no text mammoth can read.
+    paragraph._p.append(
+        parse_xml(
+            '<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+            "<w:object><w:unknownThing/></w:object></w:r>"
+        )
+    )
+    buffer = io.BytesIO()
+    document.save(buffer)
+
+    issue = import_docx_bytes(buffer.getvalue())
+
+    assert issue.stories[0].paragraphs == ["Experts met in Shanghai."]
+    assert any(w.startswith("Word: An unrecognised element was ignored") for w in issue.warnings)

@@ -8,6 +8,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.newsletter.decode import IssueImportError
 from bot.newsletter.markdown_io import from_markdown, from_markdown_zip, to_markdown
@@ -157,4 +159,53 @@ def test_an_index_in_plain_lines_ends_the_foreword_and_is_not_imported():
     )
     issue = from_markdown(text)
     assert issue.foreword.paragraphs == ["Welcome."]
+    assert issue.warnings == []
+
+
+_md_pieces = st.sampled_from(
+    ["# SECTION", "## Story", "### Sub", "# Foreword", "# Index", "- item", "  - nested", "> quote",
+     "> — Name", "| a | b |", "| --- | --- |", "![cap](data:image/png;base64,AAAA)", "**bold**",
+     "On 3 May 2021 in Beijing.", "Ann Lee\nDirector", "TITLE (3 May 2021)", "- X (July 2021)",
+     "## Coming soon", "## Policy corner", "---", "", "plain text", "[link](https://x.org)"]
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_md_pieces, max_size=25))
+def test_any_hand_written_markdown_gives_an_issue_or_one_clear_line(pieces):
+    text = "10TH ISSUE\n\nDECEMBER 2021\n\n" + "\n".join(pieces) + "\n"
+    try:
+        issue = from_markdown(text)
+    except IssueImportError as exc:
+        assert str(exc) and "\n" not in str(exc)
+        return
+    assert (issue.number, issue.month) == (10, "2021-12")
+
+
+def test_an_uploaded_markdown_file_with_pasted_photos_keeps_them():
+    from bot.console.drafts import parse_upload
+
+    data = base64.b64encode(corpus.photo(11, size=(1600, 1200))).decode()
+    text = HEAD + f"First.\n\n![Pasted](data:image/jpeg;base64,{data})\n"
+    issue, kind = parse_upload("issue.md", text.encode())
+    assert kind == "markdown" and [p.caption for p in issue.photos] == ["Pasted"]
+    # Read in the capped child process, the photo's bytes came back with the issue.
+    assert issue.photos[0].hash in issue.photo_data
+
+
+def test_a_table_in_the_coming_soon_list_is_a_warning_not_text():
+    text = HEAD.replace("## Workshop", "## Coming soon") + (
+        "- Seminar (January 2022)\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n"
+    )
+    issue = from_markdown(text)
+    assert [u.title for u in issue.upcoming] == ["Seminar"]
+    assert issue.warnings == [
+        "line 9: a table in the coming soon list is left out; put it in a story"
+    ]
+
+
+def test_stories_one_level_further_down_are_still_stories():
+    text = HEAD.replace("## Workshop", "### Workshop") + "Text.\n\n### Second\n\nMore.\n"
+    issue = from_markdown(text)
+    assert [s.title for s in issue.stories] == ["Workshop", "Second"]
     assert issue.warnings == []

@@ -77,3 +77,15 @@ def test_web_worker_and_beat_write_nothing_into_the_checkout(
     # The covers the worker drew are in Redis, where the next worker (or the console) finds them.
     drawn = connect(bot_env["REDIS_URL"]).keys(covers.REDIS_PREFIX + "*")
     assert drawn
+
+
+def test_a_cover_drawn_by_one_process_is_read_from_redis_by_the_next(app, redis_client):
+    title = f"Shared cover {uuid.uuid4().hex[:8]}"
+    first = covers.make_cover("square", 9, "June 2021", title)
+    key = covers.REDIS_PREFIX + covers.cover_key("square", 9, "June 2021", title, "iom")
+    assert redis_client.exists(key)
+    # The next process has nothing in memory; what Redis holds is what it serves.
+    covers.clear_memory_cache()
+    connect(app.config["REDIS_URL"], decode_responses=False).hset(key, "thumb", b"from redis")
+    again = covers.make_cover("square", 9, "June 2021", title)
+    assert again.data == first.data and again.thumb == b"from redis"

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from bot.publishing import api, state
-from tests.publishing.conftest import successful_calls
+from tests.publishing.conftest import successful_calls, wait_push
 from tests.support.live import wait_until
 
 
@@ -27,11 +27,12 @@ def _finished(redis_client, push_id):
 
 
 def test_publish_and_broadcast_leave_exactly_one_public_copy(
-    seed_issue, bot_app, bot_env, webhook, sandbox, followers, processes, redis_client
+    seed_issue, bot_app, bot_env, webhook, sandbox, followers, processes, redis_client, run_cli
 ):
     processes.worker(bot_env)
-    push_id = _push(bot_app, redis_client, seed_issue, publish=True, broadcast=True)
-    push = wait_until(_finished(redis_client, push_id), 60, 0.2, "the push to finish")
+    started = run_cli("push", str(seed_issue), "--publish", "--broadcast")
+    assert started.exit_code == 0, started.output
+    push = wait_push(redis_client, seed_issue)
 
     assert push.state == "done", push.fields
     for step in ("pending", "drafted", "previewed", "broadcast", "done"):

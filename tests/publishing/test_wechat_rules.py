@@ -10,7 +10,7 @@ import pytest
 
 from bot.publishing import api, cleanup, sends, state
 from tests.publishing.conftest import successful_calls, wait_push
-from tests.support.live import wait_until
+from tests.support.live import serve_wsgi, wait_until
 
 
 def _tagged(sandbox, followers) -> int:
@@ -35,6 +35,8 @@ def test_a_second_broadcast_to_the_same_audience_needs_again_and_gets_a_new_clie
     assert refused.exit_code != 0 and "Traceback" not in refused.output
     assert f"issue 9 was already broadcast to tag {tag}" in refused.output
     assert "--again" in refused.output
+    dry = run_cli("push", str(seed_issue), "--broadcast", "--tag", tag, "--dry-run")
+    assert dry.exit_code != 0 and "already broadcast" in dry.output
     assert len(sandbox.records("mass")) == 1
 
     forced = run_cli("push", str(seed_issue), "--broadcast", "--tag", tag, "--again")
@@ -80,6 +82,7 @@ def test_with_mass_send_protection_the_push_waits_for_the_administrator_then_goe
     ("setup", "status", "words"),
     [
         ("refuse", "err(40001)", "An administrator refused the send"),
+        ("expire", "err(40002)", "No administrator confirmed the send in WeChat within 30"),
         ("err(30003)", "err(30003)", "originality check judged the articles a reprint"),
         ("err(20001)", "err(20001)", "suspected politics"),
         ("send fail", "send fail", "mass-send protection"),
@@ -89,17 +92,20 @@ def test_a_mass_send_that_ends_in_a_wechat_failure_fails_the_push_with_its_hint(
     seed_issue, bot_env, webhook, sandbox, followers, processes, redis_client, run_cli,
     setup, status, words,
 ):  # fmt: skip
-    if setup == "refuse":
+    if setup in ("refuse", "expire"):
         sandbox.configure(mass_protection=True)
     else:
         sandbox.configure(mass_outcome=setup)
     processes.worker(bot_env)
     assert run_cli("push", str(seed_issue), "--broadcast").exit_code == 0
-    if setup == "refuse":
+    if setup in ("refuse", "expire"):
         push_id = wait_until(lambda: redis_client.get(f"push:issue:{seed_issue}"), 10, 0.1)
         wait_until(lambda: state.load(redis_client, push_id).get("msg_id"), 60, 0.2)
         msg_id = int(state.load(redis_client, push_id)["msg_id"])
-        sandbox.control("POST", "mass/confirm", json={"msg_id": msg_id, "accept": False})
+        if setup == "refuse":
+            sandbox.control("POST", "mass/confirm", json={"msg_id": msg_id, "accept": False})
+        else:
+            sandbox.advance_clock(30 * 60 + 1)
     push = wait_push(redis_client, seed_issue)
     assert push.state == "failed" and push["failed_step"] == "broadcast"
     assert push["errcode"] == status and words in push["hint"]
@@ -111,9 +117,20 @@ def test_a_mass_send_that_ends_in_a_wechat_failure_fails_the_push_with_its_hint(
 
 
 def test_an_unencrypted_masssendjobfinish_is_only_a_hint_no_urls_are_taken_from_it(
-    seed_issue, bot_app, bot_env, webhook, sandbox, followers, processes, redis_client
+    seed_issue, bot_env, followers, sandbox, processes, redis_client
 ):
-    sandbox.configure(delivery_mode="plain")  # anyone who knows the token could forge these
+    from bot import create_app
+
+    # An account switching to safe mode runs compatible (plaintext still accepted) for a while.
+    env = {**bot_env, "WECHAT_MESSAGE_MODE": "compatible"}
+    bot_app = create_app({**env, "STAFF_OPENIDS": (followers["alice"],), "TESTING": True})
+    with serve_wsgi(bot_app) as url:
+        # Plaintext: anyone who knows the token could forge these.
+        sandbox.configure(webhook_url=f"{url}/wechat", delivery_mode="plain")
+        _unencrypted_event_is_a_hint(seed_issue, bot_app, env, processes, redis_client)
+
+
+def _unencrypted_event_is_a_hint(seed_issue, bot_app, bot_env, processes, redis_client):
     processes.worker(bot_env)
     with bot_app.app_context():
         push_id = api.start_push(redis_client, seed_issue, broadcast=True, by="test")["id"]
@@ -174,3 +191,19 @@ def test_drafts_only_for_previews_or_of_failed_pushes_are_deleted_once_unneeded(
     assert push.id == failed and push.state == "failed" and push["errcode"] == "45028"
     assert push["draft_media_id"] not in sandbox.records("drafts")
     assert not sandbox.records("drafts")
+
+
+def test_a_send_whose_fate_is_unknown_keeps_counting_so_it_is_not_repeated_by_accident(
+    seed_issue, bot_app, bot_env, sandbox, followers, processes, redis_client
+):
+    sandbox.set_faults(drop=1.0, paths=["message/mass/sendall"])
+    processes.worker(bot_env)
+    with bot_app.app_context():
+        api.start_push(redis_client, seed_issue, broadcast=True, by="test")
+    push = wait_push(redis_client, seed_issue, timeout=90)
+    sandbox.clear_faults()
+    assert push.state == "failed" and push["failed_step"] == "broadcast"
+    assert push["errcode"] == ""  # a network error: WeChat may have taken the send
+    assert sends.history(redis_client, seed_issue, None)[-1]["result"] == "sending"
+    with bot_app.app_context(), pytest.raises(state.PushError, match="already broadcast"):
+        api.start_push(redis_client, seed_issue, broadcast=True, by="test")

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.support import redis_ha
-from tests.support.live import Process, free_port, python_module, wait_http
+from tests.support.live import Process, free_port, python_module, wait_http, wait_until
 
 TOPICS = ("trafficking", "mobility", "visas", "labour", "students", "research")
 
@@ -24,13 +24,12 @@ def ha(tmp_path):
     yield from redis_ha.running(tmp_path)
 
 
-@pytest.fixture
-def web_on_ha(ha, settings_env, sandbox):
-    """gunicorn serving the bot on the Sentinel set; the sandbox delivers to it."""
+def _web(redis_url: str, settings_env: dict, sandbox) -> Process:
+    """gunicorn serving the bot on `redis_url`; the sandbox delivers to it."""
     port = free_port()
     env = {
         **settings_env,
-        "REDIS_URL": ha.url,
+        "REDIS_URL": redis_url,
         "WECHAT_API_BASE": sandbox.api_base,
         "WEB_HOST": "127.0.0.1",
         "PORT": str(port),
@@ -42,10 +41,18 @@ def web_on_ha(ha, settings_env, sandbox):
     proc = Process(args, env, "ha-web")
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz", timeout=30)
-        sandbox.configure(webhook_url=f"http://127.0.0.1:{port}/wechat")
-        yield proc
-    finally:
+    except AssertionError:
         proc.stop()
+        raise
+    sandbox.configure(webhook_url=f"http://127.0.0.1:{port}/wechat")
+    return proc
+
+
+@pytest.fixture
+def web_on_ha(ha, settings_env, sandbox):
+    proc = _web(ha.url, settings_env, sandbox)
+    yield proc
+    proc.stop()
 
 
 def _answered(result: dict) -> bool:
@@ -130,3 +137,31 @@ def test_killing_the_master_while_followers_write_leaves_no_message_unanswered(
     store = ha.master().client(ha.db)
     for name, topic, result in said:
         assert store.sismember(f"follower:{result['openid']}:topics", topic), (name, topic)
+
+
+def test_a_message_sent_while_redis_is_away_for_7_s_is_answered_on_wechats_second_call(
+    tmp_path, settings_env, sandbox
+):
+    node = redis_ha.RedisNode(tmp_path, "solo", min_replicas=0).start()
+    web = back = None
+    try:
+        wait_until(lambda: node.role() == "master", 20, 0.1, "the Redis to answer")
+        web = _web(f"redis://127.0.0.1:{node.port}/0", settings_env, sandbox)
+        assert _answered(sandbox.follow("sol", language="en"))
+        time.sleep(1.5)  # the follow is in the append-only file (fsync every second)
+        node.kill()
+        back = threading.Timer(7.0, node.start)
+        back.start()
+        said = sandbox.say("sol", "follow visas")
+        assert _answered(said), said["delivery"]
+        assert said["delivery"]["attempts"] == 2  # the first call timed out, the second answered
+        replies = [m for m in sandbox.inbox("sol") if m["sender"] == "account"]
+        assert sum(1 for m in replies if "visas" in m.get("content", "")) == 1
+        assert node.client().sismember(f"follower:{said['openid']}:topics", "visas")
+    finally:
+        if back is not None:
+            back.cancel()
+            back.join()
+        if web is not None:
+            web.stop()
+        node.stop()

@@ -16,6 +16,9 @@ import redis
 
 from tests.run.runproc import RunCommand, bare_env, free_pair, processes_with_env
 
+# Each run has its own embedded Redis: the embedded test run leaves this file out.
+pytestmark = pytest.mark.own_redis
+
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)

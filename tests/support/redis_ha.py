@@ -24,12 +24,15 @@ DOWN_AFTER_MS = 1000
 class RedisNode:
     """One redis-server process (master or replica) with its own folder and port."""
 
-    def __init__(self, folder: Path, name: str, replica_of: int | None = None) -> None:
+    def __init__(
+        self, folder: Path, name: str, replica_of: int | None = None, min_replicas: int = 1
+    ) -> None:
         self.folder = folder / name
         self.folder.mkdir(parents=True, exist_ok=True)
         self.name = name
         self.port = free_port()
         self.replica_of = replica_of
+        self.min_replicas = min_replicas
         self.process: Process | None = None
 
     def args(self) -> list[str]:
@@ -37,7 +40,7 @@ class RedisNode:
             REDIS_SERVER,
             *("--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder)),
             *("--appendonly", "yes", "--appendfsync", "everysec", "--save", ""),
-            *("--min-replicas-to-write", "1", "--min-replicas-max-lag", "5"),
+            *("--min-replicas-to-write", str(self.min_replicas), "--min-replicas-max-lag", "5"),
             # Redis 7 waits 5 s by default before a diskless full sync, for more replicas to join:
             # a replica moved to a new master would stall every confirmed write that long.
             *("--repl-diskless-sync-delay", "0"),

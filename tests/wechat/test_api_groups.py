@@ -23,7 +23,9 @@ def test_statistics_customer_service_and_templates_reach_the_sandbox(sandbox, bo
     yesterday = beijing_yesterday(sandbox)
     week_ago = yesterday - timedelta(days=6)
     assert bot_client.datacube.get_user_summary(week_ago, yesterday) == []
-    assert bot_client.datacube.get_user_cumulate(week_ago, yesterday) == []
+    # The number of followers at the end of each day: none yet.
+    counts = bot_client.datacube.get_user_cumulate(week_ago, yesterday)
+    assert [c["cumulate_user"] for c in counts] == [0] * 7
     assert bot_client.datacube.get_article_summary(yesterday, yesterday) == []
     assert bot_client.datacube.get_article_total(yesterday, yesterday) == []
     assert bot_client.datacube.get_user_read(yesterday - timedelta(days=2), yesterday) == []

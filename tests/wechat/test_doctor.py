@@ -45,8 +45,9 @@ def test_a_ready_account_passes_every_check(sandbox, doctor, menu_synced):
     status, lines = doctor()
     assert status == 0, lines
     checks = lines[1:-1]
-    assert len(checks) == 11 and all(row.startswith("OK") for row in checks), lines
+    assert len(checks) == 12 and all(row.startswith("OK") for row in checks), lines
     assert "mass sends left" in line(lines, "mass-send quota")
+    assert "message/mass/sendall 100 of 100" in line(lines, "API calls left today")
     assert lines[-1] == "all checks passed"
 
 
@@ -85,3 +86,12 @@ def test_a_missing_or_different_menu_is_named(sandbox, doctor, bot_client):
     bot_client.menu.create({"button": [{"type": "click", "name": "Other", "key": "ABOUT"}]})
     status, lines = doctor()
     assert status == 1 and "differs from config/menu.json" in line(lines, "menu")
+
+
+def test_an_api_whose_daily_calls_are_used_up_is_named(sandbox, doctor, menu_synced, redis_client):
+    beijing_day = int((sandbox.now() + 8 * 3600) // 86400)
+    redis_client.hset(f"sandbox:calls_day:{beijing_day}", "message/mass/sendall", 100)
+    status, lines = doctor()
+    assert status == 1
+    quota = line(lines, "API calls left today")
+    assert quota.startswith("FAIL") and "message/mass/sendall used up today" in quota
