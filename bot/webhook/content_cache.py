@@ -33,6 +33,8 @@ READS = frozenset(
         "zrangebyscore",
         "zrevrangebyscore",
         "zscore",
+        "zrank",
+        "zrevrank",
         "zcard",
         "lrange",
     }
