@@ -12,6 +12,8 @@ import os
 bind = [f"{os.environ.get('WEB_HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"]
 # Processes per machine (gunicorn's own variable); each serves `threads` calls at once.
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# Measured (bench/webhook.py --worker-class sync): sync workers serve the bot about half as many
+# calls (no keep-alive, one call per process at a time), so threads stay.
 worker_class = "gthread"
 threads = int(os.environ.get("WEB_THREADS", "4"))
 # A worker silent this long is killed and replaced; well below WeChat's three retries (15 s).
