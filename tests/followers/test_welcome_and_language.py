@@ -81,7 +81,10 @@ def test_a_language_once_taken_from_user_info_does_not_stick(phones, redis_clien
     # A record written when the bot still believed user/info.
     redis_client.hset(f"follower:{openid}", mapping={"language": "zh", "language_source": "wechat"})
     assert phones.text("gary", "about").startswith("MMSP II, the EU-China Dialogue")
-    assert records.get(redis_client, openid).language == "en"
+    # What he wrote in is remembered (with the reply's caching) and answers an emoji too.
+    key = f"follower:{openid}"
+    wait_until(lambda: redis_client.hget(key, "script_language") == "en", what="the script")
+    assert phones.text("gary", "🙂").startswith("😊 Reply")
 
 
 def test_a_job_report_event_does_not_count_as_a_follower(client, redis_client):
