@@ -310,6 +310,26 @@ class Foreword:
         )
 
 
+# An issue number fits the newsletter's numbering (a few a year) and a month is a real one:
+# a number like 99999999999999999999999 would at once become followers' "latest".
+MAX_ISSUE_NUMBER = 999
+FIRST_YEAR, LAST_YEAR = 1990, 2100
+
+
+def check_identity(number: object, month: object) -> None:
+    """Refuse an issue number outside 1-999 or a month that does not exist, in one line."""
+    if isinstance(number, bool) or not isinstance(number, int):
+        raise ModelError(f"the issue number must be a whole number, got {str(number)[:30]!r}")
+    if not 1 <= number <= MAX_ISSUE_NUMBER:
+        shown = str(number) if len(str(number)) <= 12 else str(number)[:12] + "..."
+        raise ModelError(f"issue number {shown} is out of range (1-{MAX_ISSUE_NUMBER})")
+    text = str(month)
+    if not _MONTH_RE.match(text) or not FIRST_YEAR <= int(text[:4]) <= LAST_YEAR:
+        raise ModelError(
+            f"month {text[:20]!r} does not exist (a month like 2021-06, {FIRST_YEAR}-{LAST_YEAR})"
+        )
+
+
 @dataclass
 class Issue:
     """One newsletter issue: masthead facts, foreword, sections, events, upcoming, policies."""

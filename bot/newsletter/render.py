@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from bot.newsletter import blocks as textblocks
-from bot.newsletter import covers
+from bot.newsletter import covers, tables
 from bot.newsletter.dates import find_dates
 from bot.newsletter.events import dateline_place
 from bot.newsletter.model import URL_RE, Issue, Photo, Section, Story
@@ -151,6 +151,13 @@ def _list_items(paragraph: str, notes: _Notes) -> list[dict]:
 
 
 def _block(paragraph: str, notes: _Notes) -> dict:
+    if tables.is_table(paragraph):
+        header, *body = tables.rows(paragraph)
+        return {
+            "type": "table",
+            "header": [_inline(cell, notes) for cell in header],
+            "rows": [[_inline(cell, notes) for cell in row] for row in body],
+        }
     if all(line.lstrip().startswith("- ") for line in paragraph.split("\n")):
         return {"type": "list", "entries": _list_items(paragraph, notes)}
     if dateline_place(paragraph):
@@ -309,7 +316,7 @@ def render_issue(
     settings=None,
     *,
     author: str = DEFAULT_AUTHOR,
-    cache_dir=covers.DEFAULT_CACHE_DIR,
+    cache_dir=None,
     timings: dict | None = None,
     photos: Mapping[str, bytes] | None = None,
 ) -> list[RenderedArticle]:
