@@ -14,7 +14,8 @@ from bot.newsletter.model import Issue
 from bot.newsletter.pdf_layout import PlacedFigure, layout_text
 from bot.newsletter.pdf_photos import PdfPhotos, extract_photos
 from bot.newsletter.pdf_placing import place_photos
-from bot.newsletter.pdf_reading import open_pdf, read_document
+from bot.newsletter.pdf_reading import read_document
+from bot.newsletter.pdf_text import open_pdf
 from bot.newsletter.text_import import import_text
 
 log = logging.getLogger(__name__)

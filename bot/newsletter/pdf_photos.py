@@ -26,7 +26,8 @@ from bot.newsletter.images import (
     PreparedPhoto,
     prepare_image,
 )
-from bot.newsletter.pdf_reading import Document, Figure
+from bot.newsletter.pdf_reading import Figure
+from bot.newsletter.pdf_text import Document
 
 log = logging.getLogger(__name__)
 

@@ -85,7 +85,7 @@ def test_words_hyphenated_at_line_ends_are_joined(imported):
 
 
 def test_ligatures_and_full_width_latin_are_normalised_and_chinese_is_kept():
-    from bot.newsletter.pdf_reading import normalise
+    from bot.newsletter.pdf_text import normalise
 
     assert normalise("Traﬃcking ﬁeld ﬂow") == "Trafficking field flow"
     assert normalise("ＭＭＳＰ　ＩＩ ２０２１") == "MMSP　II 2021"
