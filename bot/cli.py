@@ -21,9 +21,10 @@ def _register() -> None:
     from bot.newsletter.cli import register as register_newsletter
     from bot.publishing.cli import register as register_publishing
     from bot.run.command import run
+    from bot.wechat.doctor_cli import doctor
     from sandbox.cli import sandbox
 
-    for group in (sandbox, run, menu, staff):
+    for group in (sandbox, run, menu, staff, doctor):
         cli.add_command(group)
     register_newsletter(cli)  # ingest, render
     register_publishing(cli)  # push, schedules, status
@@ -43,6 +44,9 @@ def main() -> None:
     import redis
     from kombu.exceptions import OperationalError
 
+    from bot.logs import quiet_libraries
+
+    quiet_libraries()
     _register()
     try:
         cli(standalone_mode=True)

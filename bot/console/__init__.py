@@ -74,7 +74,15 @@ def init_app(app: Flask) -> None:
         log.info("staff console is switched off (CONSOLE_ENABLED=false)")
         return
     # Importing the view modules registers their routes on bp.
-    from bot.console import auth_views, follower_views, issue_views, push_views  # noqa: F401
+    from bot.console import (  # noqa: F401
+        auth_views,
+        event_code_views,
+        follower_views,
+        issue_views,
+        message_views,
+        push_views,
+        stats_views,
+    )
 
     security.init_app(app)
     app.register_blueprint(bp)

@@ -60,10 +60,8 @@ def account():
     r = get_redis()
     if request.method == "POST":
         try:
-            if "openid" in request.form:
-                accounts.set_openid(r, g.staff.name, request.form["openid"])
-                note("set preview openid")
-                flash("Your WeChat openid for previews is saved.", "info")
+            if request.form.get("wechat") in ("bind", "unbind"):
+                return _wechat_binding(r, request.form["wechat"])
             if request.form.get("new_password"):
                 if not accounts.check_password(r, g.staff.name, request.form.get("password", "")):
                     flash("Your current password is wrong.", "error")
@@ -76,7 +74,25 @@ def account():
             return render_template("console/account.html"), 400
         return redirect(url_for("console.account"))
     g.staff = accounts.get_staff(r, g.staff.name)
-    return render_template("console/account.html")
+    from bot.console import wechat_binding
+
+    return render_template(
+        "console/account.html", bind_code=wechat_binding.live_code(r, g.staff.name)
+    )
+
+
+def _wechat_binding(r, action: str):
+    """Show a one-time code to send from WeChat (binding proves the phone is theirs), or unbind."""
+    from bot.console import wechat_binding
+
+    if action == "unbind":
+        wechat_binding.unbind(r, g.staff.name)
+        note("unbound WeChat for previews")
+        flash("Your WeChat no longer receives previews.", "info")
+    else:
+        wechat_binding.new_code(r, g.staff.name)
+        note("asked for a WeChat binding code")
+    return redirect(url_for("console.account"))
 
 
 @bp.get("/audit")

@@ -70,8 +70,12 @@ def load_staff(sid: str) -> accounts.Staff | None:
 
 
 def safe_next(target: str | None) -> str:
-    """A local console path to return to after sign-in; anything else goes to the start page."""
-    if target:
+    """A local console path to return to after sign-in; anything else goes to the start page.
+
+    Control characters and whitespace are refused outright: CR/LF would split the Location
+    header, and browsers drop tabs and newlines from URLs, which can turn a path into `//host`.
+    """
+    if target and target.isprintable() and not any(c.isspace() or c == "\\" for c in target):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and parts.path.startswith("/console/"):
             return target

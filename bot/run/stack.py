@@ -102,7 +102,9 @@ class Stack:
         if self.plan.sandbox:
             webhook = f"http://127.0.0.1:{self.plan.port}/wechat"
             args = mmsp_bot("sandbox", "serve", "--port", str(self.plan.sandbox_port))
-            self._spawn("sandbox", [*args, "--webhook", webhook])
+            # Safe mode, as on a live account: only an encrypted MASSSENDJOBFINISH gives the
+            # URLs of a broadcast's articles.
+            self._spawn("sandbox", [*args, "--webhook", webhook, "--delivery-mode", "safe"])
         for name in ("web", "worker", "beat"):
             # `exec` so that the program itself is the child we signal, not a shell around it.
             self._spawn(name, ["/bin/sh", "-c", f"exec {commands[name]}"])
