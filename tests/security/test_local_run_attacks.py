@@ -15,6 +15,7 @@ import pytest
 import redis
 
 from tests.run.runproc import RunCommand, bare_env, free_pair, processes_with_env
+from tests.support.live import wait_until
 
 # Each run has its own embedded Redis: the embedded test run leaves this file out.
 pytestmark = pytest.mark.own_redis
@@ -38,8 +39,17 @@ def run_bot(var_dir):
     runs: list[RunCommand] = []
 
     def start() -> RunCommand:
-        run = RunCommand(["--port", str(free_pair())], bare_env(var_dir))
-        runs.append(run)
+        for _ in range(3):  # a free pair of ports can be taken by another program meanwhile
+            run = RunCommand(["--port", str(free_pair())], bare_env(var_dir))
+            runs.append(run)
+            wait_until(
+                lambda r=run: r.popen.poll() is not None or "WeChat:" in r.output(),
+                60,
+                0.1,
+                "the run to pass its port checks",
+            )
+            if run.popen.poll() is None or "is in use" not in run.output():
+                break
         run.wait_for("ready in")
         return run
 
