@@ -75,7 +75,7 @@ def webhook_only_app():
 
     router = Router()
 
-    @router.keyword("help")
+    @router.message_type("text")
     def help_reply(message, ctx):
         return TextReply(render_text("help", ctx.lang))
 
@@ -382,6 +382,8 @@ def main() -> None:
         "WECHAT_SECRET": "benchsecret0000000000000000000000",
         "WECHAT_TOKEN": TOKEN,
         "WECHAT_AES_KEY": AES_KEY,
+        # Both kinds of round (plaintext and encrypted) against the same servers.
+        "WECHAT_MESSAGE_MODE": "compatible",
         "REDIS_URL": args.redis_url,
         "SECRET_KEY": "bench",
         "LOG_FORMAT": "text",

@@ -74,7 +74,7 @@ def webhook_for(state: SandboxState) -> Webhook | None:
         appid=account.appid,
         account_id=account.original_id,
         aes_key=account.aes_key,
-        mode=config.get("delivery_mode", "plain"),
+        mode=config["delivery_mode"],
         timeout=float(config.get("delivery_timeout", WECHAT_TIMEOUT)),
         attempts=int(config.get("delivery_attempts", WECHAT_ATTEMPTS)),
     )
@@ -253,6 +253,21 @@ def deliver_message(
         msg_id or wire.new_msg_id(),
     )
     return deliver(state, openid, xml_text, "text", to_message=True)
+
+
+def deliver_user_message(
+    state: SandboxState, openid: str, msg_type: str, fields: dict[str, Any]
+) -> Outcome:
+    """A follower's image, voice or location message (its own fields, then a MsgId)."""
+    xml_text = wire.message(
+        state.account.original_id,
+        openid,
+        int(state.now()),
+        msg_type,
+        **fields,
+        MsgId=wire.new_msg_id(),
+    )
+    return deliver(state, openid, xml_text, msg_type, to_message=True)
 
 
 def deliver_event(

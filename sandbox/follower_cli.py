@@ -1,4 +1,5 @@
-"""`mmsp-bot sandbox say|click|view|follow|unfollow|inbox`: a follower's side, over HTTP."""
+"""`mmsp-bot sandbox say|image|voice|location|click|view|read|follow|unfollow|inbox`: a follower's
+side, over HTTP."""
 
 from __future__ import annotations
 
@@ -126,8 +127,43 @@ click_button = _action(
     "Tap the menu button with KEY (a `click` button of menu/get) and print the answer.",
 )
 scan = _action(
-    "scan", "scene", "Scan the parametric QR code of SCENE (subscribes NAME if not yet a follower)."
+    "scan",
+    "scene",
+    "Scan a QR code: SCENE is its ticket or the URL its image encodes (from qrcode/create), "
+    "or a bare scene value. Subscribes NAME if not yet a follower.",
 )
+
+
+@click.command("image")
+@click.option("--url", default="", help="The picture's URL (else one of the sandbox's).")
+@_as
+@_wait
+def image(url: str, name: str, wait: float) -> None:
+    """Send a picture as NAME and print the bot's answer."""
+    _show_result(_call("POST", f"followers/{name}/image", json={"url": url}), name, wait)
+
+
+@click.command("voice")
+@click.argument("recognition", default="")
+@_as
+@_wait
+def voice(recognition: str, name: str, wait: float) -> None:
+    """Send a voice message whose speech WeChat recognised as RECOGNITION (empty: not
+    recognised) and print the bot's answer."""
+    body = {"recognition": recognition}
+    _show_result(_call("POST", f"followers/{name}/voice", json=body), name, wait)
+
+
+@click.command("location")
+@click.argument("label")
+@click.option("--lat", "latitude", type=float, default=0.0, help="Latitude (Location_X).")
+@click.option("--lng", "longitude", type=float, default=0.0, help="Longitude (Location_Y).")
+@_as
+@_wait
+def location(label: str, latitude: float, longitude: float, name: str, wait: float) -> None:
+    """Share a location named LABEL as NAME and print the bot's answer."""
+    body = {"label": label, "latitude": latitude, "longitude": longitude}
+    _show_result(_call("POST", f"followers/{name}/location", json=body), name, wait)
 
 
 @click.command("view")
@@ -137,6 +173,30 @@ def view(url: str, name: str) -> None:
     """Tap the menu's `view` button with URL (WeChat shows no reply to it)."""
     result = _call("POST", f"followers/{name}/view", json={"url": url})
     click.echo(f"{name} opened {url} (delivery: {result['delivery']['status']})")
+
+
+@click.command("read")
+@click.argument("url")
+@_as
+@click.option(
+    "--share",
+    "share",
+    flag_value="friend",
+    default="",
+    help="Share the article with a friend too (counted by getusershare and the article APIs).",
+)
+@click.option(
+    "--share-to",
+    "share",
+    type=click.Choice(["friend", "moments", "other"]),
+    help="Share the article to this scene instead.",
+)
+def read(url: str, name: str, share: str) -> None:
+    """Open the published article at URL as NAME (a read in WeChat's statistics)."""
+    result = _call("POST", f"followers/{name}/read", json={"url": url, "share": share or ""})
+    shared = f" and shared it ({share})" if share else ""
+    where = f"article {result['idx']} of {result['article_id']}"
+    click.echo(f"{name} read {where}{shared} on {result['day']} (Beijing)")
 
 
 @click.command("follow")
@@ -174,4 +234,16 @@ def inbox(name: str, last: int) -> None:
         click.echo(f"[{stamp}] {format_entry(entry, name)}")
 
 
-FOLLOWER_COMMANDS = (say, click_button, view, follow, scan, unfollow, inbox)
+FOLLOWER_COMMANDS = (
+    say,
+    image,
+    voice,
+    location,
+    click_button,
+    view,
+    read,
+    follow,
+    scan,
+    unfollow,
+    inbox,
+)

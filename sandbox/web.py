@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
-from sandbox import delivery, followers
+from sandbox import delivery, followers, statistics
 from sandbox.followers import FollowerError
 from sandbox.inbox import inbox
 from sandbox.state import SandboxState
@@ -87,6 +88,31 @@ def say(name: str):
     return jsonify(followers.say(_state(), name, _text_field(_body(), "text")))
 
 
+@bp.post("/followers/<name>/image")
+def image(name: str):
+    data = _body()
+    return jsonify(followers.send_image(_state(), name, str(data.get("url") or "")))
+
+
+@bp.post("/followers/<name>/voice")
+def voice(name: str):
+    data = _body()
+    return jsonify(followers.send_voice(_state(), name, str(data.get("recognition") or "")))
+
+
+@bp.post("/followers/<name>/location")
+def location(name: str):
+    data = _body()
+    try:
+        latitude = float(data.get("latitude") or 0)
+        longitude = float(data.get("longitude") or 0)
+        scale = int(data.get("scale") or 15)
+    except (TypeError, ValueError):
+        raise FollowerError("latitude, longitude and scale must be numbers") from None
+    label = _text_field(data, "label")
+    return jsonify(followers.send_location(_state(), name, label, latitude, longitude, scale))
+
+
 @bp.post("/followers/<name>/click")
 def click(name: str):
     return jsonify(followers.click(_state(), name, _text_field(_body(), "key")))
@@ -95,6 +121,33 @@ def click(name: str):
 @bp.post("/followers/<name>/view")
 def view(name: str):
     return jsonify(followers.view(_state(), name, _text_field(_body(), "url")))
+
+
+@bp.post("/followers/<name>/read")
+def read(name: str):
+    """Open a published article as NAME (a read), and share it when `share` names a scene."""
+    data = _body()
+    share = data.get("share") or ""
+    share = "friend" if share is True else share
+    try:
+        counted = statistics.record(
+            _state(), followers.resolve(_state(), name), _text_field(data, "url"), str(share)
+        )
+    except statistics.StatisticsError as exc:
+        return jsonify(error=str(exc)), 400
+    return jsonify(counted)
+
+
+@bp.get("/chat/<name>/open")
+def open_article(name: str):
+    """The chat page's card: count the read of a published article, then show the page (a
+    draft preview or an outside link opens uncounted, as WeChat counts its articles only)."""
+    url = request.args.get("url", "")
+    if not url.startswith(("http://", "https://")):
+        return redirect(url_for(".chat", name=name, notice="the card has no address"))
+    with contextlib.suppress(statistics.StatisticsError):
+        statistics.record(_state(), followers.resolve(_state(), name), url)
+    return redirect(url)
 
 
 @bp.get("/followers/<name>/inbox")
@@ -162,6 +215,12 @@ def chat_action(name: str, action: str):
             followers.say(st, name, data.get("text", ""))
         elif action == "click":
             followers.click(st, name, data.get("key", ""))
+        elif action == "image":
+            followers.send_image(st, name, data.get("url", ""))
+        elif action == "voice":
+            followers.send_voice(st, name, data.get("recognition", ""))
+        elif action == "location":
+            followers.send_location(st, name, data.get("label", ""))
         elif action == "view":
             url = data.get("url", "")
             followers.view(st, name, url)

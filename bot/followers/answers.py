@@ -1,25 +1,50 @@
-"""What handler modules share: the intent table, labels in both languages, the last touches.
+"""The one table of what followers ask for: intent name -> answer, and menu keys -> intents.
 
-Handlers in bot/handlers/ register answers by intent name (`@intent("latest")`); the router's
-keyword, click and fallback entries all end in `answer(ctx, intent)`. Every answer goes
-through `finish()`, which adds reminders WeChat would not let us send earlier and cuts long
-texts into pages.
+Handler modules in bot/handlers/ register each answer by intent name, with the menu buttons
+that ask for it:
+
+    @intent("latest", menu="LATEST_ISSUE")
+    def latest(message, ctx): ...
+
+An answer is `answer(message, ctx) -> Reply | None`; ctx.intent holds what understand() read
+(names, numbers, periods), ctx.click whether a menu button asked. `respond()` is the only way
+in, for text, voice and clicks alike. Every answer goes through `finish()`, which adds
+reminders WeChat would not let us send earlier, writes Traditional characters for followers who
+read them, and cuts long texts into pages.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from bot.followers import reminders, texts
+from opencc import OpenCC
+
+from bot.followers import records, reminders, texts
 from bot.followers.keywords import Intent
 from bot.webhook.replies import NewsReply, Reply, TextReply
 
 log = logging.getLogger(__name__)
 
 Answer = Callable[..., Reply | None]
-INTENTS: dict[str, Answer] = {}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row of the table: the answer and the menu keys that ask for it."""
+
+    name: str
+    answer: Answer
+    menu: tuple[str, ...] = ()
+
+
+INTENTS: dict[str, Entry] = {}
+MENU: dict[str, str] = {}
+# Intents that set the follower's language themselves.
+LANGUAGE_CHOICES = frozenset({"lang_zh", "lang_en", "language"})
 
 MONTHS_EN = (
     "January",
@@ -37,23 +62,41 @@ MONTHS_EN = (
 )
 
 
-def intent(*names: str):
-    """Register the answer for these intent names: answer(ctx, intent, click=False)."""
+def intent(*names: str, menu: str | tuple[str, ...] = ()):
+    """Register the answer(message, ctx) for these intent names and menu keys."""
+    keys = (menu,) if isinstance(menu, str) else tuple(menu)
 
     def register(fn: Answer) -> Answer:
         for name in names:
-            if name in INTENTS and INTENTS[name] is not fn:
+            if name in INTENTS and INTENTS[name].answer is not fn:
                 raise ValueError(f"intent {name!r} already has an answer")
-            INTENTS[name] = fn
+            INTENTS[name] = Entry(name, fn, keys if name == names[0] else ())
+        for key in keys:
+            if key in MENU and MENU[key] != names[0]:
+                raise ValueError(f"menu key {key!r} already asks for {MENU[key]!r}")
+            MENU[key] = names[0]
         return fn
 
     return register
 
 
-def answer(ctx, wanted: Intent, click: bool = False) -> Reply | None:
-    """The answer to an intent (the search answers anything no other intent claims)."""
-    fn = INTENTS.get(wanted.name) or INTENTS["search"]
-    return fn(ctx, wanted, click=click)
+def respond(message, ctx, wanted: Intent, click: bool = False) -> Reply | None:
+    """The finished answer to an intent (the search answers anything no other intent claims)."""
+    entry = INTENTS.get(wanted.name) or INTENTS["search"]
+    ctx.intent = wanted
+    ctx.click = click
+    if ctx.remember and entry.name not in LANGUAGE_CHOICES:
+        # The script of the message is remembered for clicks and emoji, with the reply's
+        # caching; a choice of language writes the record itself and must not be undone.
+        key, fields = records.record_key(ctx.openid), dict(ctx.remember)
+        ctx.write_later(lambda pipe: pipe.hset(key, mapping=fields))
+    return finish(ctx, entry.answer(message, ctx))
+
+
+def for_menu_key(key: str) -> Intent | None:
+    """The intent a menu button asks for, None for a key the table does not know."""
+    name = MENU.get(key)
+    return Intent(name) if name else None
 
 
 class FullText(TextReply):
@@ -69,9 +112,26 @@ def text(ctx, name: str, **values) -> FullText:
     return FullText(texts.say(name, ctx.lang, **values))
 
 
+_TO_TRADITIONAL = OpenCC("s2t")
+# Runs of Chinese with their punctuation: converted one run at a time, each run once per process
+# (most come from the templates), since converting a whole page character by character costs
+# milliseconds.
+_CHINESE_RUN = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]+")
+
+
+@functools.lru_cache(maxsize=4096)
+def _traditional_run(run: str) -> str:
+    return _TO_TRADITIONAL.convert(run)
+
+
+def traditional(text: str) -> str:
+    """The text with its Chinese written in Traditional characters."""
+    return _CHINESE_RUN.sub(lambda m: _traditional_run(m.group(0)), text)
+
+
 def finish(ctx, reply: Reply | None) -> Reply | None:
     """Deliver held reminders with a text answer (a news card cannot carry them: they wait for
-    the next text or the job), and cut a long text into pages.
+    the next text or the job), write Traditional for its readers, cut a long text into pages.
 
     The context step already asked Redis whether reminders are held (ctx.has_held), and the
     pages are written with the reply's caching (ctx.write_later): no round trip of its own.
@@ -91,22 +151,17 @@ def finish(ctx, reply: Reply | None) -> Reply | None:
                 reply = NextPage(text)
             else:
                 reply = FullText(text)
-    if isinstance(reply, NextPage) or text is None:
+    if text is None:
         return reply
+    # Only what goes out now is written in Traditional: the pages kept for MORE are converted
+    # when they go out (converting a long listing whole would cost more than answering it).
+    hant = ctx.traditional and ctx.lang == "zh"
+    if isinstance(reply, NextPage):
+        return NextPage(traditional(text) if hant else text)
     first, rest = texts.split(text, ctx.lang)
     openid = ctx.openid
     ctx.write_later(lambda pipe: texts.store_pages(pipe, openid, rest))
-    return TextReply(first)
-
-
-def answering(handler):
-    """Wrap a router handler so that its answer goes through finish()."""
-
-    @functools.wraps(handler)
-    def wrapped(message, ctx):
-        return finish(ctx, handler(message, ctx))
-
-    return wrapped
+    return TextReply(traditional(first) if hant else first)
 
 
 # Labels in both languages -------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import redis
@@ -85,13 +86,96 @@ def known_numbers(r: redis.Redis) -> list[int]:
     return [s["number"] for s in store.list_issues(r)]
 
 
-def article_url(r: redis.Redis, number: int, section_title: str = "") -> str:
-    """The published article that carries a section (by title), else the issue's lead article."""
-    cards = published_cards(r, number)
+def _cards_from(articles: list[dict]) -> list[NewsArticle]:
+    return [
+        NewsArticle(
+            title=a.get("title", ""),
+            description=a.get("digest", ""),
+            pic_url=a.get("cover_url") or a.get("thumb_url") or a.get("pic_url") or "",
+            url=a.get("url") or a.get("article_url") or "",
+        )
+        for a in articles
+        if a.get("url") or a.get("article_url")
+    ]
+
+
+_sections_by_article: dict[tuple, list[list[str]]] = {}
+
+
+def _article_sections(r: redis.Redis, number: int) -> list[list[str]]:
+    """The section titles of each section article of the issue, as the renderer groups them
+    (the lead article comes before them); parsed once per stored version and process."""
+    meta = store.issue_meta(r, number)
+    key = (number, meta.get("current"), meta.get(f"v{meta.get('current')}:saved_at"))
+    if key not in _sections_by_article:
+        from bot.newsletter.render import group_sections
+
+        issue = store.get_issue(r, number)
+        groups = group_sections(issue) if issue else []
+        if len(_sections_by_article) > 64:
+            _sections_by_article.clear()
+        _sections_by_article[key] = [[s.title for s in group] for group in groups]
+    return _sections_by_article[key]
+
+
+def _url_in(r: redis.Redis, cards: list[NewsArticle], number: int, section_title: str) -> str:
+    """The card of the article that carries a section; the lead article when none is known.
+
+    WeChat's article links take no anchor to a place inside the article (its editor drops
+    element ids), so the link opens the article that holds the story, at its top.
+    """
     if not cards:
         return ""
-    wanted = section_title.casefold()
-    for card in cards:
-        if wanted and wanted in card.title.casefold():
-            return card.url
+    if section_title:
+        groups = _article_sections(r, number)
+        if len(groups) + 1 == len(cards):
+            for ordinal, titles in enumerate(groups, 1):
+                if section_title in titles:
+                    return cards[ordinal].url
+        from bot.newsletter.textfit import display_title
+
+        wanted = display_title(section_title).casefold()
+        for card in cards[1:]:
+            if wanted in card.title.casefold() or card.title.casefold().rstrip(".… ") in wanted:
+                return card.url
     return cards[0].url
+
+
+def story_url(r: redis.Redis, item: dict) -> str:
+    """The published article that holds a story, event or search hit (its issue and section
+    title), else ""."""
+    return story_urls(r, [item])[0]
+
+
+def story_urls(r: redis.Redis, items: list[dict]) -> list[str]:
+    """story_url for several items, reading each issue's published articles once (one MGET)."""
+    numbers = issues_of(items)
+    pipe = r.pipeline(transaction=False)
+    queue_published(pipe, numbers)
+    return urls_from(r, items, numbers, pipe.execute()[0] if numbers else [])
+
+
+def issues_of(items: list[dict]) -> list[int]:
+    return sorted({item["issue"] for item in items if item.get("issue") is not None})
+
+
+def queue_published(pipe, numbers: list[int]) -> None:
+    """Queue the read of these issues' published articles (for urls_from) on a pipeline."""
+    from bot.publishing.content import published_key
+
+    if numbers:
+        pipe.mget([published_key(n) for n in numbers])
+
+
+def urls_from(r: redis.Redis, items: list[dict], numbers: list[int], raw: list) -> list[str]:
+    """The article links of items, from the published articles queue_published read."""
+    cards = {
+        n: _cards_from(json.loads(value)) if value else []
+        for n, value in zip(numbers, raw, strict=True)
+    }
+    return [
+        _url_in(
+            r, cards.get(item.get("issue"), []), item.get("issue"), item.get("section_title", "")
+        )
+        for item in items
+    ]

@@ -1,7 +1,9 @@
 """What a follower's text asks for: normalisation, the keyword table, patterns and fuzzy matching.
 
 `understand(text)` turns a message into an Intent (a name and its arguments). It is pure and
-fast: no Redis, no I/O, so the reply path pays microseconds for it.
+fast: no Redis, no I/O, so the reply path pays microseconds for it. Traditional characters are
+folded to Simplified first; Latin typos are matched with rapidfuzz, Chinese slips and pinyin by
+the keywords' pinyin (最心 and zuixin read as 最新).
 """
 
 from __future__ import annotations
@@ -10,7 +12,12 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-# The keyword table: intent name -> the words that ask for it (already normalised).
+from opencc import OpenCC
+from pypinyin import lazy_pinyin
+from rapidfuzz.distance import OSA
+
+# The keyword table: intent name -> the words that ask for it (already normalised). The
+# answers are registered by intent name in bot/followers/answers.py.
 KEYWORDS: dict[str, tuple[str, ...]] = {
     "latest": (
         "latest",
@@ -69,6 +76,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "remind next issue",
         "remind issue",
         "remind me next issue",
+        "remind me of the next issue",
         "提醒 下一期",
         "提醒下一期",
         "下一期提醒",
@@ -81,7 +89,19 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "取消提醒",
         "停止提醒",
     ),
-    "help": ("help", "?", "menu", "commands", "h", "帮助", "菜单", "指令", "怎么用"),
+    "help": (
+        "help",
+        "help me",
+        "?",
+        "menu",
+        "commands",
+        "h",
+        "帮助",
+        "菜单",
+        "指令",
+        "怎么用",
+        "使用帮助",
+    ),
     "about": (
         "about",
         "about mmsp",
@@ -93,11 +113,150 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "简介",
     ),
     "language": ("language", "语言", "language switch", "切换语言"),
-    "lang_zh": ("中文", "chinese", "汉语", "简体中文"),
-    "lang_en": ("english", "英文", "英语"),
+    "lang_zh": (
+        "中文",
+        "chinese",
+        "汉语",
+        "简体中文",
+        "繁体中文",
+        "说中文",
+        "用中文",
+        "讲中文",
+        "中文回复",
+        "in chinese",
+        "chinese please",
+    ),
+    "lang_en": (
+        "english",
+        "英文",
+        "英语",
+        "english please",
+        "in english",
+        "speak english",
+        "reply in english",
+        "说英文",
+        "说英语",
+        "用英文",
+    ),
     "more": ("more", "next", "m", "更多", "继续"),
     "topics": ("topics", "my topics", "following", "我的关注", "关注", "我的主题"),
+    # People's ordinary messages.
+    "greeting": (
+        "hi",
+        "hello",
+        "hey",
+        "hallo",
+        "hi there",
+        "hello there",
+        "good morning",
+        "good afternoon",
+        "good evening",
+        "你好",
+        "您好",
+        "嗨",
+        "哈喽",
+        "哈啰",
+        "大家好",
+        "早上好",
+        "上午好",
+        "下午好",
+        "晚上好",
+        "早",
+        "在吗",
+        "在",
+    ),
+    "thanks": (
+        "thanks",
+        "thank you",
+        "thx",
+        "ty",
+        "many thanks",
+        "thanks a lot",
+        "thank you very much",
+        "thank you so much",
+        "cheers",
+        "great thanks",
+        "ok thanks",
+        "谢谢",
+        "谢谢你",
+        "谢谢您",
+        "多谢",
+        "感谢",
+        "非常感谢",
+        "谢啦",
+        "好的谢谢",
+        "好的,谢谢",
+    ),
+    "unsubscribe_help": (
+        "unsubscribe",
+        "how do i unsubscribe",
+        "how to unsubscribe",
+        "how can i unsubscribe",
+        "how do i unfollow",
+        "how to unfollow",
+        "cancel subscription",
+        "退订",
+        "取消订阅",
+        "怎么退订",
+        "如何退订",
+        "怎么取消关注",
+        "如何取消关注",
+        "取消关注",
+    ),
+    "next_issue": (
+        "next issue",
+        "when is the next issue",
+        "when is the next issue out",
+        "when will the next issue come out",
+        "when does the next issue come out",
+        "下一期",
+        "下期",
+        "下一期什么时候出",
+        "下一期什么时候",
+        "下期什么时候出",
+        "什么时候出下一期",
+        "下一期何时发布",
+    ),
+    "contact": (
+        "contact",
+        "contacts",
+        "contact us",
+        "contact details",
+        "email",
+        "e-mail",
+        "phone",
+        "address",
+        "联系",
+        "联系方式",
+        "联系我们",
+        "联系电话",
+        "电话",
+        "邮箱",
+        "地址",
+    ),
+    "human": (
+        "human",
+        "person",
+        "agent",
+        "operator",
+        "staff",
+        "real person",
+        "talk to a person",
+        "talk to a human",
+        "talk to someone",
+        "speak to a person",
+        "speak to someone",
+        "customer service",
+        "人工",
+        "人工客服",
+        "转人工",
+        "客服",
+        "真人",
+        "找人工",
+    ),
 }
+
+# Menu keys of config/menu.json are tied to intents in the answer table (bot/followers/answers.py).
 
 _EXACT = {word: name for name, words in KEYWORDS.items() for word in words}
 
@@ -145,9 +304,32 @@ class Intent:
     extra: dict = field(default_factory=dict, compare=False)
 
 
+_TO_SIMPLIFIED = OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """Traditional characters folded to Simplified (ASCII text is returned as it is)."""
+    return text if text.isascii() else _TO_SIMPLIFIED.convert(text)
+
+
+_TO_TRADITIONAL = OpenCC("s2t")
+
+
+def is_traditional(text: str) -> bool | None:
+    """Whether the text is written in Traditional characters: True when folding it to
+    Simplified changes it, False when it holds characters only Simplified writes, None when
+    it reads the same in both (最新)."""
+    if text.isascii():
+        return None
+    if simplified(text) != text:
+        return True
+    return False if _TO_TRADITIONAL.convert(text) != text else None
+
+
 def normalise(text: str) -> str:
-    """Full-width to half-width, case-folded, single spaces, no punctuation at the edges."""
-    text = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text or "").casefold()).strip()
+    """Full-width to half-width, Simplified, case-folded, single spaces, no edge punctuation."""
+    text = simplified(unicodedata.normalize("NFKC", text or ""))
+    text = re.sub(r"\s+", " ", text.casefold()).strip()
     if text and set(text) <= {"?"}:
         return "?"
     return text.strip(_EDGE_PUNCT + "?")
@@ -213,26 +395,15 @@ def parse_period(text: str) -> tuple[str, str] | None:
     return None
 
 
-def _edit_distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance with adjacent swaps, giving up (limit + 1) once past the limit."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2: list[int] | None = None
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
-            if prev2 is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        if min(cur) > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[-1]
-
-
 # Latin keywords long enough to be guessed from a typo (short ones would catch real words).
 _FUZZY_CANDIDATES = [(w, n) for w, n in _EXACT.items() if w.isascii() and len(w) >= 5]
+
+
+def typo_limit(word: str) -> int:
+    """Edits forgiven in a Latin word of this length: none under 4 letters, up to 2 from 7."""
+    if len(word) < 4:
+        return 0
+    return 1 if len(word) < 7 else 2
 
 
 def _fuzzy(text: str) -> str | None:
@@ -241,10 +412,41 @@ def _fuzzy(text: str) -> str | None:
     best, best_distance = None, 99
     for word, name in _FUZZY_CANDIDATES:
         limit = 1 if len(word) < 8 else 2
-        distance = _edit_distance(text, word, limit)
+        distance = OSA.distance(text, word, score_cutoff=limit)
         if distance <= limit and distance < best_distance:
             best, best_distance = name, distance
     return best
+
+
+def _pinyin(text: str) -> str:
+    return "".join(lazy_pinyin(text)).replace(" ", "")
+
+
+# Chinese keywords by their pinyin: a homophone slip (最心) or pinyin typed out (zuixin) finds
+# them. Pinyin shared by two intents is left out rather than guessed.
+def _pinyin_table() -> dict[str, str]:
+    table: dict[str, str] = {}
+    clashes: set[str] = set()
+    for word, name in _EXACT.items():
+        if word.isascii() or len(word) < 2:
+            continue
+        key = _pinyin(word)
+        if table.get(key, name) != name:
+            clashes.add(key)
+        table[key] = name
+    return {k: v for k, v in table.items() if k not in clashes and len(k) >= 4}
+
+
+_BY_PINYIN = _pinyin_table()
+
+
+def _sounds_like(text: str) -> str | None:
+    if len(text) > 12:
+        return None
+    if text.isascii():
+        key = text.replace(" ", "")
+        return _BY_PINYIN.get(key) if key.isalpha() else None
+    return _BY_PINYIN.get(_pinyin(text))
 
 
 def _events_filter(text: str) -> Intent | None:
@@ -264,11 +466,74 @@ def _events_filter(text: str) -> Intent | None:
     return Intent("events_filter", topic=rest, text=rest)
 
 
+# People's ordinary messages in longer forms than the keyword table's.
+_ORDINARY = [
+    (re.compile(r"^(?:hi|hello|hey|dear)(?: (?:there|all|everyone|team|iom|mmsp))?$"), "greeting"),
+    (re.compile(r"^(?:你好|您好|大家好)(?:呀|啊|哈)?$"), "greeting"),
+    (re.compile(r"^(?:many |ok |okay |great )?(?:thanks|thank you)\b.{0,24}$"), "thanks"),
+    (re.compile(r"^(?:好的)?(?:谢谢|多谢|感谢).{0,8}$"), "thanks"),
+    (re.compile(r"\bunsubscribe\b|\bstop (?:the )?(?:newsletter|messages)\b"), "unsubscribe_help"),
+    (re.compile(r"退订|取消订阅|不想再收到"), "unsubscribe_help"),
+    (
+        re.compile(r"^(?!remind)(?:.{0,30}\b)?next (?:issue|newsletter|edition)\b.{0,30}$"),
+        "next_issue",
+    ),
+    (
+        re.compile(
+            r"^(?!提醒).{0,10}(?:下一?期|新一期).{0,12}(?:什么时候|何时|啥时候|几时|时间|出|发布)"
+        ),
+        "next_issue",
+    ),
+    (re.compile(r"^(?:什么时候|何时|啥时候).{0,6}(?:下一?期|新一期)"), "next_issue"),
+    (
+        re.compile(
+            r"\b(?:talk|speak|chat|write) (?:to|with) (?:a |an |the |your )?(?:real )?"
+            r"(?:person|human|someone|staff|agent|team|people)\b"
+        ),
+        "human",
+    ),
+    (re.compile(r"人工|真人|客服"), "human"),
+    (
+        re.compile(
+            r"^(?:how (?:can|do) i |how to )?(?:contact|reach|email|call) "
+            r"(?:you|the team|iom|mmsp|someone)\b"
+        ),
+        "contact",
+    ),
+    (re.compile(r"^(?:怎么|如何|怎样)?联系|联系方式"), "contact"),
+]
+# WeChat's emoticons arrive as their names in brackets: "[微笑]", "[Smile]".
+_EMOTICONS = re.compile(r"^(?:\[[^\[\]]{1,8}\]\s*)+$")
+# Past this, a message that is no command is a letter to the team, not a search.
+LONG_MESSAGE_CHARS = 60
+LONG_MESSAGE_WORDS = 9
+
+
+def _only_symbols(text: str) -> bool:
+    """Emoji and punctuation only: nothing to read but a feeling."""
+    return not any(ch.isalnum() for ch in text)
+
+
+def is_long(text: str) -> bool:
+    """A letter rather than a command: a Chinese character says about what a word does."""
+    if not text.isascii():
+        return len(text) > LONG_MESSAGE_CHARS // 2
+    return len(text) > LONG_MESSAGE_CHARS or len(text.split()) > LONG_MESSAGE_WORDS
+
+
+# The one-time code a staff member sends from WeChat to bind it to their console account.
+_STAFF_CODE = re.compile(r"^bind-[a-z2-9]{8}$", re.IGNORECASE)
+
+
 def understand(raw: str) -> Intent:
     """The intent of a follower's text message."""
+    if _STAFF_CODE.match((raw or "").strip()):
+        return Intent("bind_staff", text=raw.strip().upper())
+    if _EMOTICONS.match((raw or "").strip()):
+        return Intent("emoji", text=raw.strip())
     text = normalise(raw)
     if not text:
-        return Intent("empty")
+        return Intent("emoji" if raw and raw.strip() else "empty")
     name = _EXACT.get(text)
     if name:
         return Intent(name, text=text)
@@ -277,6 +542,8 @@ def understand(raw: str) -> Intent:
         name = _EXACT.get(compact)
         if name:
             return Intent(name, text=text)
+    if _only_symbols(text):
+        return Intent("emoji", text=text)
     for pattern in _ISSUE_PATTERNS:
         m = pattern.match(text)
         if m:
@@ -288,16 +555,22 @@ def understand(raw: str) -> Intent:
         if m:
             return Intent("event", number=int(m.group(1)), text=text)
     m = _UNFOLLOW.match(text) or _FOLLOW.match(text)
-    if m:
+    if m and not is_long(text):
         name = "unfollow_topic" if m.re is _UNFOLLOW else "follow_topic"
         return Intent(name, topic=m.group(1).strip(), text=text)
     m = _REMIND.match(text)
     if m:
         return Intent("remind", number=int(m.group(1)), text=text)
-    filtered = _events_filter(text)
-    if filtered:
-        return filtered
-    name = _fuzzy(text)
+    if not is_long(text):
+        filtered = _events_filter(text)
+        if filtered:
+            return filtered
+    for pattern, name in _ORDINARY:
+        if pattern.search(text):
+            return Intent(name, text=text)
+    if is_long(text):
+        return Intent("message", text=text)
+    name = _fuzzy(text) or _sounds_like(text)
     if name:
         return Intent(name, text=text, fuzzy=True)
     if len(text) < 2:

@@ -25,6 +25,28 @@ def from_wechat(code: str | None) -> str | None:
     return None
 
 
+# Traditional Chinese locales of WeChat's user info.
+_TRADITIONAL_CODES = ("zh_tw", "zh_hk", "zh_mo", "zh_hant")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def is_traditional_code(code: str | None) -> bool:
+    return bool(code) and code.strip().lower().replace("-", "_").startswith(_TRADITIONAL_CODES)
+
+
+def script_of(text: str) -> tuple[str, bool | None] | None:
+    """(language, Traditional?) of a message's script (Traditional is None when the
+    characters read the same in both); None when it has neither Han characters nor Latin
+    letters (emoji, digits, punctuation)."""
+    if _HAN.search(text or ""):
+        from bot.followers.keywords import is_traditional
+
+        return CHINESE, is_traditional(text)
+    if _LATIN.search(text or ""):
+        return ENGLISH, False
+    return None
+
+
 def from_script(text: str) -> str:
     """Chinese when the text holds Han characters, else English."""
     return CHINESE if _HAN.search(text or "") else ENGLISH

@@ -161,7 +161,8 @@ def set_language(r: redis.Redis, openid: str, lang: str, source: str = SOURCE_CH
 
 def guess_language_from_text(r: redis.Redis, follower: Follower | None, text: str) -> str:
     """The language to answer in; the first message's script decides when nothing else has."""
-    if follower is not None and follower.language_source != SOURCE_DEFAULT:
+    # A language taken from WeChat's user info (zh_CN for everyone nowadays) is no knowledge.
+    if follower is not None and follower.language_source not in (SOURCE_DEFAULT, SOURCE_WECHAT):
         return follower.language
     lang = language.from_script(text)
     if follower is not None:

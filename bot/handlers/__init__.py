@@ -10,6 +10,10 @@ import pkgutil
 
 
 def load_all() -> None:
-    """Import every handler module, so that their registrations are in the routing table."""
+    """Import every handler module, so that their registrations are in the routing table, and
+    load the search's dictionaries now rather than on a follower's first message."""
+    from bot.newsletter import tokens
+
+    tokens.warm()
     for module in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{module.name}")

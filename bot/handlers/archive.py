@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from bot.followers import answers, cards
-from bot.followers.answers import answering, intent
-from bot.followers.keywords import KEYWORDS, Intent
+from bot.followers.answers import intent
 from bot.newsletter import store
-from bot.webhook.router import router
 
 
-@intent("archive")
-def archive(ctx, wanted: Intent | None = None, click: bool = False):
+@intent("archive", menu="ARCHIVE")
+def archive(message, ctx):
     issues = store.list_issues(ctx.redis)
     if not issues:
         return answers.text(ctx, "no_issue")
@@ -19,17 +17,5 @@ def archive(ctx, wanted: Intent | None = None, click: bool = False):
 
 
 @intent("issue")
-def one_issue(ctx, wanted: Intent, click: bool = False):
-    return cards.issue_answer(ctx, wanted.number, click)
-
-
-@router.click("ARCHIVE")
-@answering
-def archive_click(message, ctx):
-    return archive(ctx, click=True)
-
-
-@router.keyword(*KEYWORDS["archive"])
-@answering
-def archive_keyword(message, ctx):
-    return archive(ctx)
+def one_issue(message, ctx):
+    return cards.issue_answer(ctx, ctx.intent.number, ctx.click)

@@ -1,24 +1,18 @@
 """Events: upcoming ("events", "活动", menu), past ("past events", "往期活动", menu), filtered by
-period or topic ("events July 2021", "2021年7月活动", "events trafficking"), one ("event 2")."""
+period or topic ("events July 2021", "2021年7月活动", "events trafficking"), one ("event 2").
+
+Upcoming means announced in any issue (COMING SOON) with a period that has not ended today, in
+the account's time zone; the announcements are read from one index, not issue by issue.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.followers import answers, cards
-from bot.followers.answers import answering, intent
-from bot.followers.keywords import KEYWORDS, Intent
-from bot.newsletter import store
-from bot.newsletter.tokens import tokenize
-from bot.webhook.router import router
-
-
-def _event_id(event: dict) -> tuple:
-    return (event.get("issue"), event.get("title"), event.get("start"))
-
-
-def numbered_events(r) -> list[dict]:
-    """Every event newest first; an event's number is its place here (what "event N" asks)."""
-    return store.all_events(r, newest_first=True)
-
+from bot.followers.answers import intent
+from bot.followers.search import query_terms
+from bot.newsletter import glossary, store
 
 FORMATS_ZH = {"online": "线上", "hybrid": "线上线下结合", "in-person": "线下", "in person": "线下"}
 
@@ -29,98 +23,105 @@ def _event_row(event: dict, number: int, lang: str) -> dict:
         "number": number,
         "title": event["title"],
         "date": answers.date_label(event.get("start", ""), event.get("end", ""), lang),
-        "place": event.get("place", ""),
+        "place": glossary.place_label(event.get("place", ""), lang),
         "format": FORMATS_ZH.get(fmt.lower(), fmt) if lang == "zh" else fmt,
         "issue": event.get("issue"),
     }
 
 
-def upcoming_rows(r, lang: str) -> tuple[int | None, list[dict]]:
-    """The latest issue's number and its COMING SOON items, numbered from 1."""
-    number = store.latest_number(r)
-    if number is None:
-        return None, []
-    rows = []
-    for i, item in enumerate(store.upcoming_items(r, number), 1):
-        start, end = item.get("start", ""), item.get("end", "")
-        period = answers.period_label(start, end, lang, item.get("period", ""))
-        rows.append({**item, "number": i, "title": item["title"], "period": period})
-    return number, rows
+def this_month(ctx_or_settings) -> str:
+    """Today's month (YYYY-MM) in the account's time zone."""
+    settings = getattr(ctx_or_settings, "settings", ctx_or_settings)
+    return datetime.now(settings.tz).strftime("%Y-%m")
 
 
-@intent("events")
-def upcoming(ctx, wanted: Intent | None = None, click: bool = False):
-    number, rows = upcoming_rows(ctx.redis, ctx.lang)
-    if number is None:
+def _announcement_row(item: dict, number: int, lang: str) -> dict:
+    start, end = item.get("start", ""), item.get("end", "")
+    period = answers.period_label(start, end, lang, item.get("period", ""))
+    return {**item, "number": number, "title": item["title"], "period": period}
+
+
+def upcoming_rows(ctx) -> list[dict]:
+    """Announced items of every issue whose period has not ended this month, numbered from 1
+    (what "remind N" asks for)."""
+    items = store.announcements_ending_from(ctx.redis, this_month(ctx))
+    return [_announcement_row(item, i, ctx.lang) for i, item in enumerate(items, 1)]
+
+
+def newest_announcements(ctx) -> list[dict]:
+    """The newest issue's announcements with their dates, even when they have passed."""
+    items = store.newest_announcements(ctx.redis)
+    return [_announcement_row(item, 0, ctx.lang) for item in items]
+
+
+@intent("events", menu="EVENTS_UPCOMING")
+def upcoming(message, ctx):
+    if store.latest_number(ctx.redis) is None:
         return answers.text(ctx, "no_issue")
-    return answers.text(ctx, "events_upcoming", issue=number, items=rows)
+    rows = upcoming_rows(ctx)
+    if rows:
+        return answers.text(ctx, "events_upcoming", items=rows)
+    return answers.text(ctx, "events_none_left", newest=newest_announcements(ctx))
 
 
-@intent("past_events")
-def past(ctx, wanted: Intent | None = None, click: bool = False):
-    events = numbered_events(ctx.redis)
+# A listing stops here: past that, followers ask for a year or a topic (a long listing would
+# cost every follower who asks for it, and nobody pages through it on a phone).
+MAX_LISTED = 40
+
+
+@intent("past_events", menu="EVENTS_PAST")
+def past(message, ctx):
+    events = store.all_events(ctx.redis, newest_first=True, limit=MAX_LISTED)
+    older = store.event_count(ctx.redis) - len(events) if len(events) == MAX_LISTED else 0
     rows = [_event_row(e, i, ctx.lang) for i, e in enumerate(events, 1)]
-    return answers.text(ctx, "events_past", events=rows)
+    return answers.text(ctx, "events_past", events=rows, older=older)
+
+
+def _year_label(first: str, last: str, lang: str) -> str | None:
+    if first.endswith("-01") and last.endswith("-12") and first[:4] == last[:4]:
+        return first[:4] + ("年" if lang == "zh" else "")
+    return None
 
 
 @intent("events_filter")
-def filtered(ctx, wanted: Intent, click: bool = False):
+def filtered(message, ctx):
+    wanted = ctx.intent
     r = ctx.redis
-    numbers = {_event_id(e): i for i, e in enumerate(numbered_events(r), 1)}
-    _, coming = upcoming_rows(r, ctx.lang)
+    remindable = {(u["issue"], u["index"]): u["number"] for u in upcoming_rows(ctx)}
     if wanted.period:
         first, last = wanted.period
-        found = store.events_in_period(r, first, last)
-        coming = [
-            u
-            for u in coming
-            if u.get("start") and u["start"] <= last and (u.get("end") or u["start"]) >= first
-        ]
-        label = answers.period_label(first, last, ctx.lang)
-        if first.endswith("-01") and last.endswith("-12") and first[:4] == last[:4]:
-            label = first[:4] + ("年" if ctx.lang == "zh" else "")
+        found = store.events_in_period(r, first, last)[::-1]
+        total = len(found)
+        announced = store.announcements_in_period(r, first, last)
+        label = _year_label(first, last, ctx.lang) or answers.period_label(first, last, ctx.lang)
     else:
-        found = store.find_events(r, wanted.topic)
-        words = tokenize(wanted.topic)
-        coming = [u for u in coming if words and words <= tokenize(u["title"])]
+        terms = query_terms(r, wanted.topic)
+        found, total = store.newest_events_with(r, terms, MAX_LISTED)
+        announced = store.find_announcements(r, terms) if terms else []
         label = wanted.topic
-    rows = [_event_row(e, numbers.get(_event_id(e), 0), ctx.lang) for e in found]
-    rows.sort(key=lambda row: row["number"] or len(numbers) + 1)
+    older = max(0, total - MAX_LISTED)
+    found = found[:MAX_LISTED]
+    numbers = store.event_numbers(r, found)
+    rows = [_event_row(e, n, ctx.lang) for e, n in zip(found, numbers, strict=True)]
+    rows.sort(key=lambda row: row["number"] or len(rows) + 1)
+    coming = [
+        _announcement_row(u, remindable.get((u["issue"], u["index"]), 0), ctx.lang)
+        for u in announced
+    ]
     if not rows and not coming:
         return answers.text(ctx, "events_filtered_none", label=label)
-    return answers.text(ctx, "events_filtered", label=label, events=rows, upcoming=coming)
+    return answers.text(
+        ctx, "events_filtered", label=label, events=rows, upcoming=coming, older=older
+    )
 
 
 @intent("event")
-def one_event(ctx, wanted: Intent, click: bool = False):
-    events = numbered_events(ctx.redis)
-    if not 1 <= (wanted.number or 0) <= len(events):
-        return answers.text(ctx, "event_missing", number=wanted.number, count=len(events))
-    event = events[wanted.number - 1]
+def one_event(message, ctx):
+    wanted = ctx.intent
+    event = store.event_by_number(ctx.redis, wanted.number or 0)
+    if event is None:
+        count = store.event_count(ctx.redis)
+        return answers.text(ctx, "event_missing", number=wanted.number, count=count)
     row = _event_row(event, wanted.number, ctx.lang)
-    url = cards.article_url(ctx.redis, event["issue"], event.get("story", ""))
+    url = cards.story_url(ctx.redis, event)
     return answers.text(ctx, "event_detail", event=row, story=event.get("story", ""), url=url)
-
-
-@router.click("EVENTS_UPCOMING")
-@answering
-def upcoming_click(message, ctx):
-    return upcoming(ctx, click=True)
-
-
-@router.click("EVENTS_PAST")
-@answering
-def past_click(message, ctx):
-    return past(ctx, click=True)
-
-
-@router.keyword(*KEYWORDS["events"])
-@answering
-def events_keyword(message, ctx):
-    return upcoming(ctx)
-
-
-@router.keyword(*KEYWORDS["past_events"])
-@answering
-def past_keyword(message, ctx):
-    return past(ctx)

@@ -7,11 +7,9 @@ import time
 from datetime import datetime, timedelta
 
 from bot.followers import answers, reminders
-from bot.followers.answers import answering, intent
-from bot.followers.keywords import KEYWORDS, Intent
+from bot.followers.answers import intent
 from bot.handlers.events import upcoming_rows
 from bot.newsletter import store
-from bot.webhook.router import router
 
 # A reminder of a planned activity goes out a week before its first month begins, at 09:00.
 LEAD_TIME = timedelta(days=7)
@@ -31,9 +29,10 @@ def _mine(ctx) -> list[dict]:
     ]
 
 
-@intent("remind")
-def remind(ctx, wanted: Intent | None = None, click: bool = False):
-    number, rows = upcoming_rows(ctx.redis, ctx.lang)
+@intent("remind", menu="REMIND")
+def remind(message, ctx):
+    rows = upcoming_rows(ctx)
+    wanted = ctx.intent
     if wanted is None or wanted.number is None:
         return answers.text(ctx, "remind_menu", items=rows, mine=_mine(ctx))
     if not 1 <= wanted.number <= len(rows):
@@ -45,10 +44,10 @@ def remind(ctx, wanted: Intent | None = None, click: bool = False):
         ctx.redis,
         ctx.openid,
         reminders.Reminder(
-            id=f"event:{number}:{wanted.number}",
+            id=f"event:{item['issue']}:{item['index']}",
             kind="event",
-            issue=number,
-            index=wanted.number,
+            issue=item["issue"],
+            index=item["index"],
             title=item["title"],
             period=item["start"] + "/" + (item.get("end") or item["start"]),
             due=event_due(item["start"], ctx.settings.tz),
@@ -61,7 +60,7 @@ def remind(ctx, wanted: Intent | None = None, click: bool = False):
 
 
 @intent("remind_next")
-def remind_next(ctx, wanted: Intent | None = None, click: bool = False):
+def remind_next(message, ctx):
     number = store.latest_number(ctx.redis) or 0
     _, new = reminders.request(
         ctx.redis,
@@ -72,33 +71,6 @@ def remind_next(ctx, wanted: Intent | None = None, click: bool = False):
 
 
 @intent("stop_reminders")
-def stop(ctx, wanted: Intent | None = None, click: bool = False):
+def stop(message, ctx):
     count = reminders.cancel_all(ctx.redis, ctx.openid)
     return answers.text(ctx, "reminders_stopped", count=count)
-
-
-@router.click("REMIND")
-@answering
-def remind_click(message, ctx):
-    return remind(ctx, click=True)
-
-
-@router.keyword(*KEYWORDS["remind_next"])
-@answering
-def remind_next_keyword(message, ctx):
-    return remind_next(ctx)
-
-
-@router.keyword(*KEYWORDS["stop_reminders"])
-@answering
-def stop_keyword(message, ctx):
-    return stop(ctx)
-
-
-@router.prefix("remind", "提醒")
-@answering
-def remind_prefix(message, ctx):
-    # "remind 2", "提醒2", "remind me" ...: the keyword parser reads the number.
-    from bot.followers.keywords import understand
-
-    return answers.answer(ctx, understand(message.content))

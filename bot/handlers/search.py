@@ -1,52 +1,30 @@
-"""Everything else a follower writes: the keyword parser (patterns, typos), then a ranked search
-across all issues' stories, events and policy items; never silence."""
+"""Anything else a follower writes is searched: stories, events and policy items of every issue,
+in English or Chinese, typos forgiven (bot/followers/search.py); never silence."""
 
 from __future__ import annotations
 
-import math
+import json
 
-from bot.followers import answers, texts
-from bot.followers.answers import answering, intent
-from bot.followers.keywords import Intent, understand
-from bot.newsletter import store
-from bot.newsletter.tokens import tokenize
-from bot.webhook.messages import TextMessage
-from bot.webhook.router import router
-from bot.webhook.texts import render_text
+from bot.followers import answers, cards, texts
+from bot.followers.answers import intent
+from bot.followers.search import ranked
+from bot.newsletter import glossary, store
 
 MAX_RESULTS = 5
-# Stories are what people look for first; events and policy items come close behind.
-KIND_WEIGHT = {"stories": 1.0, "events": 0.8, "policies": 0.8}
 
 
-def ranked(r, query: str) -> list[tuple[float, str, dict]]:
-    """(score, kind, item) for the query, best first: share of words matched, then words in the
-    title, then the kind, then the newer issue."""
-    words = tokenize(query)
-    hits = []
-    for kind, weight in KIND_WEIGHT.items():
-        for item, matched, total in store.match_counts(r, kind, query):
-            if matched < math.ceil(total / 2):
-                continue
-            in_title = len(words & tokenize(item.get("title", "")))
-            score = 10 * matched / total + 2 * in_title / total + weight + 0.01 * item["issue"]
-            hits.append((score, kind, item))
-    hits.sort(key=lambda h: -h[0])
-    return hits
-
-
-def _row(kind: str, item: dict, lang: str, event_numbers: dict) -> dict:
+def _row(kind: str, item: dict, lang: str) -> dict:
     if kind == "events":
         context = answers.date_label(item.get("start", ""), item.get("end", ""), lang)
         if item.get("place"):
-            context += f", {item['place']}"
-        number = event_numbers.get((item["issue"], item["title"], item.get("start")))
+            context += ", " if lang != "zh" else "，"
+            context += glossary.place_label(item["place"], lang)
         return {
             "kind": "event",
             "title": item["title"],
             "issue": item["issue"],
             "context": context,
-            "number": number,
+            "number": None,
         }
     if kind == "policies":
         return {
@@ -65,56 +43,62 @@ def _row(kind: str, item: dict, lang: str, event_numbers: dict) -> dict:
     }
 
 
+def index_version(ctx) -> int | None:
+    """The index version read with the webhook's claim (None: read it when needed)."""
+    got = ctx.prefetched.get("search_reads")
+    return int(got[0] or 0) if got else None
+
+
 @intent("search")
-def search(ctx, wanted: Intent, click: bool = False):
-    hits = ranked(ctx.redis, wanted.text)
+def search(message, ctx):
+    query = ctx.intent.text
+    hits, total = ranked(ctx.redis, query, index_version(ctx), limit=MAX_RESULTS * 3)
     if not hits:
-        return answers.text(ctx, "search_none", query=wanted.text)
-    numbers = {}
-    if any(kind == "events" for _, kind, _ in hits):
-        all_events = store.all_events(ctx.redis)
-        numbers = {(e["issue"], e["title"], e.get("start")): i for i, e in enumerate(all_events, 1)}
+        return answers.text(ctx, "search_none", query=query)
+    # Only the best hits are parsed: enough to fill the answer after merging duplicates.
+    best = [(kind, json.loads(member)) for _, kind, member in hits]
     rows: list[dict] = []
-    by_title: dict[str, dict] = {}
-    for _, kind, item in hits:
-        row = _row(kind, item, ctx.lang, numbers)
-        same = by_title.get(row["title"].casefold())
-        if same is not None and same["issue"] == row["issue"]:
+    items: list[dict] = []
+    merged = 0
+    by_title: dict[tuple, dict] = {}
+    for kind, item in best:
+        row = _row(kind, item, ctx.lang)
+        same = by_title.get((row["title"].casefold(), row["issue"]))
+        if same is not None:
             # A story and the event it reports share a title: one line says both.
-            if row["kind"] == "event" and not same.get("number"):
-                same["number"] = row["number"]
+            same["event"] = same.get("event") or (item if kind == "events" else None)
+            merged += 1
             continue
-        by_title[row["title"].casefold()] = row
+        row["event"] = item if kind == "events" else None
+        by_title[(row["title"].casefold(), row["issue"])] = row
         rows.append(row)
-    return answers.text(
-        ctx, "search_results", query=wanted.text, results=rows[:MAX_RESULTS], total=len(rows)
-    )
-
-
-@intent("help")
-def help_answer(ctx, wanted: Intent | None = None, click: bool = False):
-    return answers.FullText(render_text("help", ctx.lang))
+        items.append(item)
+    shown = rows[:MAX_RESULTS]
+    events = [row["event"] for row in shown if row["event"]]
+    # The articles of the results' issues and the events' numbers: one round trip.
+    issues = cards.issues_of(items[:MAX_RESULTS])
+    pipe = ctx.redis.pipeline(transaction=False)
+    cards.queue_published(pipe, issues)
+    store.queue_event_numbers(pipe, events)
+    read = pipe.execute()
+    published, ranks = (read[0], read[1:]) if issues else ([], read)
+    numbers = iter(store.read_event_numbers(ranks))
+    urls = cards.urls_from(ctx.redis, items[:MAX_RESULTS], issues, published)
+    for row, url in zip(shown, urls, strict=True):
+        row["url"] = url
+        row["number"] = next(numbers) if row.pop("event") else None
+    for row in rows[MAX_RESULTS:]:
+        row.pop("event", None)
+    total -= merged
+    return answers.text(ctx, "search_results", query=query, results=shown, total=total)
 
 
 @intent("too_short", "empty")
-def too_short(ctx, wanted: Intent, click: bool = False):
+def too_short(message, ctx):
     return answers.text(ctx, "too_short")
 
 
 @intent("more")
-def more(ctx, wanted: Intent | None = None, click: bool = False):
+def more(message, ctx):
     page = texts.next_page(ctx.redis, ctx.openid, ctx.lang)
     return answers.NextPage(page) if page else answers.text(ctx, "more_none")
-
-
-@router.fallback
-@answering
-def anything_else(message, ctx):
-    """Text the table did not match; voice with WeChat's recognition is read as text."""
-    if isinstance(message, TextMessage):
-        content = message.content
-    else:
-        content = getattr(message, "recognition", "") or ""
-        if not content:
-            return answers.text(ctx, "text_only")
-    return answers.answer(ctx, understand(content))

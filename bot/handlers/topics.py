@@ -4,11 +4,9 @@ when the next issue is out, its announcement names the stories on their topics."
 from __future__ import annotations
 
 from bot.followers import answers, records, reminders
-from bot.followers.answers import answering, intent
-from bot.followers.keywords import KEYWORDS, Intent
+from bot.followers.answers import intent
 from bot.newsletter import store
 from bot.newsletter.tokens import tokenize
-from bot.webhook.router import router
 
 MAX_TOPICS = 20
 MAX_TOPIC_LENGTH = 40
@@ -23,8 +21,8 @@ def watch_next_issue(r, openid: str) -> None:
 
 
 @intent("follow_topic")
-def follow(ctx, wanted: Intent, click: bool = False):
-    topic = wanted.topic.strip()[:MAX_TOPIC_LENGTH]
+def follow(message, ctx):
+    topic = ctx.intent.topic.strip()[:MAX_TOPIC_LENGTH]
     if not tokenize(topic):
         return answers.text(ctx, "topic_unclear", topic=topic)
     mine = records.get(ctx.redis, ctx.openid)
@@ -37,18 +35,13 @@ def follow(ctx, wanted: Intent, click: bool = False):
 
 
 @intent("unfollow_topic")
-def unfollow(ctx, wanted: Intent, click: bool = False):
-    removed = records.unfollow_topic(ctx.redis, ctx.openid, wanted.topic.strip())
-    return answers.text(ctx, "topic_unfollowed", topic=wanted.topic.strip(), removed=removed)
+def unfollow(message, ctx):
+    topic = ctx.intent.topic.strip()
+    removed = records.unfollow_topic(ctx.redis, ctx.openid, topic)
+    return answers.text(ctx, "topic_unfollowed", topic=topic, removed=removed)
 
 
 @intent("topics")
-def listing(ctx, wanted: Intent | None = None, click: bool = False):
+def listing(message, ctx):
     mine = records.get(ctx.redis, ctx.openid)
     return answers.text(ctx, "topics_list", topics=sorted(mine.topics) if mine else [])
-
-
-@router.keyword(*KEYWORDS["topics"])
-@answering
-def topics_keyword(message, ctx):
-    return listing(ctx)

@@ -1,4 +1,5 @@
-"""Article covers drawn with Pillow: 900×383 for the lead, 500×500 for the others, plus thumbs.
+"""Article covers drawn with Pillow: 900×383 for the lead, 500×500 for the others, plus thumbs;
+the title over one of the issue's photos when it has any, else over a blue tile.
 
 Covers are cached by a hash of everything that decides their pixels (size, texts, theme, font,
 layout version), in memory and in Redis (shared by every process; see share_cache), or in a
@@ -177,9 +178,57 @@ def _thumb(image: Image) -> bytes:
     return _jpeg(thumb, 35)
 
 
-def cover_key(kind: str, number: int, month_label: str, title: str, theme: str) -> str:
-    """The content hash naming a cover: same inputs and font, same file."""
+def _cropped(photo: Image, size: tuple[int, int]) -> Image:
+    """The photo cut to the cover's proportions around its centre and scaled to its size."""
+    width, height = size
+    scale = max(width / photo.width, height / photo.height)
+    resized = photo.convert("RGB").resize(
+        (max(width, round(photo.width * scale)), max(height, round(photo.height * scale))),
+        Image.LANCZOS,
+    )
+    left = (resized.width - width) // 2
+    top = (resized.height - height) // 2
+    return resized.crop((left, top, left + width, top + height))
+
+
+def _draw_on_photo(
+    size: tuple[int, int], photo: Image, number: int, month_label: str, title: str, theme: str
+) -> Image:
+    """The title over the photo: a dark gradient rising from the foot keeps white text legible."""
+    colors = THEMES.get(theme, THEMES["iom"])
+    width, height = size
+    image = _cropped(photo, size)
+    shade = Image.new("L", (1, height))
+    for y in range(height):
+        shade.putpixel((0, y), int(215 * max(0.0, (y / height - 0.25) / 0.75) ** 1.2))
+    dark = Image.new("RGB", size, "#001a50")
+    image = Image.composite(dark, image, shade.resize(size))
+    draw = ImageDraw.Draw(image)
+    margin = width // 18
+    band = max(6, height // 40)
+    draw.rectangle([0, height - band, width, height], fill=colors["accent"])
+    small = _font(max(14, height // 22))
+    big = _font(max(26, (height // 8) if width > height else width // 13))
+    max_lines = 2 if width > height else 4
+    lines = _wrap(title, big, width - 2 * margin, max_lines)
+    top = height - band - margin - len(lines) * int(big.size * 1.25)
+    label = f"No. {number} · {month_label}"
+    if width > height:
+        label = f"MMSP II NEWSLETTER · {label}"
+    draw.text((margin, top - int(small.size * 1.8)), label, font=small, fill=colors["muted"])
+    for line in lines:
+        draw.text((margin, top), line, font=big, fill=colors["text"])
+        top += int(big.size * 1.25)
+    return image
+
+
+def cover_key(
+    kind: str, number: int, month_label: str, title: str, theme: str, photo: bytes | None = None
+) -> str:
+    """The content hash naming a cover: same inputs, photo and font, same file."""
     facts = [LAYOUT_VERSION, kind, number, month_label, title, theme, find_cjk_font() or ""]
+    if photo:
+        facts.append(hashlib.sha256(photo).hexdigest())
     return hashlib.sha256(json.dumps(facts, ensure_ascii=False).encode()).hexdigest()[:20]
 
 
@@ -195,18 +244,26 @@ def make_cover(
     title: str,
     theme: str = "iom",
     cache_dir: Path | None = None,
+    photo: bytes | None = None,
 ) -> Cover:
     """The cover ("lead" or "square") for an article, drawn once and then served from the cache
-    (memory, then cache_dir when given, else the shared Redis cache)."""
+    (memory, then cache_dir when given, else the shared Redis cache): the title over `photo`
+    (cropped to 2.35:1 or 1:1) when one is given, else the blue tile."""
     size = LEAD_SIZE if kind == "lead" else SQUARE_SIZE
-    key = cover_key(kind, number, month_label, title, theme)
+    key = cover_key(kind, number, month_label, title, theme, photo)
     name = f"cover-{kind}-{key}.jpg"
     if key in _memory:
         return _memory[key]
     store = _FolderStore(Path(cache_dir)) if cache_dir is not None else _RedisStore.shared()
     cover = store.get(key, name, size) if store else None
     if cover is None:
-        image = _draw(size, number, month_label, title, theme)
+        if photo:
+            from bot.newsletter.images import open_image
+
+            picture = open_image(photo)
+            image = _draw_on_photo(size, picture, number, month_label, title, theme)
+        else:
+            image = _draw(size, number, month_label, title, theme)
         cover = Cover(name, _jpeg(image, 88), _thumb(image), *size)
         if store:
             store.put(key, cover)

@@ -1,28 +1,148 @@
-"""Keyword tokens shared by the indexes and by searches: English words and Chinese bigrams."""
+"""Search tokens shared by the indexes and by searches: English words, Chinese words and the
+glossary's ideas (see bot/newsletter/glossary.py).
+
+Chinese is segmented with jieba (and indexed also as bigrams, so that a word jieba splits
+differently still matches); Traditional characters are folded to Simplified first. jieba's
+dictionary takes about a second to load: `warm()` loads it at process start, never on a
+follower's message.
+"""
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
+
+from opencc import OpenCC
+
+from bot.newsletter import glossary
 
 _WORD_RE = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _CJK_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 # Words too common to narrow a search; a query made only of them finds nothing.
 _STOPWORD_TEXT = (
     "a an and are as at be by for from has have in into is it its of on or our that the their "
-    "this to was were will with"
+    "this to was were will with about any me my please show some"
 )
 STOPWORDS = frozenset(_STOPWORD_TEXT.split(" "))
+_ZH_STOPWORD_TEXT = (
+    "的 了 和 与 及 在 是 有 关于 有关 相关 方面 什么 哪些 吗 呢 我 我们 请 查 查询 搜索"
+)
+ZH_STOPWORDS = frozenset([*_ZH_STOPWORD_TEXT.split(" "), "一下", "信息"])
+
+_TO_SIMPLIFIED = OpenCC("t2s")
+_jieba = None
+_jieba_lock = threading.Lock()
+
+# Index weights: a word in a title counts most, body text by how often it comes (saturating),
+# captions and ornaments ("1951 - 2021") barely.
+TITLE = "title"
+BODY = "body"
+CAPTION = "caption"
 
 
-def tokenize(text: str) -> set[str]:
-    """Lower-cased English words (minus stop words, possessive 's dropped) and Chinese bigrams."""
-    tokens: set[str] = set()
+def warm() -> None:
+    """Load jieba's dictionary and the glossary now (process start), not on a message."""
+    _segmenter()
+    glossary.load()
+
+
+def _segmenter():
+    global _jieba
+    if _jieba is None:
+        with _jieba_lock:
+            if _jieba is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                tokenizer = jieba.Tokenizer()
+                tokenizer.initialize()
+                for term in glossary.load().chinese:
+                    tokenizer.add_word(term, freq=20000)
+                _jieba = tokenizer
+    return _jieba
+
+
+def simplified(text: str) -> str:
+    return text if text.isascii() else _TO_SIMPLIFIED.convert(text)
+
+
+def latin_words(text: str) -> list[str]:
+    """Lower-cased English words in order, stop words and possessive 's dropped."""
+    out = []
     for word in _WORD_RE.findall(text.lower()):
         word = re.sub(r"['’]s$", "", word)
         if len(word) > 1 and word not in STOPWORDS:
-            tokens.add(word)
+            out.append(word)
+    return out
+
+
+def chinese_words(text: str, bigrams: bool = False) -> list[str]:
+    """Chinese words of a (Simplified) text by jieba, stop words dropped; with bigrams too."""
+    out: list[str] = []
     for run in _CJK_RUN_RE.findall(text):
-        if len(run) == 1:
-            tokens.add(run)
-        tokens.update(run[i : i + 2] for i in range(len(run) - 1))
+        for word in _segmenter().cut_for_search(run):
+            if word not in ZH_STOPWORDS and (len(word) > 1 or len(run) == 1):
+                out.append(word)
+        if bigrams:
+            out.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return out
+
+
+def tokenize(text: str) -> set[str]:
+    """Every token of a text: English words, Chinese words and bigrams, glossary ideas."""
+    text = simplified(text)
+    tokens = set(latin_words(text))
+    if not text.isascii():
+        tokens.update(chinese_words(text, bigrams=True))
+    tokens.update(glossary.load().concepts(text))
     return tokens
+
+
+def _counts(text: str) -> dict[str, int]:
+    text = simplified(text)
+    counts: dict[str, int] = {}
+    words = latin_words(text)
+    if not text.isascii():
+        words += chinese_words(text, bigrams=True)
+    g = glossary.load()
+    # A single word of the glossary also stands for its idea inside a longer phrase ("fraud"
+    # in "document fraud"), so a query for the broader idea finds it.
+    words += [g.english[w] for w in words if w in g.english]
+    if g.english_re is not None:
+        words += [g.english[m.lower()] for m in g.english_re.findall(text)]
+    if g.chinese_re is not None and not text.isascii():
+        words += [g.chinese[m] for m in g.chinese_re.findall(text)]
+    for word in words:
+        counts[word] = counts.get(word, 0) + 1
+    return counts
+
+
+def is_ornament(paragraph: str) -> bool:
+    """A line that decorates rather than tells: a caption, a date line, "1951 - 2021"."""
+    text = paragraph.strip()
+    if _CJK_RUN_RE.search(text):
+        return len(text) < 30 and not text.endswith(("。", "！", "？"))
+    words = re.findall(r"[A-Za-z]{2,}", text)
+    return len(words) < 15 and not text.endswith((".", "!", "?", ":", ";", '"', "”"))
+
+
+def weighted(fields: list[tuple[str, str]]) -> dict[str, float]:
+    """Token weights of an item from its (kind, text) fields: 3 for a title, 1 to 2.5 for body
+    text by the share of its paragraphs that name the token (a story about a thing names it
+    throughout, a story that mentions it does so once), 0.2 for captions and ornaments."""
+    weights: dict[str, float] = {}
+    paragraphs = [text for kind, text in fields if kind == BODY]
+    naming: dict[str, int] = {}
+    for text in paragraphs:
+        for token in _counts(text):
+            naming[token] = naming.get(token, 0) + 1
+    for kind, text in fields:
+        if kind == BODY:
+            continue
+        bonus = 3.0 if kind == TITLE else 0.2
+        for token in _counts(text):
+            weights[token] = max(weights.get(token, 0.0), bonus)
+    for token, n in naming.items():
+        weights[token] = weights.get(token, 0.0) + 1.0 + 1.5 * n / len(paragraphs)
+    return {t: round(w, 3) for t, w in weights.items()}

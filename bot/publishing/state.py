@@ -28,7 +28,7 @@ LEASE_SECONDS = 6.0
 _JSON_FIELDS = (
     "preview_to",
     "preview_done",
-    "thumbs",
+    "covers",
     "images",
     "articles_meta",
     "article_urls",
@@ -97,6 +97,11 @@ class Push:
     @property
     def broadcast(self) -> bool:
         return self.fields.get("broadcast") == "1"
+
+    @property
+    def again(self) -> bool:
+        """Staff forced a repeat of a broadcast this issue already had (--again)."""
+        return self.fields.get("again") == "1"
 
     @property
     def tag_id(self) -> int | None:

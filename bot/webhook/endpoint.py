@@ -20,6 +20,7 @@ from bot.webhook.crypto import CryptoError, MessageCrypto, check_signature
 from bot.webhook.dedup import RELEASED, Dedup
 from bot.webhook.messages import Message, MessageError, UnknownMessage, from_fields
 from bot.webhook.router import Router
+from bot.wechat import service_window
 
 log = logging.getLogger("bot.webhook")
 
@@ -80,6 +81,7 @@ class Webhook:
         self.token = settings.WECHAT_TOKEN
         self.window = settings.REPLAY_WINDOW
         self.max_body = settings.MAX_BODY_BYTES
+        self.mode = settings.message_mode
         self.redis = client
         self.router = router
         self.enqueue = enqueue
@@ -127,11 +129,15 @@ class Webhook:
         encrypt_type = args.get("encrypt_type", "raw").lower()
         if encrypt_type not in {"raw", "aes", ""}:
             raise Rejected(400, "unknown encrypt_type")
+        # The signature covers token, timestamp and nonce but not a plaintext body: in safe mode
+        # (WeChat then always encrypts) a plaintext POST is a forgery, whoever saw one signature.
+        if encrypt_type != "aes" and self.mode == "safe":
+            raise Rejected(403, "plaintext message refused in safe mode")
+        if encrypt_type == "aes" and self.mode == "plain":
+            raise Rejected(400, "encrypted message but WECHAT_MESSAGE_MODE is plain")
         fields = _parse(body)
         crypto = None
         if encrypt_type == "aes":
-            if self.crypto is None:
-                raise Rejected(400, "encrypted message but WECHAT_AES_KEY is not set")
             encrypt = fields.get("Encrypt")
             if not isinstance(encrypt, str) or not encrypt:
                 raise Rejected(400, "no Encrypt element")
@@ -188,7 +194,8 @@ class Webhook:
     ) -> Response:
         key = message.dedup_key
         reads = self.router.reads_for(message)
-        claim = self.dedup.claim(key, reads, token, time.monotonic() - started)
+        opening = service_window.with_opening(message, reads)
+        claim = self.dedup.claim(key, opening, token, time.monotonic() - started)
         if not claim.owned:
             body = claim.body
             if body is None:
@@ -225,6 +232,7 @@ class Webhook:
         ctx = None
         try:
             ctx = self.router.build_context(message, self.redis, self.settings, prefetched)
+            ctx.encrypted = crypto is not None
             reply = self.router.dispatch(message, ctx)
             if isinstance(reply, replies.Deferred):
                 # A task id fixed by the push lets the task skip a redelivery that already sent.

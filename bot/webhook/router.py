@@ -1,23 +1,24 @@
-"""The routing table: keywords, prefixes, menu keys, event and message types to handlers.
+"""The webhook's table of events and message types, the steps that prepare a context, and the
+reads queued on the claim.
 
-Handler modules in bot/handlers/ register on the one `router` below:
+What a follower's text asks for is not decided here: one handler takes text (and voice with
+WeChat's recognition) to `understand()` and the intent table in bot/followers/answers.py, and
+menu clicks go to the same table by their key. Handler modules in bot/handlers/ register:
 
-    @router.keyword("help", "帮助", "?")
-    def help(message, ctx): return TextReply(...)
+    @router.event("subscribe")
+    def welcome(message, ctx): return TextReply(...)
 
-A handler is `handler(message, ctx) -> Reply | None`. Keywords are compared after Unicode NFKC
-normalisation (full-width letters and punctuation become their ASCII forms) and case folding.
+A handler is `handler(message, ctx) -> Reply | None`.
 """
 
 from __future__ import annotations
 
 import logging
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.webhook.messages import ClickEvent, Event, Message, TextMessage
+from bot.webhook.messages import Event, Message
 from bot.webhook.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -37,11 +38,22 @@ class Context:
     lang: str = "en"
     # For a prefix match, the rest of the text after the prefix ("remind 3" -> "3").
     argument: str = ""
+    # Chinese answers written in Traditional characters (the follower reads them).
+    traditional: bool = False
+    # What the follower asked (bot.followers.keywords.Intent) and whether a menu button asked.
+    intent: Any = None
+    click: bool = False
+    # Whether reminders wait for this follower's next answer (None: not read yet).
+    has_held: bool | None = None
+    # Fields of the follower's record to write after the answer (the script they wrote in).
+    remember: dict = field(default_factory=dict)
     # Redis writes the answer need not wait for; see write_later.
     after_reply: list[Callable[[Any], None]] = field(default_factory=list)
     # Results of the reads each prefetch queued on the claim's round trip, by the prefetch's
     # name (absent when it queued none, or when one of them failed: read again then).
     prefetched: dict[str, list] = field(default_factory=dict)
+    # The push arrived encrypted (safe or compatible mode): it comes from WeChat itself.
+    encrypted: bool = False
 
     def write_later(self, write: Callable[[Any], None]) -> None:
         """Queue write(pipeline) to run after the reply, batched with the reply's caching.
@@ -80,21 +92,12 @@ class Prefetched:
         return out
 
 
-def normalize(text: str) -> str:
-    """The form keywords are compared in: NFKC (full-width → ASCII), trimmed, case-folded."""
-    return unicodedata.normalize("NFKC", text).strip().casefold()
-
-
 class Router:
-    """A table of handlers; each registration decorator adds one entry and refuses a clash."""
+    """A table of handlers by event and message type; each decorator refuses a clash."""
 
     def __init__(self) -> None:
-        self._keywords: dict[str, Handler] = {}
-        self._prefixes: list[tuple[str, Handler]] = []
-        self._clicks: dict[str, Handler] = {}
         self._events: dict[str, Handler] = {}
         self._types: dict[str, Handler] = {}
-        self._fallback: Handler | None = None
         self._context_steps: list[ContextStep] = []
         self._prefetches: list[Prefetch] = []
 
@@ -112,45 +115,13 @@ class Router:
 
         return register
 
-    def keyword(self, *words: str):
-        """Handle a text message equal to one of these words (any case, half or full width)."""
-        return self._add(self._keywords, tuple(normalize(w) for w in words), "keyword")
-
-    def prefix(self, *words: str):
-        """Handle a text message starting with one of these; ctx.argument gets the rest."""
-        normalized = tuple(normalize(w) for w in words)
-        if not normalized or not all(normalized):
-            raise ValueError("prefix: give non-empty prefixes")
-
-        def register(handler: Handler) -> Handler:
-            for word in normalized:
-                if any(p == word and h is not handler for p, h in self._prefixes):
-                    raise ValueError(f"prefix {word!r} already has a handler")
-                self._prefixes.append((word, handler))
-            # Longest first, so "remind me" wins over "remind".
-            self._prefixes.sort(key=lambda entry: -len(entry[0]))
-            return handler
-
-        return register
-
-    def click(self, *keys: str):
-        """Handle a menu button click (CLICK event) with one of these keys (exact)."""
-        return self._add(self._clicks, keys, "menu key")
-
     def event(self, *names: str):
-        """Handle events of these types (subscribe, SCAN, ...; any case)."""
+        """Handle events of these types (subscribe, CLICK, SCAN, ...; any case)."""
         return self._add(self._events, tuple(n.lower() for n in names), "event")
 
     def message_type(self, *types: str):
-        """Handle messages of these MsgTypes (image, voice, ...) that no keyword matched."""
+        """Handle messages of these MsgTypes (text, image, voice, ...)."""
         return self._add(self._types, tuple(t.lower() for t in types), "message type")
-
-    def fallback(self, handler: Handler) -> Handler:
-        """Handle a follower's message that nothing else matched (events never fall back)."""
-        if self._fallback is not None and self._fallback is not handler:
-            raise ValueError("the fallback already has a handler")
-        self._fallback = handler
-        return handler
 
     def context_step(self, step: ContextStep) -> ContextStep:
         """Run step(message, ctx) before every handler, e.g. to set ctx.lang from the follower."""
@@ -178,34 +149,18 @@ class Router:
             step(message, ctx)
         return ctx
 
-    def resolve(self, message: Message) -> tuple[Handler | None, str]:
-        """The handler for this message and the argument a prefix match leaves (else "")."""
-        if isinstance(message, TextMessage):
-            text = unicodedata.normalize("NFKC", message.content).strip()
-            folded = text.casefold()
-            handler = self._keywords.get(folded)
-            if handler is not None:
-                return handler, ""
-            for word, handler in self._prefixes:
-                if folded.startswith(word):
-                    rest = text if len(text) == len(folded) else folded
-                    return handler, rest[len(word) :].strip()
-        if isinstance(message, ClickEvent):
-            handler = self._clicks.get(message.event_key)
-            if handler is not None:
-                return handler, ""
+    def resolve(self, message: Message) -> Handler | None:
+        """The handler for this message: by event type for events, else by message type."""
         if isinstance(message, Event) or message.is_event:
-            return self._events.get(getattr(message, "event", "").lower()), ""
-        handler = self._types.get(message.msg_type.lower())
-        return (handler or self._fallback), ""
+            return self._events.get(getattr(message, "event", "").lower())
+        return self._types.get(message.msg_type.lower())
 
     def dispatch(self, message: Message, ctx: Context) -> Reply | None:
         """Run the matching handler; None when there is none (the webhook answers `success`)."""
-        handler, argument = self.resolve(message)
+        handler = self.resolve(message)
         if handler is None:
             log.info("no handler for %s %s", message.msg_type, message.log_id)
             return None
-        ctx.argument = argument
         return handler(message, ctx)
 
 

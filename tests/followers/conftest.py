@@ -116,3 +116,56 @@ def published_seed(bot_app, seed_issue, sandbox, redis_client):
     articles = published_articles(redis_client, seed_issue.number)
     assert articles, "the seed issue did not get published in the sandbox"
     return articles
+
+
+def month_from_now(months: int, tz: str = "Asia/Shanghai") -> str:
+    """The YYYY-MM month `months` away from this one, in the account's time zone."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    today = datetime.now(ZoneInfo(tz))
+    index = today.year * 12 + today.month - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def announcing_issue(number: int = 8):
+    """An older issue (No. 8) announcing: one item that ended last month, then three that have
+    not ended (this month; this month and the next; a year ahead)."""
+    from bot.newsletter.model import Issue, Upcoming
+
+    return Issue(
+        number=number,
+        month="2021-03",
+        title="Announcements",
+        upcoming=[
+            Upcoming(
+                title="Closing Conference of Last Month",
+                start=month_from_now(-1),
+                end=month_from_now(-1),
+            ),
+            Upcoming(
+                title="Workshop on Practical Cooperation on Return and Readmission",
+                start=month_from_now(0),
+                end=month_from_now(0),
+            ),
+            Upcoming(
+                title="Second Field Visit in China for EU Officials",
+                start=month_from_now(0),
+                end=month_from_now(1),
+            ),
+            Upcoming(
+                title="Seminar for Chinese Officials on Anti-Document Fraud",
+                start=month_from_now(12),
+                end=month_from_now(12),
+            ),
+        ],
+    )
+
+
+@pytest.fixture
+def announced(redis_client, seed_issue):
+    """The seed issue (No. 9, its announcements long past) and No. 8 announcing what is ahead:
+    "events" lists from every issue."""
+    issue = announcing_issue()
+    store.save_issue(redis_client, issue, source="test")
+    return issue

@@ -83,16 +83,20 @@ def test_archive_lists_issues_and_opens_one(phones, seed_issue):
     assert "第9期 · 2021年6月" in phones.text("kai", "往期")
 
 
-def test_events_upcoming_past_filtered_and_one(phones, seed_issue):
+def test_events_upcoming_past_filtered_and_one(phones, announced):
     phones.follow("lena", language="en")
     upcoming = phones.text("lena", "events")
-    assert "1. Second Training for EU Embassies" in upcoming and "July – August 2021" in upcoming
+    # Only what has not ended, from every issue: the seed's July 2021 plans are gone.
+    assert "1. Workshop on Practical Cooperation on Return and Readmission" in upcoming
+    assert "3. Seminar for Chinese Officials on Anti-Document Fraud" in upcoming
+    assert "Closing Conference of Last Month" not in upcoming and "2021" not in upcoming
     past = phones.text("lena", "past events")
     # Newest first: the June 2021 celebration before the October 2020 field visit.
     assert past.index("7 June 2021") < past.index("28–30 October 2020")
+    # Every issue's events and announcements, also once newer ones are stored.
     july = phones.text("lena", "events July 2021")
     assert "Workshop on Practical Cooperation on Return and Readmission" in july
-    assert "Field Visit for EU Member States" not in july
+    assert "Field Visit for EU Member States" not in july and "remind 1" not in july
     topic = phones.text("lena", "events trafficking")
     assert "10–11 December 2020" in topic and "Technical Meeting" not in topic
     detail = phones.text("lena", "event 5")
@@ -100,13 +104,26 @@ def test_events_upcoming_past_filtered_and_one(phones, seed_issue):
     assert "numbered 1 to 7" in phones.text("lena", "event 99")
 
 
-def test_events_in_chinese(phones, seed_issue):
+def test_when_every_announcement_has_passed_events_says_so_with_the_newest(phones, seed_issue):
+    phones.follow("lars", language="en")
+    answer = phones.text("lars", "events")
+    assert answer.startswith("No announced activity is still ahead")
+    assert "The newest announcements (issue No. 9)" in answer
+    assert "Second Field Visit in China for EU Officials — July – August 2021" in answer
+    zh = phones.text("lars", "活动")
+    assert zh.startswith("目前没有尚未举行的预告活动") and "2021年7月–8月" in zh
+
+
+def test_events_in_chinese(phones, announced):
     phones.follow("min", language="en")
     phones.text("min", "中文")
-    assert "即将举行" in phones.text("min", "活动")
+    coming = phones.text("min", "活动")
+    assert coming.startswith("即将举行") and "1. Workshop on Practical Cooperation" in coming
     assert "2021年6月7日" in phones.text("min", "往期活动")
     assert "2021年7月–8月" in phones.text("min", "2021年7月活动")
-    assert "日期：2020年12月10日–11日" in phones.text("min", "活动 5")
+    detail = phones.text("min", "活动 5")
+    assert "日期：2020年12月10日–11日" in detail and "地点：北京，中国" in detail
+    assert "南京和苏州，江苏省" in phones.text("min", "活动 7")
 
 
 def test_event_details_link_to_the_published_article(phones, published_seed):
@@ -169,13 +186,10 @@ def test_a_long_answer_is_cut_with_a_more_continuation(phones, redis_client, see
     assert "That was all" in phones.text("rosa", "more")
 
 
-def test_a_picture_gets_a_pointer_to_what_the_account_understands(client, redis_client):
-    import xmltodict
-
-    from tests.webhook.wire import message_xml, signed_query
+def test_a_picture_is_acknowledged_and_kept_for_the_team(client, redis_client):
+    from tests.webhook.wire import message_xml, open_reply, safe_request
 
     body = message_xml("image", {"PicUrl": "https://e.org/p.jpg", "MediaId": "m1", "MsgId": 77})
-    response = client.post(
-        "/wechat", query_string=signed_query(), data=body, content_type="text/xml"
-    )
-    assert "reads text only" in xmltodict.parse(response.data)["xml"]["Content"]
+    path, data = safe_request(body)
+    response = client.post(path, data=data, content_type="text/xml")
+    assert "the team will see your picture" in open_reply(response.data)["Content"]

