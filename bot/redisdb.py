@@ -208,12 +208,43 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError)
 
 
+class _OneTry:
+    """A client whose transaction() tries once: a failure is a lost connection, not a retry."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.client = client
+
+    def transaction(self, func, *watches):
+        try:
+            with self.client.pipeline() as pipe:
+                pipe.watch(*watches)
+                func(pipe)
+                return pipe.execute()
+        except redis.RedisError as exc:
+            raise redis.ConnectionError(f"transaction not done ({type(exc).__name__})") from exc
+
+
+class SentinelMasterQoS(kombu_redis.QoS):
+    """Gives a closing channel's unacknowledged messages back in one try.
+
+    kombu retries that WATCH transaction for as long as it fails, which is forever against a
+    demoted master refusing writes: the worker hung. A message not given back stays in the
+    unacknowledged index until kombu's visibility timeout; publishing.tick resumes its push
+    within seconds anyway, and the other tasks run again on their schedule.
+    """
+
+    def restore_by_tag(self, tag, client=None, leftmost=False):
+        with self.channel.conn_or_acquire(client) as connected:
+            super().restore_by_tag(tag, _OneTry(connected), leftmost)
+
+
 class SentinelMasterChannel(kombu_redis.SentinelChannel):
     """kombu's Sentinel channel on MasterConnection: a worker whose broker connection meets
     NOREPLICAS (its master was demoted) asks Sentinel again instead of stopping with
     "Unrecoverable error"."""
 
     connection_class = MasterConnection
+    QoS = SentinelMasterQoS
 
 
 class SentinelMasterTransport(kombu_redis.SentinelTransport):

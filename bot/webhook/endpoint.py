@@ -28,9 +28,9 @@ log = logging.getLogger("bot.webhook")
 # WeChat gives each attempt 5 s, so answer `success` well before that.
 DUPLICATE_WAIT = 3.0
 # How long a call waits for Redis to come back (a Sentinel fail-over). WeChat calls again only
-# when a call times out (5 s), not when it is answered 503: so a call waits as long as WeChat
-# does, and a message still not answerable then is answered on WeChat's next call.
-RIDE_OUT = 5.0
+# when a call times out (5 s), not when it is answered 503: so a call waits a little longer
+# than WeChat does, and a message still not answerable then is answered on WeChat's next call.
+RIDE_OUT = 5.5
 # A claim lives this long unless finished: a call that gave up, or died, frees the push for
 # WeChat's next call (5 s after the first) instead of leaving it claimed for good.
 CLAIM_LEASE = 5
@@ -182,10 +182,11 @@ class Webhook:
                 cause = exc.__cause__ if isinstance(exc, StorageUnavailable) else exc
                 if isinstance(exc, redis.RedisError) and not is_transient(exc):
                     raise Rejected(503, f"Redis refused ({type(exc).__name__})") from None
-                if time.monotonic() + pause > started + RIDE_OUT:
+                left = started + RIDE_OUT - time.monotonic()
+                if left <= 0:
                     log.warning("%s: Redis still unavailable, 503", message.dedup_key)
                     raise Rejected(503, f"Redis unavailable ({type(cause).__name__})") from None
-                time.sleep(pause)
+                time.sleep(min(pause, left))
                 pause = min(pause * 2, 0.4)
 
     def _respond_once(
