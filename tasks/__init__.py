@@ -23,9 +23,9 @@ TASK_MODULES: list[str] = [
 
 # Periodic tasks of beat, one entry per part.
 BEAT_SCHEDULE: dict[str, dict] = {}
-# Due schedules fire and stalled pushes resume within this many seconds (issue 5).
+# Due schedules fire and stalled pushes resume within this many seconds.
 BEAT_SCHEDULE["publishing-tick"] = {"task": "publishing.tick", "schedule": 2.0}
-# Due reminders go out within a minute (issue 6).
+# Due reminders go out within a minute of their time.
 BEAT_SCHEDULE["reminders-send-due"] = {"task": "reminders.send_due", "schedule": 60.0}
 # WeChat's statistics of yesterday, read once after 08:00 Beijing time (asks nothing when done).
 BEAT_SCHEDULE["stats-collect"] = {"task": "stats.collect", "schedule": 600.0}
