@@ -78,14 +78,14 @@ def get(r: redis.Redis, message_id: str) -> dict | None:
 
 
 def window_left(r: redis.Redis, openid: str, now: float | None = None) -> float:
-    """Seconds left to write to the follower (0 when WeChat would refuse)."""
-    from bot.followers.delivery import WINDOW
+    """Seconds left to write to the follower under WeChat's customer-service windows (0 when
+    WeChat would refuse)."""
+    from bot.wechat import service_window
 
-    now = time.time() if now is None else now
     follower = records.get(r, openid)
     if follower is None or not follower.active:
         return 0.0
-    return max(0.0, follower.last_seen + WINDOW - now)
+    return service_window.seconds_left(r, openid, now)
 
 
 def reply(r: redis.Redis, client, message_id: str, text: str, by: str) -> dict:

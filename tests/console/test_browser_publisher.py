@@ -48,7 +48,9 @@ def _published_then_edited(redis_client) -> None:
 
 
 @pytest.mark.parametrize("device", list(VIEWPORTS))
-def test_a_publishers_console_on_a_desktop_and_a_phone(browser, live, redis_client, device):
+def test_a_publishers_console_on_a_desktop_and_a_phone(
+    browser, live, sandbox, redis_client, device
+):
     from playwright.sync_api import expect
 
     url, app = live
@@ -112,5 +114,25 @@ def test_a_publishers_console_on_a_desktop_and_a_phone(browser, live, redis_clie
         expect(page.locator("input[name=broadcast]")).not_to_be_checked()
         expect(page.locator("input[name=publish]")).to_be_checked()
         shot("correction")
+
+        # Preview to my WeChat: the account page's one-time code, sent from WeChat, binds it.
+        page.goto(url + "/console/account")
+        page.click("#show-bind-code")
+        code = page.locator("#bind-code").inner_text()
+        reply = sandbox.say("mei", code)["replies"]
+        assert any("paul" in r.get("content", "") for r in reply), reply
+        page.goto(url + "/console/account")
+        expect(page.locator("#wechat-binding")).to_contain_text("Previews reach your bound WeChat")
+        shot("account")
+
+        # A follower's long question waits on the Messages page, by name, with a reply box.
+        question = "Could you tell me more about the training on document fraud? " * 4
+        sandbox.say("alice", question)
+        page.goto(url + "/console/messages")
+        expect(page.locator("main")).to_contain_text("alice")
+        page.fill("textarea[name=text]", "Thank you, the team will write to you this week.")
+        page.click("main form button")
+        expect(page.locator(".flash")).to_contain_text("The reply is sent.")
+        shot("messages")
     finally:
         context.close()

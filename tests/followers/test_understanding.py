@@ -127,9 +127,16 @@ def test_pinyin_slips_and_traditional_characters_are_understood(phones, seed_iss
     assert "2021年6月7日" in past and "活動" in past and "活动" not in past
 
 
-def test_a_zh_tw_phone_reads_traditional_chinese(phones, seed_issue):
-    [welcome] = phones.follow("tina", language="zh_TW")
-    assert "歡迎關注" in welcome["content"]
+def test_a_follower_who_writes_traditional_reads_traditional_chinese(
+    phones, seed_issue, redis_client
+):
+    # WeChat no longer tells a phone's language (user/info says zh_CN for everyone): the
+    # follower's own writing decides.
+    phones.follow("tina", language="zh_TW")
+    phones.text("tina", "關於")
+    # The script is remembered with the reply's caching, just after the answer went out.
+    record = f"follower:{phones.openid('tina')}"
+    wait_until(lambda: redis_client.hget(record, "traditional") == "1", what="the script kept")
     answer = phones.text("tina", "最新")
     assert "簡報" in answer or "第9期" in answer
     assert "简报" not in answer
@@ -183,6 +190,7 @@ def test_a_long_message_is_kept_for_staff_never_echoed_and_answered_from_the_con
 
 def test_a_reply_after_48_hours_is_refused_with_one_line(phones, seed_issue, bot_app, redis_client):
     from bot.followers import records
+    from bot.wechat.service_window import window_key
 
     phones.follow("max", language="en")
     phones.text("max", "x " * 40 + "is there a programme for students?")
@@ -191,7 +199,10 @@ def test_a_reply_after_48_hours_is_refused_with_one_line(phones, seed_issue, bot
     import time
 
     time.sleep(0.3)
-    records.touch(redis_client, kept["openid"], now=time.time() - 49 * 3600)
+    # Two days later: WeChat's 48-hour window of max's message has closed.
+    then = time.time() - 49 * 3600
+    records.touch(redis_client, kept["openid"], now=then)
+    redis_client.hset(window_key(kept["openid"]), mapping={"message_at": then, "event_at": then})
     with bot_app.app_context():
         from bot.wechat import get_client
 
