@@ -11,6 +11,7 @@ from datetime import datetime
 import redis
 from flask import current_app
 
+from bot.clock import people_time
 from bot.publishing import api as publishing
 from bot.publishing.schedule import current_version
 from bot.publishing.state import STATES, PushError
@@ -70,8 +71,7 @@ def quota(r: redis.Redis, at: datetime | None = None) -> dict:
     TIMEZONE), as a sentence too."""
     figures = publishing.quota_now(r, at)
     if figures.get("next_free"):
-        moment = datetime.fromisoformat(figures["next_free"]).astimezone(_tz())
-        figures["next_free"] = moment.strftime("%Y-%m-%d %H:%M:%S")
+        figures["next_free"] = people_time(datetime.fromisoformat(figures["next_free"]), _tz())
     return figures
 
 
@@ -192,7 +192,7 @@ def _tz():
 def _local(ts: float | str | None) -> str:
     if ts in (None, ""):
         return ""
-    return datetime.fromtimestamp(float(ts), _tz()).strftime("%Y-%m-%d %H:%M:%S")
+    return people_time(ts, _tz())
 
 
 def stale_publication(r: redis.Redis, number: int, current: int) -> dict | None:
