@@ -1,12 +1,19 @@
-"""`mmsp-bot`: the one command people use; each part attaches its commands in _register()."""
+"""`mmsp-bot`: the one command people use; each part attaches its commands in _register().
+
+Packages that ship beside the bot (the sandbox) add their command groups through the entry-point
+group `mmsp_bot.commands` of their package metadata, so the bot never imports them by name.
+"""
 
 from __future__ import annotations
 
 import sys
+from importlib.metadata import entry_points
 
 import click
 
 from config import SettingsError
+
+PLUGIN_GROUP = "mmsp_bot.commands"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,10 +29,11 @@ def _register() -> None:
     from bot.publishing.cli import register as register_publishing
     from bot.run.command import run
     from bot.wechat.doctor_cli import doctor
-    from sandbox.cli import sandbox
 
-    for group in (sandbox, run, menu, staff, doctor):
+    for group in (run, menu, staff, doctor):
         cli.add_command(group)
+    for plugin in entry_points(group=PLUGIN_GROUP):
+        cli.add_command(plugin.load(), plugin.name)
     register_newsletter(cli)  # ingest, render
     register_publishing(cli)  # push, schedules, status
 

@@ -101,4 +101,4 @@ def quiet_libraries() -> None:
 
 
 def init_app(app: Flask) -> None:
-    configure(app.config["LOG_FORMAT"])
+    configure(app.extensions["settings"].LOG_FORMAT)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 from collections.abc import Mapping
@@ -56,7 +55,7 @@ def create_sandbox_app(settings_or_env: Settings | Mapping[str, str] | None = No
     )
     app.extensions["sandbox"] = SandboxState(settings.REDIS_URL, account)
 
-    from sandbox import control, local_only, pages
+    from sandbox import control, local_only, pages, web
     from sandbox.api import BLUEPRINTS
 
     app.before_request(local_only.refuse_foreign)
@@ -65,12 +64,7 @@ def create_sandbox_app(settings_or_env: Settings | Mapping[str, str] | None = No
         app.register_blueprint(blueprint)
     app.register_blueprint(control.bp)
     app.register_blueprint(pages.bp)
-    # The follower side (chat page, platform view) registers itself when it is there.
-    if importlib.util.find_spec("sandbox.web") is not None:
-        from sandbox import web
-
-        if hasattr(web, "bp"):
-            app.register_blueprint(web.bp)
+    app.register_blueprint(web.bp)  # the follower side: chat page and platform view
 
     @app.errorhandler(404)
     @app.errorhandler(405)

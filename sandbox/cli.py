@@ -25,7 +25,7 @@ class PathOnlyRequestHandler(WSGIRequestHandler):
         self.log("info", '"%s %s" %s %s', self.command, path, getattr(code, "value", code), size)
 
 
-@click.group("sandbox")
+@click.group("sandbox", context_settings={"help_option_names": ["-h", "--help"]})
 def sandbox() -> None:
     """A local WeChat platform: the official API and followers who message the bot."""
 
@@ -105,5 +105,16 @@ for _command in FOLLOWER_COMMANDS:
     sandbox.add_command(_command)
 
 
+def main() -> None:
+    """`mmsp-sandbox`: the same commands as `mmsp-bot sandbox`, without the bot's CLI."""
+    from config import SettingsError
+
+    try:
+        sandbox(prog_name="mmsp-sandbox", standalone_mode=True)
+    except SettingsError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
 if __name__ == "__main__":
-    sandbox()
+    main()

@@ -245,27 +245,24 @@ def deliver_message(
     state: SandboxState, openid: str, content: str, msg_id: int | None = None
 ) -> Outcome:
     """A follower's text message, delivered with a 64-bit MsgId (the same on every retry)."""
-    xml_text = wire.text_message(
-        state.account.original_id,
-        openid,
-        int(state.now()),
-        content,
-        msg_id or wire.new_msg_id(),
-    )
-    return deliver(state, openid, xml_text, "text", to_message=True)
+    return deliver_user_message(state, openid, "text", {"Content": content}, msg_id)
 
 
 def deliver_user_message(
-    state: SandboxState, openid: str, msg_type: str, fields: dict[str, Any]
+    state: SandboxState,
+    openid: str,
+    msg_type: str,
+    fields: dict[str, Any],
+    msg_id: int | None = None,
 ) -> Outcome:
-    """A follower's image, voice or location message (its own fields, then a MsgId)."""
+    """A follower's text, image, voice or location message (its own fields, then a MsgId)."""
     xml_text = wire.message(
         state.account.original_id,
         openid,
         int(state.now()),
         msg_type,
         **fields,
-        MsgId=wire.new_msg_id(),
+        MsgId=msg_id or wire.new_msg_id(),
     )
     return deliver(state, openid, xml_text, msg_type, to_message=True)
 

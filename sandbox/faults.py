@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import g
 
+from sandbox.errors import ApiError
 from sandbox.state import SandboxState, key
 
 log = logging.getLogger(__name__)
@@ -103,8 +104,6 @@ def _applies(settings: dict[str, Any], path: str) -> bool:
 
 
 def _check_rate_limit(st: SandboxState, settings: dict[str, Any], path: str) -> None:
-    from sandbox.api import ApiError
-
     limit = settings["rate_limits"].get(path)
     if not limit:
         return
@@ -131,8 +130,6 @@ def _drop_connection(environ: dict[str, Any]) -> None:
 
 def apply(st: SandboxState, path: str, environ: dict[str, Any]) -> None:
     """Inject this run's faults into one API call (raise ApiError, sleep, or drop the socket)."""
-    from sandbox.api import ApiError
-
     settings = load(st)
     _check_rate_limit(st, settings, path)
     if not _applies(settings, path):

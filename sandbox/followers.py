@@ -122,13 +122,7 @@ def send_image(state: SandboxState, name: str, pic_url: str = "") -> dict[str, A
     url = pic_url or f"{SANDBOX_PICTURE}{media_id}.jpg"
     entry = {"type": "image", "url": url, "label": "sent a picture"}
     fields = {"PicUrl": url, "MediaId": media_id}
-    return _interact(
-        state,
-        follower,
-        entry,
-        lambda o: delivery.deliver_user_message(state, o, "image", fields),
-        window="message",
-    )
+    return _user_message(state, follower, entry, "image", fields)
 
 
 def send_voice(state: SandboxState, name: str, recognition: str = "") -> dict[str, Any]:
@@ -141,13 +135,7 @@ def send_voice(state: SandboxState, name: str, recognition: str = "") -> dict[st
         fields["Recognition"] = recognition
     heard = f"said (voice): {recognition}" if recognition else "sent a voice message"
     entry = {"type": "voice", "content": recognition, "label": heard}
-    return _interact(
-        state,
-        follower,
-        entry,
-        lambda o: delivery.deliver_user_message(state, o, "voice", fields),
-        window="message",
-    )
+    return _user_message(state, follower, entry, "voice", fields)
 
 
 def send_location(
@@ -171,14 +159,8 @@ def send_location(
         "Label": label,
     }
     entry = {"type": "location", "label": f"shared a location: {label}", "content": label}
-    return _interact(
-        state,
-        follower,
-        entry,
-        lambda o: delivery.deliver_user_message(state, o, "location", fields),
-        # A location the follower sends is a message (unlike the LOCATION event): it opens one.
-        window="message",
-    )
+    # A location the follower sends is a message (unlike the LOCATION event): it opens a window.
+    return _user_message(state, follower, entry, "location", fields)
 
 
 def click(state: SandboxState, name: str, menu_key: str) -> dict[str, Any]:
@@ -224,6 +206,16 @@ def find_button(state: SandboxState, kind: str, field: str, value: str) -> dict[
             if button.get("type") == kind and button.get(field) == value:
                 return button
     raise FollowerError(f"the menu has no {kind} button with {field} {value!r}")
+
+
+def _user_message(state, follower, entry, msg_type: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """A message of `msg_type` (picture, voice, location) the follower sends: like a text, it
+    opens the customer-service window of a message."""
+
+    def deliver(openid: str):
+        return delivery.deliver_user_message(state, openid, msg_type, fields)
+
+    return _interact(state, follower, entry, deliver, window="message")
 
 
 def _interact(state, follower, entry, deliver, window: str | None) -> dict[str, Any]:

@@ -56,10 +56,6 @@ def message(account_id: str, openid: str, create_time: int, msg_type: str, **ext
     return to_xml({**head, **extra})
 
 
-def text_message(account_id: str, openid: str, create_time: int, content: str, msg_id: int) -> str:
-    return message(account_id, openid, create_time, "text", Content=content, MsgId=msg_id)
-
-
 def event_message(account_id: str, openid: str, create_time: int, event: str, **extra: Any) -> str:
     return message(account_id, openid, create_time, "event", Event=event, **extra)
 

@@ -23,9 +23,9 @@ TASK_MODULES: list[str] = [
 
 # Periodic tasks of beat, one entry per part.
 BEAT_SCHEDULE: dict[str, dict] = {}
-# Due schedules fire and stalled pushes resume within this many seconds (issue 5).
+# Due schedules fire and stalled pushes resume within this many seconds.
 BEAT_SCHEDULE["publishing-tick"] = {"task": "publishing.tick", "schedule": 2.0}
-# Due reminders go out within a minute (issue 6).
+# Due reminders go out within a minute of their time.
 BEAT_SCHEDULE["reminders-send-due"] = {"task": "reminders.send_due", "schedule": 60.0}
 # WeChat's statistics of yesterday, read once after 08:00 Beijing time (asks nothing when done).
 BEAT_SCHEDULE["stats-collect"] = {"task": "stats.collect", "schedule": 600.0}
@@ -37,10 +37,11 @@ def make_celery(app: Flask) -> Celery:
             with app.app_context():
                 return self.run(*args, **kwargs)
 
+    settings = app.extensions["settings"]
     celery = Celery(app.name, task_cls=FlaskTask, include=TASK_MODULES)
     celery.conf.update(
         # REDIS_URL as Celery spells it (a sentinel:// URL becomes its list of sentinels).
-        **celery_connection(app.config["REDIS_URL"]),
+        **celery_connection(settings.REDIS_URL),
         # Tasks are idempotent steps: acknowledge after they finish, so a killed worker's task
         # is delivered again, and take one at a time so nothing waits behind a slow job.
         task_acks_late=True,
@@ -49,12 +50,12 @@ def make_celery(app: Flask) -> Celery:
         task_serializer="json",
         accept_content=["json"],
         result_expires=3600,
-        timezone=app.config["TIMEZONE"],
+        timezone=settings.TIMEZONE,
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         # Beat fires only while it holds a Redis lock, so a second beat cannot double-fire.
         beat_scheduler="tasks.beat:LockedScheduler",
-        mmsp_redis_url=app.config["REDIS_URL"],
+        mmsp_redis_url=settings.REDIS_URL,
         beat_schedule=BEAT_SCHEDULE,
     )
     # The tick's runs say nothing new; what they change (a push started, a step done) is logged.

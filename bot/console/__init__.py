@@ -8,6 +8,7 @@ from datetime import datetime
 from flask import Blueprint, Flask, current_app, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from bot.clock import people_time
 from bot.console import security
 
 log = logging.getLogger(__name__)
@@ -29,13 +30,12 @@ def format_when(ts: float | str | None) -> str:
         return "–"
     tz = current_app.extensions["settings"].tz
     try:
-        moment = datetime.fromtimestamp(float(ts), tz)
+        return people_time(ts, tz)
     except (TypeError, ValueError):
         try:
-            moment = datetime.fromisoformat(str(ts)).astimezone(tz)
+            return people_time(datetime.fromisoformat(str(ts)), tz)
         except ValueError:
             return str(ts)
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def zone_label() -> str:
@@ -70,7 +70,7 @@ def http_error(exc: HTTPException):
 
 def init_app(app: Flask) -> None:
     """Serve the console under /console unless CONSOLE_ENABLED is off."""
-    if not app.config.get("CONSOLE_ENABLED", True):
+    if not app.extensions["settings"].CONSOLE_ENABLED:
         log.info("staff console is switched off (CONSOLE_ENABLED=false)")
         return
     # Importing the view modules registers their routes on bp.

@@ -11,6 +11,11 @@ from datetime import datetime
 import redis
 from flask import current_app
 
+from bot.clock import people_time
+from bot.publishing import api as publishing
+from bot.publishing.schedule import current_version
+from bot.publishing.state import STATES, PushError
+
 # A push or schedule in one of these states changes no more: the status page stops refreshing.
 FINAL = {"done", "failed", "cancelled", "missed"}
 # What staff see for a push that ended: what it did (a preview is no publication).
@@ -31,16 +36,7 @@ class PushRefused(ValueError):
     """A push cannot be made or changed as asked; the message is one line for staff."""
 
 
-def _api():
-    # Imported on use: the console's pages that do not push work without the publishing part.
-    from bot.publishing import api
-
-    return api
-
-
 def _refusing(call, *args, **kwargs):
-    from bot.publishing.state import PushError
-
     try:
         return call(*args, **kwargs)
     except PushError as exc:
@@ -49,17 +45,14 @@ def _refusing(call, *args, **kwargs):
 
 def latest_state(r: redis.Redis, number: int) -> str:
     """The state of the newest push of an issue, or "" when it has none."""
-    try:
-        return _api().latest_state(r, number)
-    except ImportError:  # a deployment without the publishing part still lists its issues
-        return ""
+    return publishing.latest_state(r, number)
 
 
 def publications(r: redis.Redis, limit: int = 200) -> dict[int, dict]:
     """Per issue, the time of its last publication and of its last broadcast (previews apart),
     in TIMEZONE, from the newest `limit` pushes."""
     found: dict[int, dict] = {}
-    for push in _api().list_pushes(r, limit):
+    for push in publishing.list_pushes(r, limit):
         if not push or push.get("state") != "done":
             continue
         times, seen = push.get("times") or {}, found.setdefault(int(push["number"]), {})
@@ -76,17 +69,16 @@ def publications(r: redis.Redis, limit: int = 200) -> dict[int, dict]:
 def quota(r: redis.Redis, at: datetime | None = None) -> dict:
     """The mass-send quota of the period holding `at` (default now) and the next free slot (in
     TIMEZONE), as a sentence too."""
-    figures = _api().quota_now(r, at)
+    figures = publishing.quota_now(r, at)
     if figures.get("next_free"):
-        moment = datetime.fromisoformat(figures["next_free"]).astimezone(_tz())
-        figures["next_free"] = moment.strftime("%Y-%m-%d %H:%M:%S")
+        figures["next_free"] = people_time(datetime.fromisoformat(figures["next_free"]), _tz())
     return figures
 
 
 def tags() -> list[dict]:
     """The account's follower tags, or [] when WeChat cannot tell now (a tag id is typed then)."""
     try:
-        return _api().tags()
+        return publishing.tags()
     except Exception:  # the form still works with a typed tag id
         return []
 
@@ -101,7 +93,8 @@ def audience(tag: str) -> dict:
             count = int(get_client().user.get_followers()["total"])
             label = f"all {count} follower{'' if count == 1 else 's'}"
             return {"label": label, "count": count, "warning": _none(count)}
-        found = next((t for t in _api().tags() if tag in (str(t.get("id")), t.get("name"))), None)
+        tags = publishing.tags()
+        found = next((t for t in tags if tag in (str(t.get("id")), t.get("name"))), None)
     except Exception as exc:  # the page still shows; the numbers are what is missing
         who = "all followers" if not tag else f"followers with tag {tag}"
         return {"label": who, "count": None, "warning": f"WeChat did not say how many ({exc})."}
@@ -132,7 +125,7 @@ def schedule(
     """Push an issue (frozen to `version`, the one reviewed) now or at `at`; the id of the push
     (pN) or schedule (sN). `again` repeats a broadcast the issue already had to that audience."""
     started = _refusing(
-        _api().start_push,
+        publishing.start_push,
         r,
         number,
         publish=publish,
@@ -148,7 +141,7 @@ def schedule(
 
 def confirm_version(r: redis.Redis, ref: str, version: int) -> None:
     """Approve the issue's reviewed `version` for a waiting or held schedule."""
-    _refusing(_api().confirm_version, r, ref, version)
+    _refusing(publishing.confirm_version, r, ref, version)
 
 
 def send_preview(
@@ -156,28 +149,28 @@ def send_preview(
 ) -> str:
     """Draft the issue and preview it on the staff member's phone, now or at `at`; the id."""
     if at is None:
-        return _refusing(_api().preview, r, number, openid, by=by)
-    started = _refusing(_api().start_push, r, number, preview_to=[openid], at=at, by=by)
+        return _refusing(publishing.preview, r, number, openid, by=by)
+    started = _refusing(publishing.start_push, r, number, preview_to=[openid], at=at, by=by)
     return started["id"]
 
 
 def cancel(r: redis.Redis, ref: str) -> None:
-    _refusing(_api().cancel, r, ref)
+    _refusing(publishing.cancel, r, ref)
 
 
 def reschedule(r: redis.Redis, ref: str, at: datetime) -> None:
-    _refusing(_api().reschedule, r, ref, at)
+    _refusing(publishing.reschedule, r, ref, at)
 
 
 def schedule_again(r: redis.Redis, ref: str, at: datetime, by: str) -> str:
     """A cancelled schedule made again for `at`, as a new schedule with the same options and
     the issue version it was confirmed with (refused when the issue changed since)."""
-    sched = (_api().status(r, ref) or {}).get("schedule")
+    sched = (publishing.status(r, ref) or {}).get("schedule")
     if not sched or sched.get("state") != "cancelled":
         raise PushRefused(f"{ref} is not a cancelled push")
     options = sched["options"]
     started = _refusing(
-        _api().start_push,
+        publishing.start_push,
         r,
         int(sched["number"]),
         publish=bool(options.get("publish")),
@@ -199,7 +192,7 @@ def _tz():
 def _local(ts: float | str | None) -> str:
     if ts in (None, ""):
         return ""
-    return datetime.fromtimestamp(float(ts), _tz()).strftime("%Y-%m-%d %H:%M:%S")
+    return people_time(ts, _tz())
 
 
 def stale_publication(r: redis.Redis, number: int, current: int) -> dict | None:
@@ -249,7 +242,7 @@ def _count(value) -> int | None:
 
 def status(r: redis.Redis, ref: str) -> dict | None:
     """What the status page shows of a push or schedule: state, steps, error, URLs, counts."""
-    found = _api().status(r, ref) if ref[:1] in ("p", "s") else None
+    found = publishing.status(r, ref) if ref[:1] in ("p", "s") else None
     if found is None:
         return None
     sched = found.get("schedule")
@@ -257,8 +250,6 @@ def status(r: redis.Redis, ref: str) -> dict | None:
     if sched:
         steps.append({"state": "scheduled", "at": _local(_epoch(sched.get("created_at")))})
     times = found.get("times") or {}
-    from bot.publishing.state import STATES
-
     order = {name: i for i, name in enumerate(STATES)}
     for name, at in sorted(times.items(), key=lambda kv: (kv[1], order.get(kv[0], 99))):
         steps.append({"state": name, "at": at})
@@ -317,9 +308,7 @@ def status(r: redis.Redis, ref: str) -> dict | None:
 
 
 def _current_version(r: redis.Redis, number: int) -> int | None:
-    from bot.publishing import schedule
-
-    return schedule.current_version(r, number)
+    return current_version(r, number)
 
 
 def _epoch(iso: str | None) -> float | None:
@@ -334,7 +323,7 @@ def list_pushes(
     """Schedules and pushes as table rows, the newest first; filtered by issue and by state."""
     names = recipient_names(r)
     rows = []
-    for sched in _api().list_schedules(r, include_finished=True)[-limit:]:
+    for sched in publishing.list_schedules(r, include_finished=True)[-limit:]:
         # A fired schedule shows as the push it started.
         if sched.get("state") == "fired":
             continue
@@ -350,14 +339,14 @@ def list_pushes(
                 "created": _epoch(sched.get("created_at")) or 0,
             }
         )
-    for push in _api().list_pushes(r, limit):
+    for push in publishing.list_pushes(r, limit):
         if not push:
             continue
         ref, by = push["id"], push.get("by", "")
         if by.startswith("schedule s"):
             # A push a schedule started: show who scheduled it, and the page with both.
             ref = by.split()[1]
-            sched = (_api().status(r, ref) or {}).get("schedule") or {}
+            sched = (publishing.status(r, ref) or {}).get("schedule") or {}
             by = sched.get("by") or by
         times = push.get("times") or {}
         started = times.get("pending", "")

@@ -9,6 +9,7 @@ import redis
 
 from bot.followers import answers
 from bot.newsletter import store
+from bot.publishing import published_articles
 from bot.webhook.replies import MAX_ARTICLES, MAX_ARTICLES_TO_MESSAGE, NewsArticle, NewsReply
 
 log = logging.getLogger(__name__)
@@ -16,10 +17,6 @@ log = logging.getLogger(__name__)
 
 def published_cards(r: redis.Redis, number: int) -> list[NewsArticle]:
     """The issue's published articles as news cards (empty until publishing stored their URLs)."""
-    try:
-        from bot.publishing import published_articles
-    except ImportError:  # the publishing part is not installed in this tree
-        return []
     cards = []
     for article in published_articles(r, number) or []:
         url = article.get("url") or article.get("article_url") or ""

@@ -12,6 +12,7 @@ import redis
 
 from bot.followers import answers, records, reminders, texts
 from bot.newsletter import store
+from bot.publishing import published_articles
 from bot.wechat import WeChatAPIError, service_window
 
 log = logging.getLogger(__name__)
@@ -155,9 +156,5 @@ def send_due(r: redis.Redis, client, now: float | None = None) -> dict[str, int]
 
 
 def _is_out(r: redis.Redis, number: int) -> bool:
-    """An issue counts as out once published (or, without the publishing part, once stored)."""
-    try:
-        from bot.publishing import published_articles
-    except ImportError:
-        return True
+    """An issue counts as out once WeChat published it."""
     return bool(published_articles(r, number))

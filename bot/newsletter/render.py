@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 
 from bot.newsletter import blocks as textblocks
 from bot.newsletter import covers, tables
-from bot.newsletter.dates import find_dates
+from bot.newsletter.dates import MONTH_NAMES, find_dates
 from bot.newsletter.events import dateline_place
 from bot.newsletter.model import URL_RE, Issue, Photo, Section, Story
 from bot.newsletter.textfit import cut_at_word, display_title, summary
@@ -33,10 +33,6 @@ DEFAULT_AUTHOR = "IOM China"
 PLACEHOLDER_PREFIX = "mmsp-image://"
 # A section with less text than this shares its article with the next short one.
 SHORT_SECTION_CHARS = 1500
-_MONTH_NAMES = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
-]  # fmt: skip
 
 _env = Environment(
     loader=FileSystemLoader(str(PROJECT_ROOT / "templates")),
@@ -85,12 +81,12 @@ def swap_images(html: str, urls: dict[str, str]) -> str:
 def month_label(month: str) -> str:
     """ "2021-06" as "June 2021"."""
     year, number = month.split("-")
-    return f"{_MONTH_NAMES[int(number) - 1]} {year}"
+    return f"{MONTH_NAMES[int(number) - 1]} {year}"
 
 
 def _day_label(day: str) -> str:
     year, month, date_ = day.split("-")
-    return f"{int(date_)} {_MONTH_NAMES[int(month) - 1]} {year}"
+    return f"{int(date_)} {MONTH_NAMES[int(month) - 1]} {year}"
 
 
 class _Notes:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import redis
 from flask import current_app
 
+from bot.clock import people_time
 from bot.publishing import cleanup, content, pipeline, quota, schedule, sends, state
 from bot.publishing.state import PushError
 from bot.wechat import WeChatAPIError, get_client
@@ -235,7 +236,7 @@ def status(r: redis.Redis, ref: str | int) -> dict | None:
         return None
     tz = _settings().tz
     times = {
-        name: datetime.fromisoformat(t).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+        name: people_time(datetime.fromisoformat(t), tz)
         for name, t in push.get("times", {}).items()
     }
     fields = dict(push.fields)

@@ -185,7 +185,7 @@ def status(ref, as_json):
     click.echo(f"push {info['id']}: issue {info['number']}, {info['state']}")
     if info.get("waiting"):
         click.echo(f"  {info['waiting']}")
-    click.echo(f"  (times in {app.config['TIMEZONE']})")
+    click.echo(f"  (times in {app.extensions['settings'].TIMEZONE})")
     for step in (*_STEP_ORDER, "failed"):
         if step in info["times"]:
             click.echo(f"  {step:<11} {info['times'][step]}")

@@ -17,10 +17,11 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 import redis
 
+from bot.clock import people_time
 from bot.publishing.state import PushError, now_iso
 
 log = logging.getLogger(__name__)
@@ -212,4 +213,4 @@ def _finish(r: redis.Redis, sched_id: str, state: str, **values: str) -> None:
 
 
 def local_time(ts: float, tz) -> str:
-    return datetime.fromtimestamp(ts, UTC).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    return people_time(ts, tz, seconds=False)

@@ -67,51 +67,56 @@ def claim(r: redis.Redis, push_id: str, number: int, tag_id: int | None, again: 
     Raises PushError when another push's send counts and this push is not `again`.
     """
     key = sends_key(number, tag_id)
-    with r.pipeline() as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                sends = [json.loads(x) for x in pipe.lrange(key, 0, -1)]
-                own = [s for s in sends if s["push"] == push_id]
-                if own:
-                    pipe.unwatch()
-                    return own[-1]
-                refuse_repeat(r, number, tag_id, again)
-                base = base_clientmsgid(number, tag_id)
-                send = {
-                    "push": push_id,
-                    "clientmsgid": f"{base}-{len(sends) + 1}" if sends else base,
-                    "msg_id": "",
-                    "at": time.time(),
-                    "result": "sending",
-                }
-                pipe.multi()
-                pipe.rpush(key, json.dumps(send))
-                pipe.execute()
-                return send
-            except redis.WatchError:
-                continue
+
+    def change(pipe, sends: list[dict]) -> dict:
+        own = [s for s in sends if s["push"] == push_id]
+        if own:
+            pipe.unwatch()
+            return own[-1]
+        refuse_repeat(r, number, tag_id, again)
+        base = base_clientmsgid(number, tag_id)
+        send = {
+            "push": push_id,
+            "clientmsgid": f"{base}-{len(sends) + 1}" if sends else base,
+            "msg_id": "",
+            "at": time.time(),
+            "result": "sending",
+        }
+        pipe.multi()
+        pipe.rpush(key, json.dumps(send))
+        pipe.execute()
+        return send
+
+    return _while_watching(r, key, change)
 
 
 def update(r: redis.Redis, push_id: str, number: int, tag_id: int | None, **values) -> None:
     """Record the msg_id or result of this push's send."""
     key = sends_key(number, tag_id)
+
+    def change(pipe, sends: list[dict]) -> None:
+        index = max((i for i, s in enumerate(sends) if s["push"] == push_id), default=-1)
+        if index < 0:
+            pipe.unwatch()
+            return
+        send = {**sends[index], **values}
+        pipe.multi()
+        pipe.lset(key, index, json.dumps(send))
+        if values.get("result") == FAILED and send.get("msg_id"):
+            pipe.sadd(FAILED_MSG_IDS, str(send["msg_id"]))
+        pipe.execute()
+
+    _while_watching(r, key, change)
+
+
+def _while_watching(r: redis.Redis, key: str, change):
+    """change(pipe, sends) with `key` watched, again from a fresh read whenever another writer
+    changed the list in between (optimistic locking: no send is claimed or recorded twice)."""
     with r.pipeline() as pipe:
         while True:
             try:
                 pipe.watch(key)
-                sends = [json.loads(x) for x in pipe.lrange(key, 0, -1)]
-                index = max((i for i, s in enumerate(sends) if s["push"] == push_id), default=-1)
-                if index < 0:
-                    pipe.unwatch()
-                    return
-                send = {**sends[index], **values}
-                pipe.multi()
-                pipe.lset(key, index, json.dumps(send))
-                if values.get("result") == FAILED and send.get("msg_id"):
-                    pipe.sadd(FAILED_MSG_IDS, str(send["msg_id"]))
-                pipe.execute()
-                return
+                return change(pipe, [json.loads(x) for x in pipe.lrange(key, 0, -1)])
             except redis.WatchError:
                 continue
 

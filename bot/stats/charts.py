@@ -5,6 +5,11 @@ from __future__ import annotations
 LEFT, RIGHT, TOP, BOTTOM = 44, 24, 10, 22
 
 
+def _frame(width: int, height: int, bottom: float, top: int) -> dict:
+    """The size and the 0..top axis of a chart, as every template of a chart reads them."""
+    return dict(width=width, height=height, left=LEFT, bottom=bottom, y_top=TOP, top=top)
+
+
 def bar_chart(
     labels: list[str], series: list[tuple[str, list[int]]], width: int = 600, height: int = 170
 ) -> dict:
@@ -36,12 +41,7 @@ def bar_chart(
         (round(LEFT + i * group + group / 2, 1), labels[i]) for i in range(0, len(labels), every)
     ]
     return {
-        "width": width,
-        "height": height,
-        "left": LEFT,
-        "bottom": bottom,
-        "y_top": TOP,
-        "top": top,
+        **_frame(width, height, bottom, top),
         "bars": bars,
         "ticks": ticks,
         "legend": [name for name, _ in series],
@@ -60,12 +60,7 @@ def line_chart(labels: list[str], values: list[int], width: int = 600, height: i
     ]
     every = max(len(labels) // 7, 1)
     return {
-        "width": width,
-        "height": height,
-        "left": LEFT,
-        "bottom": bottom,
-        "y_top": TOP,
-        "top": top,
+        **_frame(width, height, bottom, top),
         "polyline": " ".join(f"{x},{y}" for x, y in points),
         "points": [
             {"x": x, "y": y, "title": f"{labels[i]}: {value}"}

@@ -29,7 +29,10 @@ class DraftAPI(WeChatDraft):
     """The draft box, sending every article field (wechatpy drops article_type and the crops)."""
 
     def add(self, articles: list[dict]) -> dict:
-        """Add a draft; returns {media_id}. https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Add_draft.html"""
+        """Add a draft; returns {media_id}.
+
+        https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Add_draft.html
+        """
         payload = []
         for article in articles:
             item = {k: article[k] for k in DRAFT_FIELDS if article.get(k) not in (None, "")}
@@ -49,7 +52,10 @@ class MassAPI(BaseWeChatAPI):
         clientmsgid: str | None = None,
         send_ignore_reprint: int = 0,
     ) -> dict:
-        """Send the draft `media_id` to all followers (tag_id None) or to one tag."""
+        """Send the draft `media_id` to all followers (tag_id None) or to one tag.
+
+        https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html
+        """
         data: dict = {
             "filter": {"is_to_all": tag_id is None},
             "mpnews": {"media_id": media_id},
@@ -63,16 +69,25 @@ class MassAPI(BaseWeChatAPI):
         return self._post("message/mass/sendall", data=data)
 
     def preview(self, openid: str, media_id: str) -> dict:
-        """Send the draft to one follower's phone as a preview (no mass-send quota used)."""
+        """Send the draft to one follower's phone as a preview (no mass-send quota used).
+
+        https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html
+        """
         data = {"touser": openid, "mpnews": {"media_id": media_id}, "msgtype": "mpnews"}
         return self._post("message/mass/preview", data=data)
 
     def get(self, msg_id: int | str) -> dict:
-        """The status of a mass send: msg_status SEND_SUCCESS | SENDING | SEND_FAIL | DELETE."""
+        """The status of a mass send: msg_status SEND_SUCCESS | SENDING | SEND_FAIL | DELETE.
+
+        https://developers.weixin.qq.com/doc/service/api/notify/message/api_massmsgget
+        """
         return self._post("message/mass/get", data={"msg_id": msg_id})
 
     def delete(self, msg_id: int | str, article_idx: int = 0) -> dict:
-        """Delete a sent mass message (article_idx 0: all its articles)."""
+        """Delete a sent mass message (article_idx 0: all its articles).
+
+        https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html
+        """
         return self._post(
             "message/mass/delete", data={"msg_id": msg_id, "article_idx": article_idx}
         )
@@ -88,6 +103,8 @@ class CustomAPI(BaseWeChatAPI):
 
         Outside a window, or with its messages used up, WeChat's errcode is raised without a
         call; when WeChat refuses anyway the window is closed until the follower acts again.
+
+        https://developers.weixin.qq.com/doc/service/api/customer/message/api_sendcustommessage
         """
         r = self._client.redis
         refused = service_window.reserve(r, openid)
@@ -101,16 +118,19 @@ class CustomAPI(BaseWeChatAPI):
             raise
 
     def send_text(self, openid: str, content: str) -> dict:
-        """A text message."""
+        """A text message. https://developers.weixin.qq.com/doc/service/api/customer/message/api_sendcustommessage"""
         return self.send(openid, "text", {"content": content})
 
     def send_news(self, openid: str, title: str, description: str, url: str, picurl: str) -> dict:
-        """A link card (one article)."""
+        """A link card (one article). https://developers.weixin.qq.com/doc/service/api/customer/message/api_sendcustommessage"""
         article = {"title": title, "description": description, "url": url, "picurl": picurl}
         return self.send(openid, "news", {"articles": [article]})
 
     def send_mpnewsarticle(self, openid: str, article_id: str) -> dict:
-        """A published article, by the article_id freepublish gave it."""
+        """A published article, by the article_id freepublish gave it.
+
+        https://developers.weixin.qq.com/doc/service/api/customer/message/api_sendcustommessage
+        """
         return self.send(openid, "mpnewsarticle", {"article_id": article_id})
 
 
@@ -118,5 +138,8 @@ class CustomServiceAPI(WeChatCustomService):
     """Customer-service accounts; the list is under /cgi-bin/, not where wechatpy asks for it."""
 
     def get_accounts(self) -> list[dict]:
-        """All customer-service accounts. https://developers.weixin.qq.com/doc/offiaccount/Customer_Service/Customer_Service_Management.html"""
+        """All customer-service accounts.
+
+        https://developers.weixin.qq.com/doc/offiaccount/Customer_Service/Customer_Service_Management.html
+        """
         return self._client.get("customservice/getkflist").get("kf_list", [])

@@ -53,6 +53,10 @@ class BotWeChatClient(WeChatClient):
         return {"access_token": self.shared_token.replace_failed(self.shared_token.get())}
 
     def _fetch_stable_token(self, force_refresh: bool) -> dict:
+        """A token from stable_token (force_refresh only to replace one WeChat refused).
+
+        https://developers.weixin.qq.com/doc/service/api/base/api_getstableaccesstoken
+        """
         body = {
             "grant_type": "client_credential",
             "appid": self.appid,

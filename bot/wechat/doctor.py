@@ -87,6 +87,10 @@ QUOTA_APIS = ("draft/add", "freepublish/submit", "message/mass/sendall", "messag
 
 
 def _api_quota(client) -> Check:
+    """What is left of today's call quota of the APIs a push spends.
+
+    https://developers.weixin.qq.com/doc/service/en/api/apimanage/api_getapiquota.html
+    """
     name = "API calls left today"
     left, spent = [], []
     for api in QUOTA_APIS:

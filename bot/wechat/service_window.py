@@ -100,34 +100,32 @@ def reserve(r: redis.Redis, openid: str, now: float | None = None) -> int:
     return int(r.eval(_RESERVE, 1, window_key(openid), repr(float(now)), *_spans()))
 
 
+def _open_windows(r: redis.Redis, openid: str, now: float) -> list[tuple[float, int, int, int]]:
+    """(opened at, messages used, span, cap) of each of the follower's windows open at `now`."""
+    fields = r.hmget(window_key(openid), "message_at", "message_used", "event_at", "event_used")
+    message_span, message_cap, event_span, event_cap = _spans()
+    windows = (
+        (fields[0], fields[1], message_span, message_cap),
+        (fields[2], fields[3], event_span, event_cap),
+    )
+    return [
+        (float(at), int(used or 0), span, cap)
+        for at, used, span, cap in windows
+        if at is not None and now - float(at) < span
+    ]
+
+
 def remaining(r: redis.Redis, openid: str, now: float | None = None) -> int:
     """How many customer-service messages the follower's open windows still allow."""
     now = time.time() if now is None else now
-    fields = r.hmget(window_key(openid), "message_at", "message_used", "event_at", "event_used")
-    message_span, message_cap, event_span, event_cap = _spans()
-    left = 0
-    for at, used, span, cap in (
-        (fields[0], fields[1], message_span, message_cap),
-        (fields[2], fields[3], event_span, event_cap),
-    ):
-        if at is not None and now - float(at) < span:
-            left = max(left, cap - int(used or 0))
-    return left
+    return max([0, *(cap - used for _, used, _, cap in _open_windows(r, openid, now))])
 
 
 def seconds_left(r: redis.Redis, openid: str, now: float | None = None) -> float:
     """Seconds until the follower's open windows with messages left close (0: none is)."""
     now = time.time() if now is None else now
-    fields = r.hmget(window_key(openid), "message_at", "message_used", "event_at", "event_used")
-    message_span, message_cap, event_span, event_cap = _spans()
-    left = 0.0
-    for at, used, span, cap in (
-        (fields[0], fields[1], message_span, message_cap),
-        (fields[2], fields[3], event_span, event_cap),
-    ):
-        if at is not None and now - float(at) < span and int(used or 0) < cap:
-            left = max(left, float(at) + span - now)
-    return left
+    windows = _open_windows(r, openid, now)
+    return max([0.0, *(at + span - now for at, used, span, cap in windows if used < cap)])
 
 
 def close(r: redis.Redis, openid: str, errcode: int) -> None:

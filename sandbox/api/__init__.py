@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, request
 
 from sandbox import faults
+from sandbox.errors import ApiError
 from sandbox.state import SandboxState, key
 
 log = logging.getLogger(__name__)
@@ -23,16 +24,6 @@ BLUEPRINTS = (bp, datacube_bp)
 
 # Paths that are called without an access_token.
 TOKENLESS = {"token", "stable_token"}
-
-
-class ApiError(Exception):
-    """A WeChat error answer: HTTP 200 with {errcode, errmsg}, as the platform sends them."""
-
-    def __init__(self, errcode: int, errmsg: str, **extra: Any):
-        super().__init__(f"{errcode} {errmsg}")
-        self.errcode = errcode
-        self.errmsg = errmsg
-        self.extra = extra
 
 
 def state() -> SandboxState:

@@ -109,7 +109,6 @@ def publish_issue(bot_app, redis_client, sandbox, number: int) -> None:
 @pytest.fixture
 def published_seed(bot_app, seed_issue, sandbox, redis_client):
     """The seed issue taken through the real publishing pipeline to the sandbox, published."""
-    pytest.importorskip("bot.newsletter.render", reason="the article renderer (issue 3) is absent")
     from bot.publishing.api import published_articles
 
     publish_issue(bot_app, redis_client, sandbox, seed_issue.number)
