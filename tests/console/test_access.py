@@ -38,6 +38,8 @@ EXPECTED_ACCESS = {
     "console.cancel_push": "editor",
     "console.reschedule_push": "editor",
     "console.followers": "editor",
+    "console.followers_messages": "editor",
+    "console.reply_to_message": "editor",
     "console.menu": "editor",
     "console.sync_menu": "publisher",
 }
@@ -50,6 +52,7 @@ SAMPLE_ARGS = {
     "import_id": "nosuchimport",
     "index": 0,
     "version": 1,
+    "message_id": "nosuchmessage",
 }
 RANK = {"anonymous": 0, "editor": 1, "publisher": 2}
 
