@@ -9,6 +9,11 @@ prints req/s, p50, p99 and the ratio to the floor. Bounded to about a minute.
     .venv/bin/python bench/webhook.py [--seconds 3] [--rounds 3] [--redis-url redis://127.0.0.1:6379/1]
 
 Every message is new, so each call claims its id in Redis and caches its reply (dedup on).
+
+With --durable it measures instead what confirmed writes cost: a Redis master with one replica
+of its own (redis-server, started here), "follow <topic>" messages (a write the follower is
+told about), answered once without WAIT (REDIS_WAIT_REPLICAS=0, the baseline) and once with
+`WAIT 1` after the write (REDIS_WAIT_REPLICAS=1), interleaved; "help" (no such write) as well.
 """
 
 from __future__ import annotations
@@ -127,8 +132,8 @@ class Gunicorn:
         self.log.close()
 
 
-def messages(count: int, mode: str, first_id: int) -> list[tuple[str, str]]:
-    """(path, body) of `count` distinct signed text messages ("help"), one MsgId each."""
+def messages(count: int, mode: str, first_id: int, content: str = "help") -> list[tuple[str, str]]:
+    """(path, body) of `count` distinct signed text messages (`content`), one MsgId each."""
     crypto = WeChatCrypto(TOKEN, AES_KEY, APPID)
     now = str(int(time.time()))
     out = []
@@ -138,7 +143,7 @@ def messages(count: int, mode: str, first_id: int) -> list[tuple[str, str]]:
             "<xml><ToUserName><![CDATA[gh_bench]]></ToUserName>"
             "<FromUserName><![CDATA[oBenchFollower000000000001]]></FromUserName>"
             f"<CreateTime>{now}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-            f"<Content><![CDATA[help]]></Content><MsgId>{first_id + i}</MsgId></xml>"
+            f"<Content><![CDATA[{content}]]></Content><MsgId>{first_id + i}</MsgId></xml>"
         )
         query = {
             "signature": WeChatSignature.of(TOKEN, now, nonce),
@@ -278,12 +283,79 @@ def run_python(url: str, requests: list[tuple[str, str]], seconds: float, work: 
 
 
 CONFIGS = (
-    # name, gunicorn target, message mode
-    ("floor (constant XML)", "bench.webhook:floor_app()", "plain"),
-    ("webhook plaintext + dedup", "bot:create_app()", "plain"),
-    ("webhook safe mode + dedup", "bot:create_app()", "safe"),
-    ("safe + dedup, help only", "bench.webhook:webhook_only_app()", "safe"),
+    # name, gunicorn target, message mode, text, extra environment
+    ("floor (constant XML)", "bench.webhook:floor_app()", "plain", "help", {}),
+    ("webhook plaintext + dedup", "bot:create_app()", "plain", "help", {}),
+    ("webhook safe mode + dedup", "bot:create_app()", "safe", "help", {}),
+    ("safe + dedup, help only", "bench.webhook:webhook_only_app()", "safe", "help", {}),
 )
+NO_WAIT = {"REDIS_WAIT_REPLICAS": "0"}
+WAIT_ONE = {"REDIS_WAIT_REPLICAS": "1"}
+DURABLE_CONFIGS = (
+    ("floor (constant XML)", "bench.webhook:floor_app()", "plain", "help", {}),
+    ("follow topic, no WAIT", "bot:create_app()", "plain", "follow trafficking", NO_WAIT),
+    ("follow topic, WAIT 1", "bot:create_app()", "plain", "follow trafficking", WAIT_ONE),
+    ("help, no WAIT", "bot:create_app()", "plain", "help", NO_WAIT),
+    ("help, WAIT 1", "bot:create_app()", "plain", "help", WAIT_ONE),
+)
+
+
+def confirm_cost(url: str, calls: int = 2000) -> dict[str, float]:
+    """Median microseconds of one SADD, and of one SADD followed by confirm_writes (WAIT 1),
+    alternating, in this process: the cost of a confirmed write without the HTTP around it."""
+    from bot.redisdb import confirm_writes, connect
+
+    plain, confirmed = connect(url, wait_replicas=0), connect(url, wait_replicas=1)
+    times: dict[str, list[float]] = {"sadd": [], "sadd + WAIT 1": []}
+    for i in range(calls):
+        for name, client in (("sadd", plain), ("sadd + WAIT 1", confirmed)):
+            started = time.perf_counter()
+            client.sadd("follower:bench:topics", f"t{i % 50}")
+            confirm_writes(client)
+            times[name].append((time.perf_counter() - started) * 1e6)
+    return {name: median(values) for name, values in times.items()}
+
+
+class ReplicatedRedis:
+    """A redis-server master and one replica on loopback, for --durable."""
+
+    def __init__(self, work: Path) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise SystemExit("--durable needs redis-server (Debian's redis-server package)")
+        self.master_port, replica_port = free_port(), free_port()
+        self.procs = []
+        for name, port, extra in (
+            ("master", self.master_port, ["--min-replicas-to-write", "1"]),
+            ("replica", replica_port, ["--replicaof", "127.0.0.1", str(self.master_port)]),
+        ):
+            folder = work / f"redis-{name}"
+            folder.mkdir()
+            args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder)]
+            args += ["--appendonly", "yes", "--save", "", *extra]
+            self.procs.append(subprocess.Popen(args, stdout=subprocess.DEVNULL))
+        import redis
+
+        master = redis.Redis(port=self.master_port, socket_connect_timeout=1)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if master.info("replication").get("connected_slaves") == 1:
+                    return
+            except redis.RedisError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise SystemExit("the bench's Redis replica did not connect")
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.master_port}/0"
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            proc.terminate()
+            proc.wait(10)
 
 
 def median(values: list[float]) -> float:
@@ -297,7 +369,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="runs of each endpoint, interleaved")
     parser.add_argument("--messages", type=int, default=12000, help="distinct messages per run")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/1")
+    parser.add_argument(
+        "--durable", action="store_true", help="the cost of WAIT on a master with a replica"
+    )
     args = parser.parse_args()
+    configs = DURABLE_CONFIGS if args.durable else CONFIGS
 
     tool = "wrk" if shutil.which("wrk") else "python"
     drive = run_wrk if tool == "wrk" else run_python
@@ -306,6 +382,8 @@ def main() -> None:
         "WECHAT_SECRET": "benchsecret0000000000000000000000",
         "WECHAT_TOKEN": TOKEN,
         "WECHAT_AES_KEY": AES_KEY,
+        # Both kinds of round (plaintext and encrypted) against the same servers.
+        "WECHAT_MESSAGE_MODE": "compatible",
         "REDIS_URL": args.redis_url,
         "SECRET_KEY": "bench",
         "LOG_FORMAT": "text",
@@ -314,32 +392,42 @@ def main() -> None:
     }
     next_id = time.time_ns() // 1000
 
-    def fresh(count: int, mode: str) -> list[tuple[str, str]]:
+    def fresh(count: int, mode: str, content: str) -> list[tuple[str, str]]:
         nonlocal next_id
         next_id += count
-        return messages(count, mode, next_id - count)
+        return messages(count, mode, next_id - count, content)
 
-    runs: dict[str, list[dict]] = {name: [] for name, _, _ in CONFIGS}
+    runs: dict[str, list[dict]] = {name: [] for name, *_ in configs}
     with tempfile.TemporaryDirectory(prefix="bench-webhook-") as tmp:
         work = Path(os.environ.get("BENCH_KEEP", tmp))
         servers: dict[str, Gunicorn] = {}
+        replicated = ReplicatedRedis(work) if args.durable else None
+        if replicated is not None:
+            env["REDIS_URL"] = replicated.url
         try:
-            for _, target, _ in CONFIGS:
-                if target not in servers:
-                    servers[target] = Gunicorn(target, env, work, target.split(":")[0])
-            for _, target, mode in CONFIGS:
-                drive(servers[target].url, fresh(5000, mode), 1, work)  # warm-up
+            for _, target, _, _, extra in configs:
+                server = f"{target} {sorted(extra.items())}"
+                if server not in servers:
+                    label = f"{target.split(':')[0]}-{len(servers)}"
+                    servers[server] = Gunicorn(target, {**env, **extra}, work, label)
+            served = {name: servers[f"{t} {sorted(x.items())}"] for name, t, _, _, x in configs}
+            for name, _, mode, content, _ in configs:
+                drive(served[name].url, fresh(5000, mode, content), 1, work)  # warm-up
             # Interleaved rounds: the machine's load drifts, so each ratio compares runs made
             # seconds apart, and the median of the rounds is reported.
             for _ in range(args.rounds):
-                for name, target, mode in CONFIGS:
-                    plan = fresh(args.messages, mode)
-                    runs[name].append(drive(servers[target].url, plan, args.seconds, work))
+                for name, _, mode, content, _ in configs:
+                    plan = fresh(args.messages, mode, content)
+                    runs[name].append(drive(served[name].url, plan, args.seconds, work))
+            if replicated is not None:
+                round_trips = confirm_cost(replicated.url)
         finally:
             for server in servers.values():
                 server.stop()
+            if replicated is not None:
+                replicated.stop()
 
-    floor = runs[CONFIGS[0][0]]
+    floor = runs[configs[0][0]]
     print(
         f"POST /wechat, gunicorn config/gunicorn.py (2 workers), {CONNECTIONS} connections, "
         f"load by {tool}, {args.rounds} interleaved runs of {args.seconds:g} s (medians), "
@@ -354,8 +442,11 @@ def main() -> None:
             f"{median([r['p99_ms'] for r in results]):8.2f} {ratio:8.0%} "
             f"{sum(r['errors'] for r in results):7d}"
         )
-        if name != CONFIGS[0][0] and max(r["requests"] for r in results) > args.messages:
+        if name != configs[0][0] and max(r["requests"] for r in results) > args.messages:
             print(f"  note: a run sent more than {args.messages} messages; some were retries")
+    if args.durable:
+        costs = ", ".join(f"{name} {us:.0f} µs" for name, us in round_trips.items())
+        print(f"one write in one process, median of 2000 alternating: {costs}")
 
 
 if __name__ == "__main__":

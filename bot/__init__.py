@@ -40,4 +40,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from bot.console import init_app as init_console
 
     init_console(app)
+
+    from bot.request_tags import RequestTags
+
+    # Outermost, so that every answer (the webhook's fast path included) carries its id.
+    app.wsgi_app = RequestTags(app.wsgi_app)
     return app

@@ -21,18 +21,40 @@ def _register() -> None:
     from bot.newsletter.cli import register as register_newsletter
     from bot.publishing.cli import register as register_publishing
     from bot.run.command import run
+    from bot.wechat.doctor_cli import doctor
     from sandbox.cli import sandbox
 
-    for group in (sandbox, run, menu, staff):
+    for group in (sandbox, run, menu, staff, doctor):
         cli.add_command(group)
     register_newsletter(cli)  # ingest, render
     register_publishing(cli)  # push, schedules, status
 
 
+def _redis_url() -> str:
+    from bot.run.plan import hide_password
+    from config import load_settings
+
+    try:
+        return hide_password(load_settings().REDIS_URL)
+    except (SettingsError, ValueError):
+        return "REDIS_URL"
+
+
 def main() -> None:
+    import redis
+    from kombu.exceptions import OperationalError
+
+    from bot.logs import quiet_libraries
+
+    quiet_libraries()
     _register()
     try:
         cli(standalone_mode=True)
     except SettingsError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    except (redis.ConnectionError, redis.TimeoutError, OperationalError) as exc:
+        # Any command, whichever call met it first: one line instead of a traceback.
+        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        click.echo(f"error: Redis at {_redis_url()} does not answer: {detail}", err=True)
+        sys.exit(1)

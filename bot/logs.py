@@ -41,6 +41,38 @@ class JsonLines(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
+class RoutineAtDebug(logging.Filter):
+    """Celery's per-run lines about routine periodic tasks, demoted to DEBUG.
+
+    Beat sends the push tick every 2 seconds; Celery logs each send, receipt and success at INFO,
+    which buries the lines that say something changed. Those lines stay under --loglevel=DEBUG.
+    """
+
+    # The Celery loggers that write a line per task run.
+    LOGGERS = ("celery.beat", "celery.worker.strategy", "celery.app.trace")
+
+    def __init__(self, task_names: tuple[str, ...]):
+        super().__init__()
+        self.task_names = task_names
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO:
+            return True
+        message = record.getMessage()
+        if not any(name in message for name in self.task_names):
+            return True
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return logging.getLogger().isEnabledFor(logging.DEBUG)
+
+
+def quiet_routine_tasks(task_names: tuple[str, ...]) -> None:
+    """Log the runs of these periodic tasks at DEBUG only; idempotent."""
+    for name in RoutineAtDebug.LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RoutineAtDebug) for f in logger.filters):
+            logger.addFilter(RoutineAtDebug(task_names))
+
+
 def configure(log_format: str = "text", level: int = logging.INFO) -> None:
     """Install one handler on the root logger; idempotent."""
     root = logging.getLogger()
@@ -54,6 +86,18 @@ def configure(log_format: str = "text", level: int = logging.INFO) -> None:
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.setLevel(level)
+
+
+# Libraries that report what they repaired or skipped (a damaged PDF, a font table) through
+# logging or warnings: useful in a server's log, noise before the CLI's own one-line answer.
+CHATTY_LIBRARIES = ("pypdf", "pdfminer", "pdfplumber", "fontTools", "PIL", "fpdf", "py.warnings")
+
+
+def quiet_libraries() -> None:
+    """Keep the libraries' warnings out of a command's output (errors still show)."""
+    logging.captureWarnings(True)
+    for name in CHATTY_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def init_app(app: Flask) -> None:

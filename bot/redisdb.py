@@ -1,15 +1,110 @@
-"""The Redis connection shared by the app's requests (one pool per process)."""
+"""The Redis connection shared by the app's requests (one pool per process), and durable writes.
+
+A write a follower is told about (a follow, a topic, a reminder, a language) or a push step
+must survive a Sentinel fail-over. Redis replicates asynchronously, so such writes end with
+confirm_writes(): `WAIT` until the replicas have them, and a clear error when they do not in
+time. Behind Sentinel it waits for every replica Sentinel sees in sync (at least one): a master
+that Sentinel is replacing has lost the replica being promoted, so it cannot confirm a write
+the new master would not have. With no replica configured (`make run`, a single Redis) it
+costs nothing.
+"""
 
 from __future__ import annotations
 
+import os
+import threading
+import time
+import uuid
 from dataclasses import dataclass
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import redis
 from flask import Flask, current_app
-from redis.sentinel import Sentinel
+from kombu.exceptions import OperationalError
+from kombu.transport import TRANSPORT_ALIASES
+from kombu.transport import redis as kombu_redis
+from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
+from redis.retry import Retry
+from redis.sentinel import Sentinel, SentinelManagedConnection
 
 _CLIENT_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2, "health_check_interval": 30}
+
+
+def _retry() -> Retry:
+    """redis-py's own retries of a failed command: about a second in all (its default is 4 s),
+    so that callers with a deadline (the webhook's 5 s) decide what to do next."""
+    return Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.4), retries=4)
+
+
+# WAIT covers every write its connection made before it; a write of our own on that connection
+# makes it cover every write this process finished before too (replication is one ordered stream).
+FENCE_KEY = "redis:fence"
+DEFAULT_WAIT_MS = 500
+
+
+class NotReplicated(redis.ConnectionError):
+    """No replica acknowledged the writes in time: they may be lost in a fail-over; retry them."""
+
+
+class MasterConnection(SentinelManagedConnection):
+    """A connection to Sentinel's master that asks Sentinel again when that master is stale.
+
+    A master answering NOREPLICAS (min-replicas-to-write) has lost its replicas, most likely
+    because Sentinel promoted one of them: like READONLY, it means "find the master again".
+    """
+
+    def read_response(self, *args, **kwargs):
+        try:
+            return super().read_response(*args, **kwargs)
+        except redis.ResponseError as exc:
+            if not str(exc).startswith("NOREPLICAS"):
+                raise
+            self.disconnect()
+            raise redis.ConnectionError("the master has no replica in sync (NOREPLICAS)") from exc
+
+
+class SyncedReplicas:
+    """How many replicas the sentinels see in sync with the master (at least 1), asked again at
+    most once a second, and at once after a write they did not confirm."""
+
+    MAX_AGE = 1.0
+
+    def __init__(self, sentinel: Sentinel, master_name: str) -> None:
+        self._sentinel = sentinel
+        self._master = master_name
+        self._lock = threading.Lock()
+        self._count = 1
+        self._asked = float("-inf")
+
+    def __call__(self) -> int:
+        with self._lock:
+            if time.monotonic() - self._asked > self.MAX_AGE:
+                self._count = max(self._ask(), 1)
+                self._asked = time.monotonic()
+            return self._count
+
+    def forget(self) -> None:
+        with self._lock:
+            self._asked = float("-inf")
+
+    def _ask(self) -> int:
+        # The largest count any sentinel reports: while a fail-over spreads, a sentinel that has
+        # switched already counts the new master's replicas (one), while the old master still
+        # has the other replica in sync; asking for both (the old view) keeps it from confirming
+        # a write the new master will never have.
+        counts = []
+        for sentinel in self._sentinel.sentinels:
+            try:
+                replicas = sentinel.sentinel_slaves(self._master)
+            except redis.RedisError:
+                continue
+            counts.append(sum(1 for r in replicas if _in_sync(r)))
+        return max(counts, default=1)
+
+
+def _in_sync(replica: dict) -> bool:
+    down = replica.get("is_sdown") or replica.get("is_odown") or replica.get("is_disconnected")
+    return not down and replica.get("master-link-status") == "ok"
 
 
 @dataclass(frozen=True)
@@ -42,27 +137,99 @@ class SentinelUrl:
         return ";".join(f"sentinel://{auth}{host}:{port}/{self.db}" for host, port in self.hosts)
 
 
-def connect(url: str) -> redis.Redis:
-    """A client with short timeouts, so that a dead Redis fails a request instead of hanging it."""
+def connect(
+    url: str,
+    wait_replicas: int | None = None,
+    wait_ms: int = DEFAULT_WAIT_MS,
+    decode_responses: bool = True,
+    retry: Retry | None = None,
+) -> redis.Redis:
+    """A client with short timeouts, so that a dead Redis fails a request instead of hanging it.
+
+    wait_replicas: how many replicas confirm_writes() waits for; None means every replica in
+    sync behind Sentinel (see SyncedReplicas) and none for a plain redis:// URL.
+    """
     if url.startswith("sentinel://"):
         target = SentinelUrl.parse(url)
         sentinel = Sentinel(list(target.hosts), socket_timeout=2, socket_connect_timeout=2)
-        return sentinel.master_for(
+        client = sentinel.master_for(
             target.master_name,
             db=target.db,
             password=target.password,
-            decode_responses=True,
+            decode_responses=decode_responses,
+            connection_class=MasterConnection,
+            retry=retry or _retry(),
             **_CLIENT_OPTIONS,
         )
-    return redis.Redis.from_url(url, decode_responses=True, **_CLIENT_OPTIONS)
+        default_replicas = SyncedReplicas(sentinel, target.master_name)
+    else:
+        client = redis.Redis.from_url(
+            url, decode_responses=decode_responses, retry=retry or _retry(), **_CLIENT_OPTIONS
+        )
+        default_replicas = 0
+    client.wait_replicas = default_replicas if wait_replicas is None else wait_replicas
+    client.wait_ms = wait_ms
+    return client
+
+
+def confirm_writes(client: redis.Redis) -> None:
+    """Return once `wait_replicas` replicas hold every write this process finished so far.
+
+    Raises NotReplicated (a ConnectionError) when they do not within `wait_ms`; the connections
+    are dropped then, so that the retry asks Sentinel for the master again. A client without
+    replicas to wait for returns at once, without a round trip.
+    """
+    wanted = getattr(client, "wait_replicas", 0)
+    replicas = wanted() if callable(wanted) else wanted
+    if not replicas:
+        return
+    pipe = client.pipeline(transaction=False)
+    pipe.set(FENCE_KEY, f"{os.getpid()}:{uuid.uuid4().hex[:8]}", ex=60)
+    pipe.execute_command("WAIT", replicas, client.wait_ms)
+    acked = pipe.execute()[1]
+    if acked < replicas:
+        if isinstance(wanted, SyncedReplicas):
+            wanted.forget()
+        client.connection_pool.disconnect(inuse_connections=False)
+        expected = f"{replicas} replica(s) within {client.wait_ms} ms"
+        raise NotReplicated(f"{acked} of {expected} confirmed the writes")
+
+
+# Replies of a Redis that is switching roles or starting: the same command works again soon.
+_TRANSIENT_REPLIES = ("NOREPLICAS", "READONLY", "LOADING", "MASTERDOWN", "TRYAGAIN")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for a Redis (or broker) failure that a fail-over or a restart explains."""
+    if isinstance(exc, (redis.ConnectionError, redis.TimeoutError)):
+        return True
+    if isinstance(exc, redis.ResponseError):
+        return str(exc).startswith(_TRANSIENT_REPLIES)
+    return isinstance(exc, OperationalError)
+
+
+class SentinelMasterChannel(kombu_redis.SentinelChannel):
+    """kombu's Sentinel channel on MasterConnection: a worker whose broker connection meets
+    NOREPLICAS (its master was demoted) asks Sentinel again instead of stopping with
+    "Unrecoverable error"."""
+
+    connection_class = MasterConnection
+
+
+class SentinelMasterTransport(kombu_redis.SentinelTransport):
+    Channel = SentinelMasterChannel
 
 
 def celery_connection(url: str) -> dict[str, object]:
     """Celery's broker and result settings for a REDIS_URL (Sentinel URLs translated)."""
     if not url.startswith("sentinel://"):
         return {"broker_url": url, "result_backend": url}
+    # Every sentinel:// URL of the broker (kombu switches between them) gets our transport.
+    TRANSPORT_ALIASES["sentinel"] = f"{__name__}:{SentinelMasterTransport.__name__}"
     target = SentinelUrl.parse(url)
-    options = {"master_name": target.master_name}
+    # Bounded socket waits (kombu has none by default; its BRPOP polls every second): a broker
+    # call stuck on a master that Sentinel replaced fails and reconnects instead of hanging.
+    options = {"master_name": target.master_name, "socket_timeout": 10, "socket_connect_timeout": 2}
     return {
         "broker_url": target.celery_urls(),
         "result_backend": target.celery_urls(),
@@ -72,7 +239,16 @@ def celery_connection(url: str) -> dict[str, object]:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["redis"] = connect(app.config["REDIS_URL"])
+    settings = app.extensions["settings"]
+    app.extensions["redis"] = connect(
+        app.config["REDIS_URL"], settings.REDIS_WAIT_REPLICAS, settings.REDIS_WAIT_MS
+    )
+    # Drawn covers (JPEG bytes) are shared by every process through Redis, not a local folder.
+    from bot.newsletter import covers
+
+    # A cache: a failed call costs a redraw, never a wait for retries.
+    no_retry = Retry(NoBackoff(), 0)
+    covers.share_cache(connect(app.config["REDIS_URL"], decode_responses=False, retry=no_retry))
 
 
 def get_redis() -> redis.Redis:

@@ -44,6 +44,13 @@ def _bool(name: str):
     return parse
 
 
+def _optional_int(name: str):
+    def parse(value: str) -> int | None:
+        return _int(name)(value) if value.strip() else None
+
+    return parse
+
+
 def _list(value: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in value.split(",") if item.strip())
 
@@ -59,6 +66,10 @@ class Settings:
     WECHAT_AES_KEY: str = ""
     # The EncodingAESKey before the last change: tried when WECHAT_AES_KEY fails to decrypt.
     WECHAT_AES_KEY_PREVIOUS: str = ""
+    # Which webhook POSTs are accepted: "safe" (encrypted only), "compatible" (encrypted or
+    # plaintext) or "plain" (plaintext only); "" = safe when WECHAT_AES_KEY is set, else plain.
+    # A plaintext body is not covered by the signature, so only safe mode authenticates it.
+    WECHAT_MESSAGE_MODE: str = ""
     WECHAT_API_BASE: str = OFFICIAL_API_BASE
     REDIS_URL: str = "redis://127.0.0.1:6379/0"
     TIMEZONE: str = "Asia/Shanghai"
@@ -78,6 +89,26 @@ class Settings:
     # A scheduled push that came due while everything was down still fires on start-up when it
     # is at most this many seconds late; later than that it is marked missed.
     SCHEDULE_GRACE: int = 3600
+    # Days the console's audit log keeps staff actions (refused sign-ins are counted apart).
+    AUDIT_RETENTION_DAYS: int = 365
+
+    @property
+    def message_mode(self) -> str:
+        """The webhook's message mode, with the default resolved."""
+        if self.WECHAT_MESSAGE_MODE:
+            return self.WECHAT_MESSAGE_MODE
+        return "safe" if self.WECHAT_AES_KEY else "plain"
+
+    # Replicas that must hold a write a follower is told about (and each push step) before the
+    # bot goes on: empty means 1 behind Sentinel and 0 for a single Redis (no WAIT at all).
+    REDIS_WAIT_REPLICAS: int | None = None
+    # Milliseconds such a write waits for them before it is retried as failed.
+    REDIS_WAIT_MS: int = 500
+    # Megabytes of photos one issue may keep in Redis; an import bringing more is refused.
+    ISSUE_PHOTO_BUDGET_MB: int = 32
+    # A PDF or Word import runs in a child process capped at these CPU seconds and megabytes.
+    IMPORT_CPU_SECONDS: int = 60
+    IMPORT_MEMORY_MB: int = 1024
     # How followers reach the team ("contact", "talk to a person"), in English and in Chinese.
     CONTACT_TEXT_EN: str = (
         "The MMSP II team at IOM China reads the messages written here and answers within "
@@ -107,7 +138,16 @@ _PARSERS = {
     "STAFF_OPENIDS": _list,
     "CONSOLE_ENABLED": _bool("CONSOLE_ENABLED"),
     "SCHEDULE_GRACE": _int("SCHEDULE_GRACE"),
+    "AUDIT_RETENTION_DAYS": _int("AUDIT_RETENTION_DAYS"),
+    "WECHAT_MESSAGE_MODE": lambda value: value.strip().lower(),
+    "REDIS_WAIT_REPLICAS": _optional_int("REDIS_WAIT_REPLICAS"),
+    "REDIS_WAIT_MS": _int("REDIS_WAIT_MS"),
+    "ISSUE_PHOTO_BUDGET_MB": _int("ISSUE_PHOTO_BUDGET_MB"),
+    "IMPORT_CPU_SECONDS": _int("IMPORT_CPU_SECONDS"),
+    "IMPORT_MEMORY_MB": _int("IMPORT_MEMORY_MB"),
 }
+
+MESSAGE_MODES = ("", "safe", "compatible", "plain")
 
 _AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
 
@@ -122,6 +162,10 @@ def _validate(settings: Settings) -> None:
         )
     if previous and not settings.WECHAT_AES_KEY:
         raise SettingsError("WECHAT_AES_KEY_PREVIOUS is set but WECHAT_AES_KEY is not")
+    if settings.WECHAT_MESSAGE_MODE not in MESSAGE_MODES:
+        raise SettingsError("WECHAT_MESSAGE_MODE must be 'safe', 'compatible' or 'plain'")
+    if settings.message_mode != "plain" and not settings.WECHAT_AES_KEY:
+        raise SettingsError(f"WECHAT_MESSAGE_MODE={settings.message_mode} needs WECHAT_AES_KEY")
     if not settings.WECHAT_API_BASE.startswith(("http://", "https://")):
         raise SettingsError("WECHAT_API_BASE must be an http(s) URL")
     if not settings.WECHAT_API_BASE.endswith("/"):
@@ -138,6 +182,16 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("REPLAY_WINDOW must be a positive number of seconds")
     if settings.SCHEDULE_GRACE < 0:
         raise SettingsError("SCHEDULE_GRACE must be a number of seconds, 0 or more")
+    if settings.AUDIT_RETENTION_DAYS <= 0:
+        raise SettingsError("AUDIT_RETENTION_DAYS must be a positive number of days")
+    if settings.REDIS_WAIT_REPLICAS is not None and settings.REDIS_WAIT_REPLICAS < 0:
+        raise SettingsError("REDIS_WAIT_REPLICAS must be 0 or more (empty: 1 behind Sentinel)")
+    if settings.REDIS_WAIT_MS <= 0:
+        raise SettingsError("REDIS_WAIT_MS must be a positive number of milliseconds")
+    if settings.IMPORT_CPU_SECONDS <= 0 or settings.IMPORT_MEMORY_MB < 256:
+        raise SettingsError("IMPORT_CPU_SECONDS must be positive and IMPORT_MEMORY_MB 256 or more")
+    if settings.ISSUE_PHOTO_BUDGET_MB <= 0:
+        raise SettingsError("ISSUE_PHOTO_BUDGET_MB must be a positive number of megabytes")
     if settings.MAX_BODY_BYTES <= 0:
         raise SettingsError("MAX_BODY_BYTES must be a positive number of bytes")
     if settings.LOG_FORMAT not in {"text", "json"}:

@@ -22,7 +22,10 @@ keepalive = 5
 # WeChat's calls are small; refuse absurd request lines and headers early.
 limit_request_line = 8190
 accesslog = os.environ.get("WEB_ACCESS_LOG", "-")
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+# The path without its query: WeChat's query holds the signature, timestamp, nonce and the
+# follower's openid, which together let anyone who reads the log forge a plaintext call for
+# minutes. The request id (bot/request_tags.py) matches a line to the app's own lines about it.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms id=%({x-request-id}o)s'
 # Gunicorn 27's control socket sits at one path per user: several web processes on a machine
 # would fight over it, and nothing here uses it.
 control_socket_disable = True

@@ -19,6 +19,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CREDENTIALS_FILE = "wechat.json"
 SANDBOX_FILE = "sandbox.json"
 REDIS_FILE = "redis.json"
+REDIS_PASSWORD_FILE = "redis-password.json"
+DEMO_FILE = "demo.json"
 SECRET_FILE = "secret.json"
 
 # The account settings the sandbox account provides, in the file's key order.

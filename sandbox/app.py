@@ -56,10 +56,13 @@ def create_sandbox_app(settings_or_env: Settings | Mapping[str, str] | None = No
     )
     app.extensions["sandbox"] = SandboxState(settings.REDIS_URL, account)
 
-    from sandbox import control, pages
-    from sandbox.api import bp as api_bp
+    from sandbox import control, local_only, pages
+    from sandbox.api import BLUEPRINTS
 
-    app.register_blueprint(api_bp)
+    app.before_request(local_only.refuse_foreign)
+
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
     app.register_blueprint(control.bp)
     app.register_blueprint(pages.bp)
     # The follower side (chat page, platform view) registers itself when it is there.
@@ -73,7 +76,7 @@ def create_sandbox_app(settings_or_env: Settings | Mapping[str, str] | None = No
     @app.errorhandler(405)
     def _not_found(exc):
         # Unknown WeChat APIs answer like WeChat; other pages get a plain 404.
-        if request.path.startswith("/cgi-bin/"):
+        if request.path.startswith(("/cgi-bin/", "/datacube/", "/customservice/")):
             body = {"errcode": 40066, "errmsg": "invalid url"}
             return Response(json.dumps(body), mimetype="application/json")
         return Response("not found\n", status=exc.code, mimetype="text/plain")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
@@ -13,6 +15,10 @@ from sandbox.state import SandboxState, key
 log = logging.getLogger(__name__)
 
 bp = Blueprint("sandbox_control", __name__, url_prefix="/sandbox/control")
+
+# How far the clock may be moved ahead in all: ten years covers every WeChat period (tokens,
+# quotas, the 48-hour rule) and keeps every date the pages show well inside the calendar.
+MAX_ADVANCE = 10 * 365 * 86400
 
 # Record kinds a test may list (GET /sandbox/control/records/<kind>).
 RECORD_KINDS = {"drafts", "publishes", "articles", "mass", "materials", "images", "menu"}
@@ -96,8 +102,16 @@ def clock():
     st = _state()
     if request.method == "POST":
         seconds = _json().get("advance")
-        if not isinstance(seconds, int | float) or seconds < 0:
-            raise BadRequest("advance must be a non-negative number of seconds")
+        # Finite and bounded: NaN or 1e308 would leave a clock no date can show (pages answer 500).
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, int | float)
+            or not math.isfinite(seconds)
+            or not 0 <= seconds <= MAX_ADVANCE
+        ):
+            raise BadRequest(f"advance must be a number of seconds from 0 to {MAX_ADVANCE}")
+        if st.now() - time.time() + seconds > MAX_ADVANCE:
+            raise BadRequest(f"the clock may run at most {MAX_ADVANCE} s ahead; reset it first")
         st.advance_clock(seconds)
     return jsonify(now=st.now())
 
@@ -134,6 +148,21 @@ def run_jobs():
     from sandbox import jobs
 
     return jsonify(finished=jobs.run_due(_state()))
+
+
+@bp.post("/mass/confirm")
+def confirm_mass():
+    """An administrator confirms ({"msg_id": N}) or refuses ("accept": false) a held send."""
+    from sandbox import jobs
+
+    data = _json()
+    msg_id = data.get("msg_id")
+    if not isinstance(msg_id, int | str) or not str(msg_id).isdigit():
+        raise BadRequest("msg_id is required")
+    try:
+        return jsonify(jobs.confirm_mass(_state(), str(msg_id), data.get("accept", True) is True))
+    except jobs.NotHeld as exc:
+        raise BadRequest(str(exc)) from None
 
 
 @bp.get("/records/<kind>")

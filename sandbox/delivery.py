@@ -74,7 +74,7 @@ def webhook_for(state: SandboxState) -> Webhook | None:
         appid=account.appid,
         account_id=account.original_id,
         aes_key=account.aes_key,
-        mode=config.get("delivery_mode", "plain"),
+        mode=config["delivery_mode"],
         timeout=float(config.get("delivery_timeout", WECHAT_TIMEOUT)),
         attempts=int(config.get("delivery_attempts", WECHAT_ATTEMPTS)),
     )

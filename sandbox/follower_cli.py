@@ -1,4 +1,4 @@
-"""`mmsp-bot sandbox say|image|voice|location|click|view|follow|unfollow|inbox`: a follower's
+"""`mmsp-bot sandbox say|image|voice|location|click|view|read|follow|unfollow|inbox`: a follower's
 side, over HTTP."""
 
 from __future__ import annotations
@@ -127,7 +127,10 @@ click_button = _action(
     "Tap the menu button with KEY (a `click` button of menu/get) and print the answer.",
 )
 scan = _action(
-    "scan", "scene", "Scan the parametric QR code of SCENE (subscribes NAME if not yet a follower)."
+    "scan",
+    "scene",
+    "Scan a QR code: SCENE is its ticket or the URL its image encodes (from qrcode/create), "
+    "or a bare scene value. Subscribes NAME if not yet a follower.",
 )
 
 
@@ -172,6 +175,30 @@ def view(url: str, name: str) -> None:
     click.echo(f"{name} opened {url} (delivery: {result['delivery']['status']})")
 
 
+@click.command("read")
+@click.argument("url")
+@_as
+@click.option(
+    "--share",
+    "share",
+    flag_value="friend",
+    default="",
+    help="Share the article with a friend too (counted by getusershare and the article APIs).",
+)
+@click.option(
+    "--share-to",
+    "share",
+    type=click.Choice(["friend", "moments", "other"]),
+    help="Share the article to this scene instead.",
+)
+def read(url: str, name: str, share: str) -> None:
+    """Open the published article at URL as NAME (a read in WeChat's statistics)."""
+    result = _call("POST", f"followers/{name}/read", json={"url": url, "share": share or ""})
+    shared = f" and shared it ({share})" if share else ""
+    where = f"article {result['idx']} of {result['article_id']}"
+    click.echo(f"{name} read {where}{shared} on {result['day']} (Beijing)")
+
+
 @click.command("follow")
 @click.argument("name")
 @click.option("--language", default="zh_CN", show_default=True, help="zh_CN, zh_TW or en.")
@@ -214,6 +241,7 @@ FOLLOWER_COMMANDS = (
     location,
     click_button,
     view,
+    read,
     follow,
     scan,
     unfollow,

@@ -7,7 +7,7 @@ import logging
 import re
 from typing import Any
 
-from sandbox import delivery, wire
+from sandbox import delivery, qrcodes, wire
 from sandbox.inbox import add_to_inbox, inbox
 from sandbox.state import SandboxState
 
@@ -43,7 +43,7 @@ def require_follower(state: SandboxState, name: str) -> dict[str, Any]:
 
 
 def follow(
-    state: SandboxState, name: str, language: str = "zh_CN", scene: str = ""
+    state: SandboxState, name: str, language: str = "zh_CN", scene: str = "", ticket: str = ""
 ) -> dict[str, Any]:
     """Subscribe, optionally through a parametric QR code, and deliver the subscribe event."""
     if language not in LANGUAGES:
@@ -58,25 +58,37 @@ def follow(
     follower = state.follow(openid, nickname=name, language=language)
     fields: dict[str, Any] = {"Event": "subscribe", "EventKey": ""}
     if scene:
-        fields.update(EventKey=f"qrscene_{scene}", Ticket=f"sandbox-ticket-{scene}")
+        fields.update(EventKey=f"qrscene_{scene}", Ticket=ticket or f"sandbox-ticket-{scene}")
     sent = add_to_inbox(state, openid, _event_entry(fields, "followed"), sender="follower")
     outcome = delivery.deliver_event(state, openid, fields)
     return _result(state, openid, follower, sent, outcome)
 
 
 def scan(state: SandboxState, name: str, scene: str, language: str = "zh_CN") -> dict[str, Any]:
-    """Scan a parametric QR code: a SCAN event for a follower, a subscribe for anyone else."""
+    """Scan a parametric QR code: a SCAN event for a follower, a subscribe for anyone else.
+
+    `scene` is a code made with qrcode/create (its ticket or the URL its image encodes), which
+    must not have expired, or a bare scene value for tests of the webhook alone.
+    """
     if not isinstance(scene, str) or not scene:
         raise FollowerError("scene is required")
+    ticket = f"sandbox-ticket-{scene}"
+    code = qrcodes.find_code(state, scene)
+    if code is not None:
+        if code["expired"]:
+            raise FollowerError("this QR code has expired (WeChat shows the same to the follower)")
+        scene, ticket = code["scene"], code["ticket"]
     follower = state.follower(resolve(state, name))
     if not follower or not follower["subscribe"]:
-        return follow(state, name, language=language, scene=scene)
+        return follow(state, name, language=language, scene=scene, ticket=ticket)
     if len(scene) > 64:
         raise FollowerError("scene must be text of at most 64 characters")
     # Already a follower: no prefix on the key, as WeChat sends it.
-    fields = {"Event": "SCAN", "EventKey": scene, "Ticket": f"sandbox-ticket-{scene}"}
+    fields = {"Event": "SCAN", "EventKey": scene, "Ticket": ticket}
     entry = _event_entry(fields, "scanned a QR code")
-    return _interact(state, follower, entry, lambda o: delivery.deliver_event(state, o, fields))
+    return _interact(
+        state, follower, entry, lambda o: delivery.deliver_event(state, o, fields), window="event"
+    )
 
 
 def unfollow(state: SandboxState, name: str) -> dict[str, Any]:
@@ -96,7 +108,9 @@ def say(state: SandboxState, name: str, text: str) -> dict[str, Any]:
         raise FollowerError("the message is empty")
     follower = require_follower(state, name)
     entry = {"type": "text", "content": text}
-    return _interact(state, follower, entry, lambda o: delivery.deliver_message(state, o, text))
+    return _interact(
+        state, follower, entry, lambda o: delivery.deliver_message(state, o, text), window="message"
+    )
 
 
 def send_image(state: SandboxState, name: str, pic_url: str = "") -> dict[str, Any]:
@@ -163,7 +177,9 @@ def click(state: SandboxState, name: str, menu_key: str) -> dict[str, Any]:
     button = find_button(state, "click", "key", menu_key)
     fields = {"Event": "CLICK", "EventKey": menu_key}
     entry = _event_entry(fields, f"tapped {button['name']}")
-    return _interact(state, follower, entry, lambda o: delivery.deliver_event(state, o, fields))
+    return _interact(
+        state, follower, entry, lambda o: delivery.deliver_event(state, o, fields), window="event"
+    )
 
 
 def view(state: SandboxState, name: str, url: str) -> dict[str, Any]:
@@ -172,8 +188,13 @@ def view(state: SandboxState, name: str, url: str) -> dict[str, Any]:
     button = find_button(state, "view", "url", url)
     fields = {"Event": "VIEW", "EventKey": url}
     entry = {**_event_entry(fields, f"opened {button['name']}"), "url": url}
+    # A link opens no customer-service window.
     return _interact(
-        state, follower, entry, lambda o: delivery.deliver_event(state, o, fields, False)
+        state,
+        follower,
+        entry,
+        lambda o: delivery.deliver_event(state, o, fields, False),
+        window=None,
     )
 
 
@@ -195,10 +216,11 @@ def find_button(state: SandboxState, kind: str, field: str, value: str) -> dict[
     raise FollowerError(f"the menu has no {kind} button with {field} {value!r}")
 
 
-def _interact(state, follower, entry, deliver) -> dict[str, Any]:
-    """Record what the follower did, open the 48-hour window, deliver it, gather the replies."""
+def _interact(state, follower, entry, deliver, window: str | None) -> dict[str, Any]:
+    """Record what the follower did, open its customer-service window (if any), deliver it,
+    gather the replies."""
     openid = follower["openid"]
-    state.touch(openid)
+    state.touch(openid, window)
     sent = add_to_inbox(state, openid, entry, sender="follower")
     return _result(state, openid, follower, sent, deliver(openid))
 

@@ -97,20 +97,52 @@ def _publish_outcome(st: SandboxState, publish_id: str, record: dict[str, Any]) 
 
 def finish_mass(st: SandboxState, msg_id: str) -> bool:
     """Deliver a due mass send to the followers' inboxes and report MASSSENDJOBFINISH."""
-    from sandbox.api.mass import complete_mass_send
+    from sandbox.api.mass import complete_mass_send, fail_mass_send
 
     with record_lock(st, "mass", msg_id):
         record = st.get("mass", msg_id)
         if not record or record["msg_status"] != "SENDING":
             st.r.zrem(key("pending", "mass"), msg_id)
             return False
-        if st.now() < record["ready_at"]:
+        if record.get("confirm_by") is not None:
+            # Held for an administrator (API mass-send protection): 30 minutes, then it fails.
+            if st.now() < record["confirm_by"]:
+                return False
+            event = fail_mass_send(st, msg_id, record, "err(40002)")
+        elif st.now() < record["ready_at"]:
             return False
-        event = complete_mass_send(st, msg_id, record)
+        else:
+            event = complete_mass_send(st, msg_id, record)
         st.r.zrem(key("pending", "mass"), msg_id)
     log.info("mass send %s finished: %s", msg_id, record["msg_status"])
     queue_event(st, st.operator_openid(), event)
     return True
+
+
+class NotHeld(ValueError):
+    """The send named is not waiting for an administrator's confirmation."""
+
+
+def confirm_mass(st: SandboxState, msg_id: str, accept: bool) -> dict[str, Any]:
+    """An administrator's answer to a held send to all: sent after mass_delay, or err(40001)."""
+    from sandbox.api.mass import fail_mass_send
+
+    with record_lock(st, "mass", msg_id):
+        record = st.get("mass", msg_id)
+        if not record or record["msg_status"] != "SENDING" or record.get("confirm_by") is None:
+            raise NotHeld(f"mass send {msg_id} is not waiting for a confirmation")
+        if not accept:
+            event = fail_mass_send(st, msg_id, record, "err(40001)")
+            st.r.zrem(key("pending", "mass"), msg_id)
+        else:
+            record.pop("confirm_by")
+            record["ready_at"] = st.now() + float(st.config()["mass_delay"])
+            st.put("mass", msg_id, record)
+            schedule(st, "mass", msg_id, record["ready_at"])
+            event = None
+    if event:
+        queue_event(st, st.operator_openid(), event)
+    return {"msg_id": msg_id, "confirmed": accept}
 
 
 def run_due(st: SandboxState, deliver: bool = False) -> int:

@@ -9,9 +9,13 @@ import secrets
 import string
 import time
 from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import redis
+
+# WeChat's days (quotas, statistics) are Beijing days.
+BEIJING = timezone(timedelta(hours=8))
 
 PREFIX = "sandbox:"
 CALL_LOG_LENGTH = 2000
@@ -25,13 +29,22 @@ DEFAULT_CONFIG: dict[str, Any] = {
     # Seconds a freepublish job stays "publishing", and its final publish_status (0 = success).
     "publish_delay": 1.0,
     "publish_outcome": 0,
-    # Seconds a mass send stays SENDING before MASSSENDJOBFINISH.
+    # Seconds a mass send stays SENDING before MASSSENDJOBFINISH, and how it ends ("send success",
+    # "send fail" or an "err(N)" of WeChat's list).
     "mass_delay": 0.5,
+    "mass_outcome": "send success",
+    # API mass-send protection: a send to all waits for /sandbox/control/mass/confirm (30 min).
+    "mass_protection": False,
     # How sandbox.delivery calls the webhook: "plain", "compatible" or "safe" (encrypt_type=aes),
-    # WeChat's 5-second timeout, and how many calls in all when no answer comes in time.
-    "delivery_mode": "plain",
+    # WeChat's 5-second timeout, and how many calls in all when no answer comes in time. Safe by
+    # default, like the bot (WECHAT_MESSAGE_MODE) when it has the account's EncodingAESKey.
+    "delivery_mode": "safe",
     "delivery_timeout": 5.0,
     "delivery_attempts": 3,
+    # False: the account lacks WeChat's verification, and the APIs that need it answer 48001.
+    "verified": True,
+    # Addresses allowed to fetch tokens (the platform's IP whitelist); None allows any.
+    "ip_whitelist": None,
 }
 
 
@@ -105,6 +118,13 @@ class SandboxState:
             raise ValueError("account_type must be 'subscription' or 'service'")
         if values.get("delivery_mode", "plain") not in {"plain", "compatible", "safe"}:
             raise ValueError("delivery_mode must be 'plain', 'compatible' or 'safe'")
+        if not isinstance(values.get("verified", True), bool):
+            raise ValueError("verified must be true or false")
+        whitelist = values.get("ip_whitelist")
+        if whitelist is not None and not (
+            isinstance(whitelist, list) and all(isinstance(ip, str) for ip in whitelist)
+        ):
+            raise ValueError("ip_whitelist must be a list of addresses, or null")
         if values:
             self.r.hset(key("config"), mapping={k: json.dumps(v) for k, v in values.items()})
         return self.config()
@@ -154,9 +174,11 @@ class SandboxState:
         return "o" + base64.urlsafe_b64encode(digest).decode()[:27]
 
     def follow(self, openid: str, nickname: str = "", language: str = "zh_CN") -> dict[str, Any]:
-        """Subscribe (or re-subscribe) a follower; following counts as an interaction."""
+        """Subscribe (or re-subscribe) a follower; following opens the one-minute window."""
         now = self.now()
         fkey = key("follower", openid)
+        if self.r.hget(fkey, "subscribe") != "1":
+            self.count_growth("new_user")
         self.r.hset(
             fkey,
             mapping={
@@ -165,20 +187,29 @@ class SandboxState:
                 "language": language,
                 "subscribe": 1,
                 "subscribe_time": int(now),
-                "last_interaction": now,
             },
         )
         self.r.hsetnx(fkey, "tagid_list", "[]")
-        self.r.hsetnx(fkey, "remark", "")
+        # A sandbox follower comes with their name as the remark staff would give them in
+        # WeChat (which returns no nicknames): the bot's console shows followers by it.
+        self.r.hsetnx(fkey, "remark", nickname)
         self.r.zadd(key("followers"), {openid: now})
         if nickname:
             self.r.hset(key("follower_names"), nickname, openid)
-        self.r.hdel(key("custom_sends"), openid)
+        self.touch(openid, "event")
         return self.follower(openid) or {}
 
     def unfollow(self, openid: str) -> None:
+        if self.r.hget(key("follower", openid), "subscribe") == "1":
+            self.count_growth("cancel_user")
         self.r.hset(key("follower", openid), mapping={"subscribe": 0, "tagid_list": "[]"})
         self.r.zrem(key("followers"), openid)
+
+    def count_growth(self, field: str) -> None:
+        """Count a follow (new_user) or unfollow (cancel_user) on today's Beijing date, for
+        datacube's getusersummary and getusercumulate (sandbox.statistics)."""
+        day = datetime.fromtimestamp(self.now(), BEIJING).date().isoformat()
+        self.r.hincrby(key("stats", "growth"), f"{day}|{field}", 1)
 
     def follower(self, openid: str) -> dict[str, Any] | None:
         data = self.r.hgetall(key("follower", openid))
@@ -186,7 +217,10 @@ class SandboxState:
             return None
         data["subscribe"] = int(data.get("subscribe", 0))
         data["subscribe_time"] = int(data.get("subscribe_time", 0))
-        data["last_interaction"] = float(data.get("last_interaction", 0))
+        for name in ("last_interaction", "message_at", "event_at"):
+            data[name] = float(data.get(name, 0))
+        for name in ("message_sends", "event_sends"):
+            data[name] = int(data.get(name, 0))
         data["tagid_list"] = json.loads(data.get("tagid_list", "[]"))
         return data
 
@@ -202,10 +236,14 @@ class SandboxState:
         """Current followers, in the order they subscribed."""
         return self.r.zrange(key("followers"), 0, -1)
 
-    def touch(self, openid: str) -> None:
-        """Record an interaction (message, click, follow): it opens the 48-hour reply window."""
-        self.r.hset(key("follower", openid), "last_interaction", self.now())
-        self.r.hdel(key("custom_sends"), openid)
+    def touch(self, openid: str, window: str | None) -> None:
+        """Record what a follower did; `window` "message" or "event" opens that kind of
+        customer-service window afresh (sandbox.api.custom), None opens none (VIEW, LOCATION)."""
+        now = self.now()
+        fields: dict[str, Any] = {"last_interaction": now}
+        if window in ("message", "event"):
+            fields.update({f"{window}_at": now, f"{window}_sends": 0})
+        self.r.hset(key("follower", openid), mapping=fields)
 
     def set_tags(self, openid: str, tag_ids: list[int]) -> None:
         self.r.hset(key("follower", openid), "tagid_list", json.dumps(sorted(set(tag_ids))))

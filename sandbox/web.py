@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
-from sandbox import delivery, followers
+from sandbox import delivery, followers, statistics
 from sandbox.followers import FollowerError
 from sandbox.inbox import inbox
 from sandbox.state import SandboxState
@@ -120,6 +121,33 @@ def click(name: str):
 @bp.post("/followers/<name>/view")
 def view(name: str):
     return jsonify(followers.view(_state(), name, _text_field(_body(), "url")))
+
+
+@bp.post("/followers/<name>/read")
+def read(name: str):
+    """Open a published article as NAME (a read), and share it when `share` names a scene."""
+    data = _body()
+    share = data.get("share") or ""
+    share = "friend" if share is True else share
+    try:
+        counted = statistics.record(
+            _state(), followers.resolve(_state(), name), _text_field(data, "url"), str(share)
+        )
+    except statistics.StatisticsError as exc:
+        return jsonify(error=str(exc)), 400
+    return jsonify(counted)
+
+
+@bp.get("/chat/<name>/open")
+def open_article(name: str):
+    """The chat page's card: count the read of a published article, then show the page (a
+    draft preview or an outside link opens uncounted, as WeChat counts its articles only)."""
+    url = request.args.get("url", "")
+    if not url.startswith(("http://", "https://")):
+        return redirect(url_for(".chat", name=name, notice="the card has no address"))
+    with contextlib.suppress(statistics.StatisticsError):
+        statistics.record(_state(), followers.resolve(_state(), name), url)
+    return redirect(url)
 
 
 @bp.get("/followers/<name>/inbox")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from celery import Celery, Task
 from flask import Flask
 
+from bot.logs import quiet_routine_tasks
 from bot.redisdb import celery_connection
 
 # Task modules, imported by the worker; each later part adds its module here.
@@ -17,6 +18,7 @@ TASK_MODULES: list[str] = [
     "tasks.replies",
     "tasks.publishing",
     "tasks.reminders",
+    "tasks.stats",
 ]
 
 # Periodic tasks of beat, one entry per part.
@@ -25,6 +27,8 @@ BEAT_SCHEDULE: dict[str, dict] = {}
 BEAT_SCHEDULE["publishing-tick"] = {"task": "publishing.tick", "schedule": 2.0}
 # Due reminders go out within a minute (issue 6).
 BEAT_SCHEDULE["reminders-send-due"] = {"task": "reminders.send_due", "schedule": 60.0}
+# WeChat's statistics of yesterday, read once after 08:00 Beijing time (asks nothing when done).
+BEAT_SCHEDULE["stats-collect"] = {"task": "stats.collect", "schedule": 600.0}
 
 
 def make_celery(app: Flask) -> Celery:
@@ -53,6 +57,8 @@ def make_celery(app: Flask) -> Celery:
         mmsp_redis_url=app.config["REDIS_URL"],
         beat_schedule=BEAT_SCHEDULE,
     )
+    # The tick's runs say nothing new; what they change (a push started, a step done) is logged.
+    quiet_routine_tasks(tuple(entry["task"] for entry in BEAT_SCHEDULE.values()))
     celery.set_default()
     app.extensions["celery"] = celery
     return celery

@@ -13,7 +13,7 @@ from flask import current_app
 
 from bot.webhook.replies import NewsArticle, NewsReply, TextReply
 from bot.wechat import WeChatAPIError, get_client
-from bot.wechat.retry import backoff_delay
+from bot.wechat.retry import retry_delay
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def _deliver(task, openid: str, reply: TextReply | NewsReply) -> None:
     except WeChatAPIError as exc:
         if exc.retryable and task.request.retries < MAX_RETRIES:
             log.warning("reply to %s failed (%s), retrying", openid, exc.errcode)
-            raise task.retry(countdown=backoff_delay(task.request.retries + 1)) from None
+            raise task.retry(countdown=retry_delay(exc, task.request.retries + 1)) from None
         log.error("reply to %s not sent: errcode %s (%s)", openid, exc.errcode, exc.hint)
         raise
     if task.request.id:

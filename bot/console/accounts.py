@@ -1,4 +1,4 @@
-"""Staff accounts, their sessions and sign-in rate limits, kept in Redis under `staff:` keys."""
+"""Staff accounts and their sessions, kept in Redis under `staff:` keys."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import logging
 import re
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import redis
 from argon2 import PasswordHasher
@@ -22,7 +22,7 @@ NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 MIN_PASSWORD = 10
 SESSION_TTL = 8 * 3600  # seconds of inactivity before a session ends
 
-# Sign-in failures allowed per window, per account and per client address.
+# Sign-in attempts allowed per window, per account and per client address (signin_limits.py).
 FAILURE_WINDOW = 15 * 60
 MAX_FAILURES_ACCOUNT = 5
 MAX_FAILURES_IP = 20
@@ -40,12 +40,24 @@ class AccountError(ValueError):
 
 @dataclass(frozen=True)
 class Staff:
+    """A staff member; `sid` is set when the object stands for one signed-in session."""
+
     name: str
     role: str
     openid: str = ""
+    sid: str = ""
 
     def can(self, role: str) -> bool:
         return RANK[self.role] >= RANK[role]
+
+    # What Flask-Login asks of a user: its id is the server-side session id, so that ending
+    # that session in Redis signs the cookie out at its next request.
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return self.sid
 
 
 def _account_key(name: str) -> str:
@@ -122,38 +134,6 @@ def check_password(r: redis.Redis, name: str, password: str) -> Staff | None:
     return get_staff(r, name)
 
 
-# --- sign-in rate limits ------------------------------------------------------------------
-
-
-def _failure_keys(name: str, ip: str) -> list[tuple[str, int]]:
-    return [
-        (f"staff:failures:account:{name.lower()[:40]}", MAX_FAILURES_ACCOUNT),
-        (f"staff:failures:ip:{ip}", MAX_FAILURES_IP),
-    ]
-
-
-def locked_for(r: redis.Redis, name: str, ip: str) -> int:
-    """Seconds until this account or address may try again; 0 when it may now."""
-    wait = 0
-    for key, limit in _failure_keys(name, ip):
-        if int(r.get(key) or 0) >= limit:
-            wait = max(wait, r.ttl(key), 1)
-    return wait
-
-
-def record_failure(r: redis.Redis, name: str, ip: str) -> None:
-    for key, _limit in _failure_keys(name, ip):
-        pipe = r.pipeline()
-        pipe.incr(key)
-        # The window starts at the first failure and is not extended by later ones.
-        pipe.expire(key, FAILURE_WINDOW, nx=True)
-        pipe.execute()
-
-
-def clear_failures(r: redis.Redis, name: str) -> None:
-    r.delete(_failure_keys(name, "-")[0][0])
-
-
 # --- server-side sessions (the cookie carries only a random id) ---------------------------
 
 
@@ -179,7 +159,7 @@ def session_staff(r: redis.Redis, sid: str) -> Staff | None:
         r.delete(key)
         return None
     r.expire(key, SESSION_TTL)
-    return staff
+    return replace(staff, sid=sid)
 
 
 def end_session(r: redis.Redis, sid: str) -> None:

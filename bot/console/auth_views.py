@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, session, url_for
+from flask_login import login_user, logout_user
 
-from bot.console import accounts, audit, bp
+from bot.console import accounts, audit, bp, signin_limits
 from bot.console.security import access, safe_next
+from bot.console.signin_limits import client_ip
 from bot.redisdb import get_redis
-
-LOOPBACK = {"127.0.0.1", "::1"}
-
-
-def client_ip() -> str:
-    """The address sign-in limits count: the peer, or what a reverse proxy on this host saw."""
-    peer = request.remote_addr or "unknown"
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    if peer in LOOPBACK and forwarded:
-        # The proxy appends the address it saw last; earlier entries could be made up by a client.
-        return forwarded.split(",")[-1].strip() or peer
-    return peer
 
 
 def note(action: str, detail: str = "") -> None:
@@ -30,34 +20,25 @@ def note(action: str, detail: str = "") -> None:
 @bp.route("/login", methods=["GET", "POST"])
 @access("anonymous")
 def login():
+    """The sign-in form; its POST is counted by the limits of signin_limits before it gets here."""
     r = get_redis()
     if request.method == "GET":
         if g.staff:
             return redirect(safe_next(request.args.get("next")))
         return render_template("console/login.html", next=request.args.get("next", ""))
-    name = request.form.get("name", "").strip().lower()
-    password = request.form.get("password", "")
-    ip = client_ip()
-    wait = accounts.locked_for(r, name, ip)
-    if wait:
-        audit.record(r, name or "?", "sign-in refused", "too many failures", ip)
-        minutes = max(1, round(wait / 60))
-        flash(f"Too many failed sign-ins. Try again in {minutes} minute(s).", "error")
-        return render_template("console/login.html", next=request.form.get("next", "")), 429
-    staff = accounts.check_password(r, name, password)
+    name = signin_limits.submitted_name()
+    staff = accounts.check_password(r, name, request.form.get("password", ""))
     if staff is None:
-        accounts.record_failure(r, name, ip)
-        audit.record(r, name or "?", "sign-in failed", "", ip)
+        audit.refused_sign_in(r, client_ip(), name)
         flash("Wrong name or password.", "error")
         return render_template("console/login.html", next=request.form.get("next", ""))
-    accounts.clear_failures(r, name)
-    old_sid = session.get("sid")
-    if old_sid:
-        accounts.end_session(r, old_sid)
+    signin_limits.signed_in()
+    if g.staff:
+        accounts.end_session(r, g.staff.sid)
     # A fresh session and CSRF token at sign-in, so nothing set before it carries over.
     session.clear()
-    session["sid"] = accounts.start_session(r, staff.name)
-    g.staff = staff
+    g.staff = staff = accounts.session_staff(r, accounts.start_session(r, staff.name))
+    login_user(staff)
     note("signed in", f"role {staff.role}")
     return redirect(safe_next(request.form.get("next")))
 
@@ -66,7 +47,8 @@ def login():
 @access("editor")
 def logout():
     note("signed out")
-    accounts.end_session(get_redis(), session.get("sid", ""))
+    accounts.end_session(get_redis(), g.staff.sid)
+    logout_user()
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("console.login"))
@@ -78,10 +60,8 @@ def account():
     r = get_redis()
     if request.method == "POST":
         try:
-            if "openid" in request.form:
-                accounts.set_openid(r, g.staff.name, request.form["openid"])
-                note("set preview openid")
-                flash("Your WeChat openid for previews is saved.", "info")
+            if request.form.get("wechat") in ("bind", "unbind"):
+                return _wechat_binding(r, request.form["wechat"])
             if request.form.get("new_password"):
                 if not accounts.check_password(r, g.staff.name, request.form.get("password", "")):
                     flash("Your current password is wrong.", "error")
@@ -94,12 +74,32 @@ def account():
             return render_template("console/account.html"), 400
         return redirect(url_for("console.account"))
     g.staff = accounts.get_staff(r, g.staff.name)
-    return render_template("console/account.html")
+    from bot.console import wechat_binding
+
+    return render_template(
+        "console/account.html", bind_code=wechat_binding.live_code(r, g.staff.name)
+    )
+
+
+def _wechat_binding(r, action: str):
+    """Show a one-time code to send from WeChat (binding proves the phone is theirs), or unbind."""
+    from bot.console import wechat_binding
+
+    if action == "unbind":
+        wechat_binding.unbind(r, g.staff.name)
+        note("unbound WeChat for previews")
+        flash("Your WeChat no longer receives previews.", "info")
+    else:
+        wechat_binding.new_code(r, g.staff.name)
+        note("asked for a WeChat binding code")
+    return redirect(url_for("console.account"))
 
 
 @bp.get("/audit")
 @access("editor")
 def audit_log():
     page = max(0, request.args.get("page", 0, type=int))
-    entries = audit.recent(get_redis(), limit=100, offset=page * 100)
-    return render_template("console/audit.html", entries=entries, page=page)
+    r = get_redis()
+    entries = audit.recent(r, limit=100, offset=page * 100)
+    refused = audit.refusals(r) if page == 0 else []
+    return render_template("console/audit.html", entries=entries, page=page, refused=refused)

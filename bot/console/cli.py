@@ -16,6 +16,13 @@ def _redis():
     return connect(load_settings().REDIS_URL)
 
 
+def _audit(r, action: str, detail: str) -> None:
+    from bot.console import audit
+    from config import load_settings
+
+    audit.record(r, "cli", action, detail, keep_days=load_settings().AUDIT_RETENTION_DAYS)
+
+
 @click.group()
 def staff() -> None:
     """Staff accounts of the console."""
@@ -40,9 +47,7 @@ def add(name: str, role: str, openid: str, password_stdin: bool) -> None:
             accounts.set_openid(r, name, openid)
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from None
-    from bot.console import audit
-
-    audit.record(r, "cli", "updated account" if existed else "created account", f"{name} ({role})")
+    _audit(r, "updated account" if existed else "created account", f"{name} ({role})")
     click.echo(f"{'updated' if existed else 'created'} {account.name} ({account.role})")
 
 
@@ -60,7 +65,5 @@ def remove(name: str) -> None:
     r = _redis()
     if not accounts.remove_staff(r, name):
         raise click.ClickException(f"no staff account named {name!r}")
-    from bot.console import audit
-
-    audit.record(r, "cli", "removed account", name)
+    _audit(r, "removed account", name)
     click.echo(f"removed {name}")

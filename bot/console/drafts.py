@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import redis
 
+from bot.newsletter.images import DEFAULT_BUDGET
 from bot.newsletter.model import Issue
 
 DRAFT_TTL = 24 * 3600
@@ -34,17 +35,44 @@ class Draft:
     at: float
 
 
+# Importers of archives that may hold bombs (zip entries, images), run in a capped child.
+_CONFINED = {
+    "docx": ("bot.newsletter.docx_import:import_docx_bytes", "Word file"),
+    "markdown-zip": ("bot.newsletter.markdown_io:from_markdown_zip", "zip"),
+}
+
+
 def _kind(filename: str, data: bytes) -> str:
-    """Which importer reads a file: by its first bytes for PDF, else by its name."""
+    """Which importer reads a file: by its first bytes for PDF and zip archives, else its name."""
     if data[:5] == b"%PDF-":
         return "pdf"
+    if data[:2] == b"PK" or data[:4] == b"\xd0\xcf\x11\xe0":
+        return "markdown-zip" if filename.lower().endswith(".zip") else "docx"
     if filename.lower().endswith((".md", ".markdown")) or data.lstrip()[:3] == b"---":
         return "markdown"
     return "text"
 
 
-def parse_upload(filename: str, data: bytes) -> tuple[Issue, str]:
-    """Parse an uploaded PDF, text or Markdown file with the newsletter importers."""
+def parse_upload(filename: str, data: bytes, limits=None) -> tuple[Issue, str]:
+    """Parse an uploaded PDF, Word, text or Markdown file (or a .zip of Markdown and photos);
+    a PDF, Word file or zip is read in a capped child process (confined.Limits), so a hostile
+    file cannot take the worker down."""
+    issue, kind = _parse_upload(filename, data, limits)
+    return _checked(issue), kind
+
+
+def _checked(issue: Issue) -> Issue:
+    """The issue, unless its number or month is impossible (refused before anything waits)."""
+    from bot.newsletter.model import check_identity
+
+    try:
+        check_identity(issue.number, issue.month)
+    except ValueError as exc:
+        raise ImportFailed(str(exc)) from None
+    return issue
+
+
+def _parse_upload(filename: str, data: bytes, limits=None) -> tuple[Issue, str]:
     if not data:
         raise ImportFailed("the file is empty")
     if len(data) > MAX_UPLOAD_BYTES:
@@ -52,14 +80,23 @@ def parse_upload(filename: str, data: bytes) -> tuple[Issue, str]:
     kind = _kind(filename, data)
     try:
         if kind == "pdf":
-            from bot.newsletter import pdf_import
+            from bot.newsletter.confined import run_confined
 
-            return pdf_import.import_pdf_bytes(data), kind
+            target = "bot.newsletter.pdf_import:import_pdf_bytes"
+            return run_confined(target, data, limits, "PDF"), kind
+        if kind in _CONFINED:
+            from bot.newsletter.confined import run_confined
+
+            target, what = _CONFINED[kind]
+            return run_confined(target, data, limits, what), kind
         if kind == "markdown":
             from bot.newsletter import markdown_io
-            from bot.newsletter.decode import decode_bytes
+            from bot.newsletter.confined import run_confined
 
-            return markdown_io.from_markdown(decode_bytes(data)), kind
+            if markdown_io.has_embedded_images(data):
+                target = "bot.newsletter.markdown_io:from_markdown_bytes"
+                return run_confined(target, data, limits, "Markdown file"), kind
+            return markdown_io.from_markdown_bytes(data), kind
         from bot.newsletter import text_import
 
         return text_import.import_bytes(data), kind
@@ -77,11 +114,12 @@ def parse_markdown(text: str) -> Issue:
     from bot.newsletter import markdown_io
 
     try:
-        return markdown_io.from_markdown(text)
+        issue = markdown_io.from_markdown(text)
     except ValueError as exc:
         raise ImportFailed(
             str(exc).splitlines()[0] if str(exc) else "unreadable Markdown"
         ) from None
+    return _checked(issue)
 
 
 def to_markdown(issue: Issue) -> str:
@@ -90,7 +128,19 @@ def to_markdown(issue: Issue) -> str:
     return markdown_io.to_markdown(issue)
 
 
-def save_draft(r: redis.Redis, issue: Issue, filename: str, kind: str, by: str) -> str:
+def save_draft(
+    r: redis.Redis,
+    issue: Issue,
+    filename: str,
+    kind: str,
+    by: str,
+    photo_budget: int = DEFAULT_BUDGET,
+) -> str:
+    """Keep a parsed upload for confirmation; its photos' bytes are stored now (by hash), as the
+    draft's JSON carries only their hashes. images.PhotoError when they exceed the budget."""
+    from bot.newsletter.images import store_issue_photos
+
+    store_issue_photos(r, issue, photo_budget)
     draft_id = secrets.token_urlsafe(12)
     payload = {
         "issue": issue.to_dict(),

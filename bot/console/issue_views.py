@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from bot.console import bp, drafts
 from bot.console.auth_views import note
 from bot.console.security import access
 from bot.newsletter import store
+from bot.newsletter.confined import Limits
+from bot.newsletter.images import PhotoError
 from bot.redisdb import get_redis
 
 log = logging.getLogger(__name__)
@@ -39,11 +41,17 @@ def _versions(meta: dict) -> list[dict]:
 @bp.get("/")
 @access("editor")
 def issues():
+    from bot.console import pushing
+
     r = get_redis()
+    seen = pushing.publications(r)
     rows = []
     for summary in store.list_issues(r):
         meta = store.issue_meta(r, summary["number"])
-        rows.append({**summary, "meta": meta, "push": _push_state(summary["number"])})
+        number = summary["number"]
+        rows.append(
+            {**summary, "meta": meta, "push": _push_state(number), "seen": seen.get(number, {})}
+        )
     return render_template("console/issues.html", issues=rows)
 
 
@@ -54,23 +62,53 @@ def _push_state(number: int) -> str:
     return pushing.latest_state(get_redis(), number)
 
 
+def _import_page(status: int = 200):
+    max_mb = drafts.MAX_UPLOAD_BYTES // 1048576
+    return render_template("console/import.html", max_mb=max_mb), status
+
+
+@bp.get("/issues/import/template.md")
+@access("editor")
+def import_template():
+    from bot.newsletter.cli import MARKDOWN_TEMPLATE
+
+    text = MARKDOWN_TEMPLATE.read_text(encoding="utf-8")
+    return (
+        text,
+        200,
+        {
+            "Content-Type": "text/markdown; charset=utf-8",
+            "Content-Disposition": 'attachment; filename="issue-template.md"',
+        },
+    )
+
+
 @bp.route("/issues/import", methods=["GET", "POST"])
 @access("editor")
 def import_issue():
     if request.method == "GET":
-        return render_template("console/import.html")
+        return _import_page()
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        flash("Choose a PDF, text or Markdown file to import.", "error")
-        return render_template("console/import.html"), 400
+        flash("Choose a PDF, Word, text, Markdown or .zip file to import.", "error")
+        return _import_page(400)
     data = upload.stream.read(drafts.MAX_UPLOAD_BYTES + 1)
     try:
-        issue, kind = drafts.parse_upload(upload.filename, data)
+        limits = Limits.from_settings(current_app.extensions["settings"])
+        issue, kind = drafts.parse_upload(upload.filename, data, limits)
     except drafts.ImportFailed as exc:
         note("import refused", f"{upload.filename}: {exc}")
         flash(f"{upload.filename} could not be imported: {exc}", "error")
-        return render_template("console/import.html"), 400
-    draft_id = drafts.save_draft(get_redis(), issue, upload.filename, kind, g.staff.name)
+        return _import_page(400)
+    budget = current_app.extensions["settings"].ISSUE_PHOTO_BUDGET_MB * 1048576
+    try:
+        draft_id = drafts.save_draft(
+            get_redis(), issue, upload.filename, kind, g.staff.name, budget
+        )
+    except PhotoError as exc:
+        note("import refused", f"{upload.filename}: {exc}")
+        flash(f"{upload.filename} could not be imported: {exc}", "error")
+        return _import_page(400)
     note("imported (unconfirmed)", f"issue {issue.number} from {upload.filename}")
     return redirect(url_for("console.import_report", import_id=draft_id))
 
@@ -99,7 +137,7 @@ def confirm_import(import_id: str):
     if result.status == "pending":
         store.confirm_issue(r, result.number)
     note("confirmed issue", f"issue {result.number} version {result.version} ({draft.filename})")
-    flash(f"Issue {result.number} is stored (version {result.version}) and current.", "info")
+    flash(_stored_message(result.number, result.version), "info")
     return redirect(url_for("console.issue", number=result.number))
 
 
@@ -116,16 +154,48 @@ def discard_import(import_id: str):
 @bp.get("/issues/<int:number>")
 @access("editor")
 def issue(number: int):
+    from bot.console import pushing
+
     r = get_redis()
     current = _issue_or_404(number)
     meta = store.issue_meta(r, number)
+    stale = pushing.stale_publication(r, number, int(meta.get("current") or 0))
+    if stale:
+        stale["changed"] = _changed_articles(number, stale["version"], current)
     return render_template(
         "console/issue.html",
         issue=current,
         meta=meta,
         versions=_versions(meta),
         push=_push_state(number),
+        stale=stale,
     )
+
+
+def _changed_articles(number: int, old_version: int, current) -> list[str]:
+    """Titles of the articles whose text differs between an older version and the current one."""
+    from bot.console import rendering
+
+    old = store.get_issue(get_redis(), number, old_version)
+    if old is None:
+        return []
+    before = {i: (a.title, a.content) for i, a in enumerate(rendering.render(old).articles)}
+    now = rendering.render(current).articles
+    return [a.title for i, a in enumerate(now) if before.get(i) != (a.title, a.content)]
+
+
+def _stored_message(number: int, version: int) -> str:
+    """What staff are told after a version becomes current (and what followers still read)."""
+    from bot.console import pushing
+
+    text = f"Issue {number} is stored (version {version}) and current."
+    stale = pushing.stale_publication(get_redis(), number, version)
+    if stale:
+        text += (
+            f" Followers' published articles keep the text of version {stale['version']}: "
+            "WeChat does not change a published article. Publish a correction from the issue page."
+        )
+    return text
 
 
 @bp.post("/issues/<int:number>/pending/confirm")
@@ -136,7 +206,7 @@ def confirm_pending(number: int):
     except store.StoreError as exc:
         abort(409, str(exc))
     note("confirmed issue", f"issue {number} pending version {version}")
-    flash(f"Version {version} of issue {number} is now current.", "info")
+    flash(_stored_message(number, version), "info")
     return redirect(url_for("console.issue", number=number))
 
 

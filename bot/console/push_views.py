@@ -46,8 +46,16 @@ def preview(number: int):
         "console/preview.html",
         issue=issue,
         rendered=rendered,
-        openid=g.staff.openid,
+        receivers=_receivers(),
     )
+
+
+def _receivers() -> list:
+    """Staff with a bound WeChat (the only receivers of previews), the signed-in one first."""
+    from bot.console import wechat_binding
+
+    bound = wechat_binding.bound_staff(get_redis())
+    return sorted(bound, key=lambda s: (s.name != g.staff.name, s.name))
 
 
 @bp.get("/issues/<int:number>/articles/<int:index>")
@@ -74,27 +82,36 @@ def cover(number: int, index: int):
 @access("editor")
 def send_preview(number: int):
     _issue_or_404(number)
-    if not g.staff.openid:
-        flash("Add your WeChat openid on your account page first.", "error")
-        return redirect(url_for("console.account"))
+    # Only to a staff account's WeChat bound by its one-time code: never to a typed openid.
+    receiver = request.form.get("to") or g.staff.name
+    bound = {s.name: s.openid for s in _receivers()}
+    if receiver not in bound:
+        if receiver == g.staff.name:
+            flash("Bind your WeChat on your account page first.", "error")
+            return redirect(url_for("console.account"))
+        flash(f"{receiver} has no bound WeChat; previews go only to bound staff accounts.", "error")
+        return redirect(url_for("console.preview", number=number))
     try:
         at = (
             parse_zone_time(request.form.get("at", ""))
             if request.form.get("when") == "at"
             else None
         )
-        push_id = pushing.send_preview(get_redis(), number, g.staff.openid, g.staff.name, at)
+        push_id = pushing.send_preview(get_redis(), number, bound[receiver], g.staff.name, at)
     except pushing.PushRefused as exc:
         flash(str(exc), "error")
         return redirect(url_for("console.preview", number=number))
     if at:
         note(
-            "scheduled preview", f"issue {number} to own WeChat at {at:%Y-%m-%d %H:%M} ({push_id})"
+            "scheduled preview", f"issue {number} to {receiver} at {at:%Y-%m-%d %H:%M} ({push_id})"
         )
-        flash(f"The preview goes to your WeChat at {at:%Y-%m-%d %H:%M} {zone_label()}.", "info")
+        flash(
+            f"The preview goes to {receiver}'s WeChat at {at:%Y-%m-%d %H:%M} {zone_label()}.",
+            "info",
+        )
     else:
-        note("sent preview", f"issue {number} to own WeChat (push {push_id})")
-        flash("The preview is on its way to your WeChat.", "info")
+        note("sent preview", f"issue {number} to {receiver}'s WeChat (push {push_id})")
+        flash(f"The preview is on its way to {receiver}'s WeChat.", "info")
     return redirect(url_for("console.push_status", push_id=push_id))
 
 
@@ -127,7 +144,30 @@ def _push_form(number: int, form: dict | None = None, status: int = 200):
 @bp.get("/issues/<int:number>/push")
 @access("editor")
 def new_push(number: int):
-    return _push_form(number)
+    """The push form; `?duplicate=ID` fills it with that push's choices (a new time)."""
+    if request.args.get("correction"):
+        flash(
+            "A correction publishes the current version without notifying followers: its "
+            "articles get new pages, and “latest” and every link the bot gives lead to them.",
+            "info",
+        )
+        at = (datetime.now(_tz()) + timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M")
+        return _push_form(number, {"at": at, "when": "now", "publish": "1", "audience": "all"})
+    copied = request.args.get("duplicate", "")
+    status = pushing.status(get_redis(), copied) if copied[:1] in ("p", "s") else None
+    if status is None:
+        return _push_form(number)
+    options = status["options"]
+    tag = options.get("tag_id")
+    form = {
+        "at": (datetime.now(_tz()) + timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M"),
+        "publish": "1" if pushing.truthy(options.get("publish")) else "",
+        "broadcast": "1" if pushing.truthy(options.get("broadcast")) else "",
+        "audience": "tag" if tag not in (None, "") else "all",
+        "tag": "" if tag in (None, "") else str(tag),
+    }
+    flash(f"A copy of push {copied}: check it and choose when.", "info")
+    return _push_form(number, form)
 
 
 def _choices(number: int) -> dict:
@@ -136,11 +176,14 @@ def _choices(number: int) -> dict:
         "number": number,
         "publish": form.get("publish") == "1",
         "broadcast": form.get("broadcast") == "1",
+        "again": form.get("again") == "1",
         "tag": form.get("tag", "").strip() if form.get("audience") == "tag" else "",
         "at": parse_zone_time(form.get("at", "")) if form.get("when") != "now" else None,
     }
     if not choice["publish"] and not choice["broadcast"]:
         raise pushing.PushRefused("Choose publish, broadcast or both.")
+    if choice["again"] and not choice["broadcast"]:
+        raise pushing.PushRefused("'Again' repeats a broadcast: choose broadcast too.")
     if form.get("audience") == "tag" and not choice["tag"]:
         raise pushing.PushRefused("Choose the tag to broadcast to.")
     if choice["at"] and choice["at"] < datetime.now(_tz()) - timedelta(minutes=1):
@@ -157,13 +200,29 @@ def confirm_push(number: int):
     except pushing.PushRefused as exc:
         flash(str(exc), "error")
         return _push_form(number, dict(request.form), 400)
+    # The version shown here is the one confirmed: a later edit cannot slip into the push.
+    version = store.issue_meta(get_redis(), number).get("current", "")
+    quota = pushing.quota(get_redis(), choice["at"])
     return render_template(
         "console/push_confirm.html",
         issue=_issue_or_404(number),
         choice=choice,
-        form=dict(request.form),
-        quota=pushing.quota(get_redis()),
+        form={**request.form, "version": version},
+        version=version,
+        quota=quota,
+        quota_at=choice["at"],
+        audience=pushing.audience(choice["tag"]) if choice["broadcast"] else None,
+        # A broadcast without a send left in its period is not offered at all.
+        blocked=choice["broadcast"] and quota["limit"] is not None and not quota["remaining"],
     )
+
+
+def _reviewed_version() -> int:
+    """The issue version the publisher saw on the confirmation page."""
+    version = request.form.get("version", "")
+    if not version.isdigit():
+        raise pushing.PushRefused("The confirmation lacks the issue version; confirm it again.")
+    return int(version)
 
 
 @bp.post("/issues/<int:number>/push/confirmed")
@@ -172,21 +231,43 @@ def create_push(number: int):
     _issue_or_404(number)
     try:
         choice = _choices(number)
-        push_id = pushing.schedule(get_redis(), by=g.staff.name, **choice)
+        version = _reviewed_version()
+        push_id = pushing.schedule(get_redis(), by=g.staff.name, version=version, **choice)
     except pushing.PushRefused as exc:
         flash(str(exc), "error")
         return _push_form(number, dict(request.form), 400)
     what = " and ".join(k for k in ("publish", "broadcast") if choice[k])
     when = choice["at"].strftime("%Y-%m-%d %H:%M") if choice["at"] else "now"
-    note("scheduled push", f"issue {number}: {what} to {choice['tag'] or 'all'} at {when}")
-    flash(f"Push of issue {number} scheduled ({what}, {when}).", "info")
+    audience = choice["tag"] or "all"
+    again = " again (a repeat broadcast)" if choice["again"] else ""
+    if choice["at"] is None:
+        note("started push", f"issue {number} version {version}: {what} to {audience}{again}")
+    else:
+        note(
+            "scheduled push",
+            f"issue {number} version {version}: {what} to {audience} at {when}{again}",
+        )
+    if choice["at"] is None:
+        flash(f"Push of issue {number} started ({what}).", "info")
+    else:
+        flash(f"Push of issue {number} scheduled ({what}, {when} {zone_label()}).", "info")
     return redirect(url_for("console.push_status", push_id=push_id))
 
 
 @bp.get("/pushes")
 @access("editor")
 def pushes():
-    return render_template("console/pushes.html", pushes=pushing.list_pushes(get_redis()))
+    issue = request.args.get("issue", "")
+    state = request.args.get("state", "")
+    number = int(issue) if issue.isdigit() else None
+    rows = pushing.list_pushes(get_redis(), number=number, state=state)
+    return render_template(
+        "console/pushes.html",
+        pushes=rows,
+        issues=[i["number"] for i in store.list_issues(get_redis())],
+        states=pushing.OUTCOMES,
+        chosen={"issue": number, "state": state},
+    )
 
 
 def _status_or_404(push_id: str):
@@ -231,6 +312,22 @@ def cancel_push(push_id: str):
     return redirect(url_for("console.push_status", push_id=push_id))
 
 
+@bp.post("/pushes/<push_id>/confirm-version")
+@access("editor")
+def confirm_version(push_id: str):
+    """Approve the issue's changed version for a waiting or held schedule, after the review."""
+    _changeable_or_403(push_id)
+    try:
+        version = _reviewed_version()
+        pushing.confirm_version(get_redis(), push_id, version)
+    except pushing.PushRefused as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("console.push_status", push_id=push_id))
+    note("confirmed changed issue", f"{push_id}: issue version {version}")
+    flash(f"Version {version} is confirmed; the push waits for its time again.", "info")
+    return redirect(url_for("console.push_status", push_id=push_id))
+
+
 @bp.post("/pushes/<push_id>/reschedule")
 @access("editor")
 def reschedule_push(push_id: str):
@@ -246,3 +343,36 @@ def reschedule_push(push_id: str):
     note("rescheduled push", f"{push_id} to {at:%Y-%m-%d %H:%M}")
     flash(f"The push now goes at {at:%Y-%m-%d %H:%M} {zone_label()}.", "info")
     return redirect(url_for("console.push_status", push_id=push_id))
+
+
+@bp.post("/pushes/<push_id>/send-now")
+@access("editor")
+def send_now(push_id: str):
+    """A waiting schedule fires now (beat starts it within seconds)."""
+    _changeable_or_403(push_id)
+    try:
+        pushing.reschedule(get_redis(), push_id, datetime.now(_tz()))
+    except pushing.PushRefused as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("console.push_status", push_id=push_id))
+    note("sent push now", push_id)
+    flash("The push starts now.", "info")
+    return redirect(url_for("console.push_status", push_id=push_id))
+
+
+@bp.post("/pushes/<push_id>/schedule-again")
+@access("editor")
+def schedule_again(push_id: str):
+    """A cancelled push scheduled again at a new time (a new schedule, same options)."""
+    _changeable_or_403(push_id)
+    try:
+        at = parse_zone_time(request.form.get("at", ""))
+        if at is None:
+            raise pushing.PushRefused("Give the new time.")
+        new_id = pushing.schedule_again(get_redis(), push_id, at, g.staff.name)
+    except pushing.PushRefused as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("console.push_status", push_id=push_id))
+    note("rescheduled cancelled push", f"{push_id} as {new_id} at {at:%Y-%m-%d %H:%M}")
+    flash(f"Scheduled again for {at:%Y-%m-%d %H:%M} {zone_label()} ({new_id}).", "info")
+    return redirect(url_for("console.push_status", push_id=new_id))

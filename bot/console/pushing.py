@@ -13,6 +13,18 @@ from flask import current_app
 
 # A push or schedule in one of these states changes no more: the status page stops refreshing.
 FINAL = {"done", "failed", "cancelled", "missed"}
+# What staff see for a push that ended: what it did (a preview is no publication).
+OUTCOMES = ("previewed", "scheduled", "published", "broadcast", "failed", "cancelled")
+
+
+def outcome(state: str, times: dict) -> str:
+    """The state staff read: a finished push says whether it broadcast, published or only
+    previewed; any other state (scheduled, running steps, failed, cancelled) as it is."""
+    if state != "done":
+        return state
+    if "broadcast" in times:
+        return "broadcast"
+    return "published" if "published" in times else "previewed"
 
 
 class PushRefused(ValueError):
@@ -43,9 +55,28 @@ def latest_state(r: redis.Redis, number: int) -> str:
         return ""
 
 
-def quota(r: redis.Redis) -> dict:
-    """The mass-send quota now and the next free slot (in TIMEZONE), as a sentence too."""
-    figures = _api().quota_now(r)
+def publications(r: redis.Redis, limit: int = 200) -> dict[int, dict]:
+    """Per issue, the time of its last publication and of its last broadcast (previews apart),
+    in TIMEZONE, from the newest `limit` pushes."""
+    found: dict[int, dict] = {}
+    for push in _api().list_pushes(r, limit):
+        if not push or push.get("state") != "done":
+            continue
+        times, seen = push.get("times") or {}, found.setdefault(int(push["number"]), {})
+        for step in ("published", "broadcast"):
+            if step in times and step not in seen:
+                seen[step] = times[step]
+                # The newest version followers can read (older pushes recorded none).
+                seen.setdefault("version", push.get("version"))
+        if not times.keys() & {"published", "broadcast"}:
+            seen.setdefault("previewed", times.get("done", ""))
+    return found
+
+
+def quota(r: redis.Redis, at: datetime | None = None) -> dict:
+    """The mass-send quota of the period holding `at` (default now) and the next free slot (in
+    TIMEZONE), as a sentence too."""
+    figures = _api().quota_now(r, at)
     if figures.get("next_free"):
         moment = datetime.fromisoformat(figures["next_free"]).astimezone(_tz())
         figures["next_free"] = moment.strftime("%Y-%m-%d %H:%M:%S")
@@ -60,6 +91,33 @@ def tags() -> list[dict]:
         return []
 
 
+def audience(tag: str) -> dict:
+    """Who a broadcast reaches, in numbers from WeChat (`user/get`, `tags/get`): a label, the
+    count (None when WeChat did not say) and a warning when nobody would get it."""
+    from bot.wechat import get_client
+
+    try:
+        if not tag:
+            count = int(get_client().user.get_followers()["total"])
+            label = f"all {count} follower{'' if count == 1 else 's'}"
+            return {"label": label, "count": count, "warning": _none(count)}
+        found = next((t for t in _api().tags() if tag in (str(t.get("id")), t.get("name"))), None)
+    except Exception as exc:  # the page still shows; the numbers are what is missing
+        who = "all followers" if not tag else f"followers with tag {tag}"
+        return {"label": who, "count": None, "warning": f"WeChat did not say how many ({exc})."}
+    if found is None:
+        return {"label": f"tag {tag}", "count": None, "warning": f"The account has no tag {tag}."}
+    count = int(found.get("count") or 0)
+    label = f"the {count} follower{'' if count == 1 else 's'} with tag “{found['name']}”"
+    return {"label": label, "count": count, "warning": _none(count)}
+
+
+def _none(count: int) -> str:
+    if count:
+        return ""
+    return "Nobody would receive it: the audience has no followers (a send still uses the quota)."
+
+
 def schedule(
     r: redis.Redis,
     number: int,
@@ -68,8 +126,11 @@ def schedule(
     tag: str,
     at: datetime | None,
     by: str,
+    version: int | None = None,
+    again: bool = False,
 ) -> str:
-    """Push an issue now or at `at`; the id of the push (pN) or schedule (sN)."""
+    """Push an issue (frozen to `version`, the one reviewed) now or at `at`; the id of the push
+    (pN) or schedule (sN). `again` repeats a broadcast the issue already had to that audience."""
     started = _refusing(
         _api().start_push,
         r,
@@ -79,8 +140,15 @@ def schedule(
         tag=tag or None,
         at=at,
         by=by,
+        version=version,
+        again=again,
     )
     return started["id"]
+
+
+def confirm_version(r: redis.Redis, ref: str, version: int) -> None:
+    """Approve the issue's reviewed `version` for a waiting or held schedule."""
+    _refusing(_api().confirm_version, r, ref, version)
 
 
 def send_preview(
@@ -101,6 +169,29 @@ def reschedule(r: redis.Redis, ref: str, at: datetime) -> None:
     _refusing(_api().reschedule, r, ref, at)
 
 
+def schedule_again(r: redis.Redis, ref: str, at: datetime, by: str) -> str:
+    """A cancelled schedule made again for `at`, as a new schedule with the same options and
+    the issue version it was confirmed with (refused when the issue changed since)."""
+    sched = (_api().status(r, ref) or {}).get("schedule")
+    if not sched or sched.get("state") != "cancelled":
+        raise PushRefused(f"{ref} is not a cancelled push")
+    options = sched["options"]
+    started = _refusing(
+        _api().start_push,
+        r,
+        int(sched["number"]),
+        publish=bool(options.get("publish")),
+        broadcast=bool(options.get("broadcast")),
+        tag=options.get("tag_id"),
+        preview_to=list(options.get("preview_to") or []),
+        at=at,
+        by=by,
+        version=options.get("version"),
+        again=bool(options.get("again")),
+    )
+    return started["id"]
+
+
 def _tz():
     return current_app.extensions["settings"].tz
 
@@ -111,7 +202,18 @@ def _local(ts: float | str | None) -> str:
     return datetime.fromtimestamp(float(ts), _tz()).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _what(options: dict) -> str:
+def stale_publication(r: redis.Redis, number: int, current: int) -> dict | None:
+    """When followers read an older version than the current one: which, since when."""
+    seen = publications(r).get(number) or {}
+    version = seen.get("version")
+    if version in (None, "") or int(version) == current:
+        return None
+    when = seen.get("broadcast") or seen.get("published")
+    return {"version": int(version), "at": when, "broadcast": bool(seen.get("broadcast"))}
+
+
+def _what(options: dict, names: dict[str, str] | None = None) -> str:
+    """What a push does, in words; preview recipients by name when `names` knows them."""
     parts = []
     if options.get("publish") in (True, "1"):
         parts.append("publish")
@@ -119,11 +221,25 @@ def _what(options: dict) -> str:
         tag = options.get("tag_id")
         parts.append("broadcast to " + ("all followers" if tag in (None, "") else f"tag {tag}"))
     if not parts and options.get("preview_to"):
-        parts.append("preview to " + ", ".join(options["preview_to"]))
+        names = names or {}
+        parts.append("preview to " + ", ".join(names.get(o, o) for o in options["preview_to"]))
     return " and ".join(parts) or "draft only"
 
 
-def _truthy(value) -> bool:
+def recipient_names(r: redis.Redis) -> dict[str, str]:
+    """Openid -> the name staff know them by: a staff member's bound WeChat, else the
+    follower's name (their remark in WeChat)."""
+    from bot.console import accounts
+    from bot.followers import directory
+
+    names = dict(r.hgetall(directory.NAMES_KEY))
+    for member in accounts.list_staff(r):
+        if member.openid:
+            names[member.openid] = member.name
+    return names
+
+
+def truthy(value) -> bool:
     return value in (True, "1", 1, "true")
 
 
@@ -160,28 +276,50 @@ def status(r: redis.Redis, ref: str) -> dict | None:
     elif sched and sched.get("state") == "missed":
         error = {"step": "schedule", "errcode": "", "errmsg": sched.get("note", ""), "hint": ""}
     options = sched["options"] if sched else found
+    waiting = bool(sched) and sched.get("state") in ("scheduled", "held")
+    # The version it was confirmed with against the issue's current one (a held schedule, or
+    # one that will be held when it comes due, unless a publisher confirms again first).
+    frozen = options.get("version")
+    current = _current_version(r, int(sched["number"])) if waiting else None
+    changed = waiting and frozen not in (None, "") and current != int(frozen)
     articles = [a for a in found.get("published") or [] if a.get("url")]
     if not articles:
         articles = [{"title": "", "url": url} for url in found.get("article_urls") or []]
     return {
         "id": ref,
         "number": int(found.get("number") or (sched or {}).get("number") or 0),
-        "state": state,
-        "what": _what(options),
+        "state": outcome(state, times),
+        "what": _what(options, recipient_names(r)),
+        "recipients": list(options.get("preview_to") or []),
         "when": _local(sched["at"]) if sched else "",
         "when_input": _local(sched["at"]).replace(" ", "T") if sched else "",
         "by": (sched or {}).get("by") or found.get("by", ""),
         "running": state not in FINAL,
         "changeable": bool(sched) and sched.get("state") == "scheduled",
+        "cancelled": bool(sched) and sched.get("state") == "cancelled",
+        "options": {k: options.get(k) for k in ("publish", "broadcast", "tag_id")},
+        "held": bool(sched) and sched.get("state") == "held",
+        "version": int(frozen) if frozen not in (None, "") else None,
+        "current_version": current,
+        "changed": changed,
         # Publishing or broadcasting reaches followers: only a publisher may change such a push.
-        "reaches_followers": _truthy(options.get("publish")) or _truthy(options.get("broadcast")),
+        "reaches_followers": truthy(options.get("publish")) or truthy(options.get("broadcast")),
         "steps": steps,
         "error": error,
+        # While WeChat may hold a send to all for an administrator, and what is unknown after.
+        "waiting": found.get("waiting", ""),
+        "note": found.get("note", ""),
         "articles": articles,
         "sent": _count(found.get("sent_count")),
         "failed": _count(found.get("error_count")) or 0,
         "total": _count(found.get("total_count")),
     }
+
+
+def _current_version(r: redis.Redis, number: int) -> int | None:
+    from bot.publishing import schedule
+
+    return schedule.current_version(r, number)
 
 
 def _epoch(iso: str | None) -> float | None:
@@ -190,8 +328,11 @@ def _epoch(iso: str | None) -> float | None:
     return datetime.fromisoformat(iso).timestamp()
 
 
-def list_pushes(r: redis.Redis, limit: int = 50) -> list[dict]:
-    """Waiting schedules first, then the newest pushes, each as a table row."""
+def list_pushes(
+    r: redis.Redis, limit: int = 50, number: int | None = None, state: str = ""
+) -> list[dict]:
+    """Schedules and pushes as table rows, the newest first; filtered by issue and by state."""
+    names = recipient_names(r)
     rows = []
     for sched in _api().list_schedules(r, include_finished=True)[-limit:]:
         # A fired schedule shows as the push it started.
@@ -201,10 +342,12 @@ def list_pushes(r: redis.Redis, limit: int = 50) -> list[dict]:
             {
                 "id": sched["id"],
                 "number": sched["number"],
-                "what": _what(sched["options"]),
+                "what": _what(sched["options"], names),
+                "recipients": sched["options"].get("preview_to") or [],
                 "when": sched["local_at"],
                 "state": sched["state"],
                 "by": sched.get("by", ""),
+                "created": _epoch(sched.get("created_at")) or 0,
             }
         )
     for push in _api().list_pushes(r, limit):
@@ -216,14 +359,30 @@ def list_pushes(r: redis.Redis, limit: int = 50) -> list[dict]:
             ref = by.split()[1]
             sched = (_api().status(r, ref) or {}).get("schedule") or {}
             by = sched.get("by") or by
+        times = push.get("times") or {}
+        started = times.get("pending", "")
         rows.append(
             {
                 "id": ref,
                 "number": push["number"],
-                "what": _what(push),
-                "when": (push.get("times") or {}).get("pending", ""),
-                "state": push.get("state", ""),
+                "what": _what(push, names),
+                "recipients": push.get("preview_to") or [],
+                "when": started,
+                "state": outcome(push.get("state", ""), times),
                 "by": by,
+                "created": _local_epoch(started),
             }
         )
-    return rows
+    rows.sort(key=lambda row: row["created"], reverse=True)
+    return [
+        row
+        for row in rows
+        if (number is None or int(row["number"]) == number) and (not state or row["state"] == state)
+    ]
+
+
+def _local_epoch(text: str) -> float:
+    """A time shown in TIMEZONE ("YYYY-MM-DD HH:MM:SS") as a Unix time, 0 when empty."""
+    if not text:
+        return 0.0
+    return datetime.fromisoformat(text).replace(tzinfo=_tz()).timestamp()

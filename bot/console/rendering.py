@@ -38,7 +38,11 @@ def render(issue: Issue) -> Rendered:
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
-    articles = renderer.render_issue(issue, settings)
+    from bot.newsletter.images import issue_photo_bytes
+    from bot.redisdb import get_redis
+
+    photos = issue_photo_bytes(get_redis(), issue)
+    articles = renderer.render_issue(issue, settings, photos=photos)
     findings = [str(problem) for problem in preflight.check(articles)]
     rendered = _CACHE[key] = Rendered(list(articles), findings)
     while len(_CACHE) > _CACHE_SIZE:

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-import hmac
-import secrets
+import logging
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, g, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
 from bot.console import accounts
 from bot.redisdb import get_redis
+
+log = logging.getLogger(__name__)
+
+# Flask-WTF checks the token, Flask-Login loads the signed-in staff member; the order of the
+# checks stays ours (guard below): session, then role, then the CSRF token.
+csrf = CSRFProtect()
+login_manager = LoginManager()
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # The largest console request: an issue's PDF (10 MB) and the form around it.
@@ -51,22 +59,23 @@ def required_role(endpoint: str | None) -> str | None:
 
 
 def csrf_token() -> str:
-    """This session's CSRF token, created on first use."""
-    token = session.get("csrf")
-    if not token:
-        token = session["csrf"] = secrets.token_urlsafe(32)
-    return token
+    """This session's CSRF token (Flask-WTF: a signed copy of a random value in the session)."""
+    return generate_csrf()
 
 
-def _csrf_ok() -> bool:
-    expected = session.get("csrf", "")
-    sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token", "")
-    return bool(expected) and hmac.compare_digest(expected.encode(), sent.encode())
+@login_manager.user_loader
+def load_staff(sid: str) -> accounts.Staff | None:
+    """The staff member of a server-side session id (ended sessions load nobody)."""
+    return accounts.session_staff(get_redis(), sid)
 
 
 def safe_next(target: str | None) -> str:
-    """A local console path to return to after sign-in; anything else goes to the start page."""
-    if target:
+    """A local console path to return to after sign-in; anything else goes to the start page.
+
+    Control characters and whitespace are refused outright: CR/LF would split the Location
+    header, and browsers drop tabs and newlines from URLs, which can turn a path into `//host`.
+    """
+    if target and target.isprintable() and not any(c.isspace() or c == "\\" for c in target):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and parts.path.startswith("/console/"):
             return target
@@ -76,11 +85,13 @@ def safe_next(target: str | None) -> str:
 def guard():
     """Before every console request: a session, then the role, then the CSRF token."""
     if not current_app.secret_key:
+        # Said here, not at start-up: the CLI builds the app too and has no console to serve.
+        log.warning("staff console: SECRET_KEY is not set, so every console page answers 503")
         abort(503, "The console is off: SECRET_KEY is not set.")
     needed = required_role(request.endpoint)
     if needed is None:
         abort(403, "This page declares no access rule, so it is closed.")
-    g.staff = accounts.session_staff(get_redis(), session.get("sid", ""))
+    g.staff = current_user._get_current_object() if current_user.is_authenticated else None
     if needed != "anonymous":
         if g.staff is None:
             if request.method in UNSAFE_METHODS:
@@ -90,8 +101,11 @@ def guard():
             abort(403, f"Only a {needed} may do this.")
     # Bounds what a form post may make the server read (and spool to disk) before it is refused.
     request.max_content_length = MAX_REQUEST_BYTES
-    if request.method in UNSAFE_METHODS and not _csrf_ok():
-        abort(400, "The form has expired or did not come from this console; reload and retry.")
+    if request.method in UNSAFE_METHODS:
+        try:
+            csrf.protect()
+        except CSRFError:
+            abort(400, "The form has expired or did not come from this console; reload and retry.")
     return None
 
 
@@ -123,3 +137,9 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_COOKIE_PATH"] = "/console"
     app.session_interface = ConsoleSessionInterface()
     app.after_request(add_headers)
+    # Checked in guard(), after the session and role, so that the answers stay the same.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    # The token lives as long as the session (8 hours of inactivity), not one hour.
+    app.config["WTF_CSRF_TIME_LIMIT"] = None
+    csrf.init_app(app)
+    login_manager.init_app(app)

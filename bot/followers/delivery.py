@@ -1,5 +1,6 @@
-"""Sending due reminders: through the customer-service API to followers inside WeChat's 48-hour
-window, held for the next answer for the others; never twice, never to someone who left."""
+"""Sending due reminders: through the customer-service API to followers with an open window
+(counted against it, see bot.wechat.service_window), held for the next answer for the others;
+never twice, never to someone who left."""
 
 from __future__ import annotations
 
@@ -11,16 +12,13 @@ import redis
 
 from bot.followers import answers, records, reminders, texts
 from bot.newsletter import store
-from bot.wechat import WeChatAPIError
+from bot.wechat import WeChatAPIError, service_window
 
 log = logging.getLogger(__name__)
 
-# WeChat lets an account write to a follower for 48 hours after their last interaction; we
-# stop a little earlier, so a message in flight does not arrive just after the window shut.
-WINDOW = 48 * 3600 - 300
-# WeChat's answers meaning "not now, wait for the follower to write": outside the window,
-# too many messages without an answer from them.
-WAIT_FOR_FOLLOWER = {45015, 45047}
+# WeChat's answers meaning "not now, wait for the follower to write": no window open, or its
+# messages used up (the client gives them without a call when its own count says so).
+WAIT_FOR_FOLLOWER = {service_window.OUTSIDE, service_window.USED_UP}
 RETRY_AFTER = 300
 
 
@@ -98,7 +96,7 @@ def _deliver_one(r, client, openid: str, reminder_id: str, now: float, published
             reminders.request(r, openid, following)
     else:
         text = _event_reminder_text(reminder, follower.language)
-    if follower.last_seen < now - WINDOW:
+    if not service_window.remaining(r, openid, now):
         reminders.hold(r, openid, reminder_id, text)
         return "held"
     # Recorded before the call: if this process dies during it, the reminder is not sent again.
@@ -122,10 +120,11 @@ def _deliver_one(r, client, openid: str, reminder_id: str, now: float, published
 
 
 def _send_held(r, client, now: float) -> Counter:
-    """Held reminders of followers who came back inside the window (their answer was a card)."""
+    """Held reminders of followers whose window opened again (their answer was a card)."""
     done: Counter = Counter()
-    inside = records.seen_since(r, now - WINDOW)
-    for openid in reminders.held_followers(r) & inside:
+    for openid in reminders.held_followers(r):
+        if not service_window.remaining(r, openid, now):
+            continue
         items = reminders.take_held(r, openid)
         for i, item in enumerate(items):
             try:

@@ -544,8 +544,14 @@ def is_long(text: str) -> bool:
     return len(text) > LONG_MESSAGE_CHARS or len(text.split()) > LONG_MESSAGE_WORDS
 
 
+# The one-time code a staff member sends from WeChat to bind it to their console account.
+_STAFF_CODE = re.compile(r"^bind-[a-z2-9]{8}$", re.IGNORECASE)
+
+
 def understand(raw: str) -> Intent:
     """The intent of a follower's text message."""
+    if _STAFF_CODE.match((raw or "").strip()):
+        return Intent("bind_staff", text=raw.strip().upper())
     if _EMOTICONS.match((raw or "").strip()):
         return Intent("emoji", text=raw.strip())
     text = normalise(raw)

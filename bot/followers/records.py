@@ -3,6 +3,8 @@
 Keys: `follower:<openid>` (a hash), `follower:<openid>:topics` (a set),
 `follower:seen` (a sorted set: openid scored by the time of their last interaction; the
 reminder job reads it to find who is inside WeChat's 48-hour customer-service window).
+What a follower is told is done (a follow, a chosen language, a topic) is confirmed by a replica
+before the function returns (confirm_writes), so that a fail-over cannot drop it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 import redis
 
 from bot.followers import language
+from bot.redisdb import confirm_writes
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +114,7 @@ def subscribe(
     pipe.hset(key, mapping=mapping)
     pipe.zadd(SEEN_KEY, {openid: now})
     pipe.execute()
+    confirm_writes(r)
     log.info("follower %s subscribed (scene=%r, returning=%s)", openid, scene, bool(existing))
     return get(r, openid)
 
@@ -151,11 +155,14 @@ def from_record(openid: str, data: dict[str, str]) -> Follower | None:
 def set_language(r: redis.Redis, openid: str, lang: str, source: str = SOURCE_CHOICE) -> None:
     mapping = {"language": language.valid(lang), "language_source": source}
     r.hset(record_key(openid), mapping=mapping)
+    if source == SOURCE_CHOICE:
+        confirm_writes(r)
 
 
 def guess_language_from_text(r: redis.Redis, follower: Follower | None, text: str) -> str:
     """The language to answer in; the first message's script decides when nothing else has."""
-    if follower is not None and follower.language_source != SOURCE_DEFAULT:
+    # A language taken from WeChat's user info (zh_CN for everyone nowadays) is no knowledge.
+    if follower is not None and follower.language_source not in (SOURCE_DEFAULT, SOURCE_WECHAT):
         return follower.language
     lang = language.from_script(text)
     if follower is not None:
@@ -166,10 +173,13 @@ def guess_language_from_text(r: redis.Redis, follower: Follower | None, text: st
 
 def follow_topic(r: redis.Redis, openid: str, topic: str) -> None:
     r.sadd(topics_key(openid), topic)
+    confirm_writes(r)
 
 
 def unfollow_topic(r: redis.Redis, openid: str, topic: str) -> bool:
-    return bool(r.srem(topics_key(openid), topic))
+    removed = bool(r.srem(topics_key(openid), topic))
+    confirm_writes(r)
+    return removed
 
 
 def seen_since(r: redis.Redis, since: float) -> set[str]:

@@ -22,6 +22,8 @@ from dataclasses import asdict, dataclass
 
 import redis
 
+from bot.redisdb import confirm_writes
+
 log = logging.getLogger(__name__)
 
 DUE_KEY = "reminders:due"
@@ -90,6 +92,7 @@ def request(r: redis.Redis, openid: str, reminder: Reminder) -> tuple[Reminder, 
     else:
         pipe.zadd(DUE_KEY, {reminder.member(openid): reminder.due})
     pipe.execute()
+    confirm_writes(r)
     log.info("follower %s asked for reminder %s (due %s)", openid, reminder.id, reminder.due)
     return reminder, True
 
@@ -106,6 +109,7 @@ def cancel_all(r: redis.Redis, openid: str) -> int:
     pipe.delete(held_key(openid))
     pipe.srem(HELD_SET, openid)
     pipe.execute()
+    confirm_writes(r)
     return len(waiting)
 
 
@@ -135,6 +139,9 @@ def mark(r: redis.Redis, openid: str, reminder_id: str, state: str) -> Reminder 
         return None
     reminder.state = state
     _save(r, openid, reminder)
+    if state == SENDING:
+        # Recorded so that a sent reminder is never sent again: a fail-over must not drop it.
+        confirm_writes(r)
     return reminder
 
 

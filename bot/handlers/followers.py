@@ -1,18 +1,14 @@
 """Who is writing: the follower's record before every handler, and unfollowing.
 
-The context step records a new follower (language from WeChat's user info when it gives one),
-notes each interaction (it reopens the 48-hour customer-service window), and sets ctx.lang.
+The context step records a new follower (WeChat no longer tells their language), notes each
+interaction (last seen; the customer-service window is kept by bot.wechat.service_window), and
+sets ctx.lang.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import time
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
-
-from flask import current_app
 
 from bot.followers import language, records, reminders
 from bot.webhook.messages import (
@@ -28,52 +24,11 @@ from bot.webhook.router import router
 
 log = logging.getLogger(__name__)
 
-# The webhook has 5 seconds in all; the user-info look-up (with a token fetch, when due) may
-# take a small part of them, after which the welcome goes out in the default language.
-USER_INFO_TIMEOUT = (0.5, 1.5)
-USER_INFO_DEADLINE = 1.5
 # The follower's record fields: answers in Traditional characters ("1") or Simplified; the
 # language of the script they last wrote in (for clicks and emoji, unless they chose one).
 TRADITIONAL = "traditional"
 SCRIPT_LANGUAGE = "script_language"
 FOLLOWER_EVENTS = (SubscribeEvent, ScanEvent, ClickEvent, ViewEvent, LocationEvent)
-
-
-_pool: tuple[int, ThreadPoolExecutor] | None = None
-
-
-def _executor() -> ThreadPoolExecutor:
-    """A small pool per process (gunicorn forks workers; threads do not survive a fork)."""
-    global _pool
-    if _pool is None or _pool[0] != os.getpid():
-        _pool = (os.getpid(), ThreadPoolExecutor(max_workers=4, thread_name_prefix="user-info"))
-    return _pool[1]
-
-
-def _look_up(app, openid: str) -> str | None:
-    from bot.wechat import get_client
-
-    with app.app_context():
-        info = get_client().get(
-            "user/info", params={"openid": openid, "lang": "zh_CN"}, timeout=USER_INFO_TIMEOUT
-        )
-    # The official docs say this field is no longer returned; use it when it is.
-    return info.get("language") or None
-
-
-def wechat_language(openid: str) -> str | None:
-    """The follower's language code from user/info (zh_CN, zh_TW, en), None when WeChat does
-    not say in time."""
-    future = _executor().submit(_look_up, current_app._get_current_object(), openid)
-    try:
-        return future.result(timeout=USER_INFO_DEADLINE)
-    except FutureTimeout:
-        log.info(
-            "user/info for %s took over %ss; welcoming in the default", openid, USER_INFO_DEADLINE
-        )
-    except Exception as exc:  # noqa: BLE001 - any failure means "unknown", never a failed welcome
-        log.info("user/info for %s gave no language: %s", openid, exc)
-    return None
 
 
 def _from_a_follower(message) -> bool:
@@ -96,17 +51,10 @@ def follower_context(message, ctx) -> None:
     if isinstance(message, UnsubscribeEvent) or not _from_a_follower(message):
         return
     if isinstance(message, SubscribeEvent):
-        known = records.get(ctx.redis, ctx.openid)
-        code = None
-        if known is None or known.language_source != records.SOURCE_CHOICE:
-            code = wechat_language(ctx.openid)
-        lang = language.from_wechat(code)
-        follower = records.subscribe(ctx.redis, ctx.openid, scene=message.scene, lang=lang)
-        if code:
-            ctx.traditional = language.is_traditional_code(code)
-            ctx.redis.hset(records.record_key(ctx.openid), TRADITIONAL, int(ctx.traditional))
-        else:
-            ctx.traditional = known_traditional(ctx.redis, ctx.openid)
+        # WeChat's user/info no longer tells a follower's language (it says zh_CN for everyone),
+        # so nothing is asked: the script of their messages decides.
+        follower = records.subscribe(ctx.redis, ctx.openid, scene=message.scene)
+        ctx.traditional = known_traditional(ctx.redis, ctx.openid)
         if follower.topics:
             # A returning follower's topics are settings: they hear of the next issue again.
             from bot.handlers.topics import watch_next_issue

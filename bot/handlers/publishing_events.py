@@ -1,4 +1,4 @@
-"""The ends of publish and mass-send jobs: recorded for the push that waits for them."""
+"""The ends of publish and mass-send jobs: hints for the push that waits for them."""
 
 from __future__ import annotations
 
@@ -14,5 +14,5 @@ def publish_job_finished(message, ctx):
 
 @router.event("MASSSENDJOBFINISH")
 def mass_send_job_finished(message, ctx):
-    events.resume(events.on_mass_send_job_finish(ctx.redis, message))
+    events.resume(events.on_mass_send_job_finish(ctx.redis, message, ctx.encrypted))
     return None

@@ -7,6 +7,8 @@ import unicodedata
 
 # An issue's text is about 20 KB; anything this big is not a newsletter and is refused unread.
 MAX_BYTES = 2 * 1024 * 1024
+# A Markdown file with its photos pasted in as data: URIs is larger.
+MAX_MARKDOWN_BYTES = 25 * 1024 * 1024
 
 
 class IssueImportError(ValueError):

@@ -20,6 +20,16 @@ _HYBRID = re.compile(r"\bhybrid\b|\bmixed in-person and online\b", re.IGNORECASE
 _ONLINE = re.compile(
     r"\bwebinars?\b|\bonline\b|\bvirtual(?:ly)?\b|\bvideo ?conferenc\w*", re.IGNORECASE
 )
+_MONTH_WORD = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+)
+_ORDINAL = r"\d{1,2}(?:st|nd|rd|th)?"
+# A day next to a month name: a date a reader sees, whether or not find_dates can read it.
+_DAY_MENTION = re.compile(
+    rf"\b{_ORDINAL}(?:\s*(?:-|–|to)\s*{_ORDINAL})?\s+(?:of\s+)?{_MONTH_WORD}(?:,?\s+\d{{4}})?\b"
+    rf"|\b{_MONTH_WORD}\s+{_ORDINAL}\b(?:,?\s+\d{{4}})?"
+)
 _IN_PERSON = re.compile(r"\bin[- ]person\b|\bon-site\b|\bface[- ]to[- ]face\b", re.IGNORECASE)
 
 
@@ -108,3 +118,16 @@ def story_events(story: Story, issue_month: str) -> list[Event]:
                 continue
             found[key] = Event(story.title, key[0], key[1], place, fmt, story.title)
     return list(found.values())
+
+
+def unread_dates(story: Story) -> list[str]:
+    """Days the story's text names that find_dates cannot read (no year, "11th May", 31 June)."""
+    found: list[str] = []
+    for paragraph in story.paragraphs:
+        if paragraph.startswith("|"):
+            continue
+        spans = find_dates(paragraph)
+        for match in _DAY_MENTION.finditer(paragraph):
+            if not any(s.begin < match.end() and match.start() < s.stop for s in spans):
+                found.append(match.group(0))
+    return found

@@ -13,6 +13,8 @@ STORY_KINDS = ("story", "policy_corner", "upcoming")
 URL_RE = re.compile(r"https?://[^\s<>\"'\]\)]+")
 _MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _DAY_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+_HASH_RE = re.compile(r"^[0-9a-f]{64}$")
+PHOTO_MIMES = ("image/jpeg", "image/png")
 
 
 class ModelError(ValueError):
@@ -88,6 +90,56 @@ class Quote:
 
 
 @dataclass
+class Photo:
+    """A photo of a story, placed after its first `after` paragraphs; bytes stored by hash.
+
+    `hash` is the SHA-256 (hex) of the stored JPEG or PNG bytes (bot/newsletter/images.py keeps
+    them where every process reaches them); `key` names the photo within its issue.
+    """
+
+    key: str
+    hash: str
+    width: int
+    height: int
+    caption: str = ""
+    after: int = 0
+    mime: str = "image/jpeg"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "hash": self.hash,
+            "width": self.width,
+            "height": self.height,
+            "caption": self.caption,
+            "after": self.after,
+            "mime": self.mime,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Photo:
+        digest = _str(data, "hash")
+        if not _HASH_RE.match(digest):
+            raise ModelError(f"photo.hash must be 64 hex digits, got {digest[:20]!r}")
+        mime = _str(data, "mime", "image/jpeg")
+        if mime not in PHOTO_MIMES:
+            raise ModelError(f"photo.mime must be one of {', '.join(PHOTO_MIMES)}, got {mime!r}")
+        numbers = {}
+        for name in ("width", "height", "after"):
+            value = data.get(name, 0)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ModelError(f"photo.{name} must be a non-negative integer")
+            numbers[name] = value
+        return cls(
+            key=_str(data, "key"),
+            hash=digest,
+            caption=_str(data, "caption", ""),
+            mime=mime,
+            **numbers,
+        )
+
+
+@dataclass
 class Story:
     """A story: title and paragraphs (a list paragraph is lines starting with "- ") plus quotes."""
 
@@ -95,6 +147,7 @@ class Story:
     paragraphs: list[str] = field(default_factory=list)
     quotes: list[Quote] = field(default_factory=list)
     kind: str = "story"
+    photos: list[Photo] = field(default_factory=list)
 
     @property
     def links(self) -> list[str]:
@@ -112,6 +165,7 @@ class Story:
             "kind": self.kind,
             "paragraphs": list(self.paragraphs),
             "quotes": [q.to_dict() for q in self.quotes],
+            "photos": [p.to_dict() for p in self.photos],
             "links": self.links,
         }
 
@@ -125,6 +179,7 @@ class Story:
             paragraphs=_strs(data, "paragraphs"),
             quotes=[Quote.from_dict(q) for q in _items(data, "quotes")],
             kind=kind,
+            photos=[Photo.from_dict(p) for p in _items(data, "photos")],
         )
 
 
@@ -255,6 +310,26 @@ class Foreword:
         )
 
 
+# An issue number fits the newsletter's numbering (a few a year) and a month is a real one:
+# a number like 99999999999999999999999 would at once become followers' "latest".
+MAX_ISSUE_NUMBER = 999
+FIRST_YEAR, LAST_YEAR = 1990, 2100
+
+
+def check_identity(number: object, month: object) -> None:
+    """Refuse an issue number outside 1-999 or a month that does not exist, in one line."""
+    if isinstance(number, bool) or not isinstance(number, int):
+        raise ModelError(f"the issue number must be a whole number, got {str(number)[:30]!r}")
+    if not 1 <= number <= MAX_ISSUE_NUMBER:
+        shown = str(number) if len(str(number)) <= 12 else str(number)[:12] + "..."
+        raise ModelError(f"issue number {shown} is out of range (1-{MAX_ISSUE_NUMBER})")
+    text = str(month)
+    if not _MONTH_RE.match(text) or not FIRST_YEAR <= int(text[:4]) <= LAST_YEAR:
+        raise ModelError(
+            f"month {text[:20]!r} does not exist (a month like 2021-06, {FIRST_YEAR}-{LAST_YEAR})"
+        )
+
+
 @dataclass
 class Issue:
     """One newsletter issue: masthead facts, foreword, sections, events, upcoming, policies."""
@@ -269,6 +344,13 @@ class Issue:
     upcoming: list[Upcoming] = field(default_factory=list)
     policies: list[Policy] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # The bytes of new photos by hash, from an importer until the store keeps them (not in JSON).
+    photo_data: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def photos(self) -> list[Photo]:
+        """Every photo of every story, in reading order."""
+        return [photo for story in self.stories for photo in story.photos]
 
     @property
     def stories(self) -> list[Story]:
@@ -302,6 +384,7 @@ class Issue:
             "upcoming": len(self.upcoming),
             "policies": len(self.policies),
             "people": len(self.people),
+            "photos": len(self.photos),
             "warnings": len(self.warnings),
         }
 

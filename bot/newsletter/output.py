@@ -23,10 +23,11 @@ class WriteSummary:
     problems: list[preflight.Problem] = field(default_factory=list)
 
 
-def write_rendered(issue: Issue, settings, out_dir: Path) -> WriteSummary:
-    """Render the issue into out_dir; the pre-flight problems come back in the summary."""
+def write_rendered(issue: Issue, settings, out_dir: Path, photos=None) -> WriteSummary:
+    """Render the issue into out_dir (its photos' bytes by hash in `photos`); the pre-flight
+    problems come back in the summary."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    articles = render_issue(issue, settings)
+    articles = render_issue(issue, settings, photos=photos)
     summary = WriteSummary(problems=preflight.check(articles))
     listing, frames = [], []
     for index, article in enumerate(articles, 1):
@@ -40,7 +41,8 @@ def write_rendered(issue: Issue, settings, out_dir: Path) -> WriteSummary:
         (out_dir / thumb_name).write_bytes(article.thumb)
         image_files = {}
         for n, (key, data) in enumerate(article.images.items(), 1):
-            image_files[key] = f"image-{index}-{n}.jpg"
+            ext = "png" if data[:8] == b"\x89PNG\r\n\x1a\n" else "jpg"
+            image_files[key] = f"image-{index}-{n}.{ext}"
             (out_dir / image_files[key]).write_bytes(data)
         listing.append(
             {

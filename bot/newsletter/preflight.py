@@ -30,6 +30,14 @@ WECHAT_LINK_HOSTS = ("mp.weixin.qq.com",)
 # Inline style properties WeChat drops, so a layout relying on them breaks.
 DROPPED_STYLES = re.compile(r"(?:^|;)\s*(position|transform)\s*:|url\(|expression\(", re.I)
 WECHAT_IMAGE_HOSTS = ("mmbiz.qpic.cn", "mmbiz.qlogo.cn")
+# Markdown a reader would see as raw characters: the importer should have turned it into HTML.
+_BLOCK_TAGS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "section", "blockquote"}
+_MARKDOWN_LEFT = [
+    (re.compile(r"!\[[^\]]*\]\([^)\s]*\)"), "a Markdown image"),
+    (re.compile(r"\|\s*:?-{3,}:?\s*\||^\s*\|[^|]*\|[^|]*\|"), "a Markdown table"),
+    (re.compile(r"\*\*\S|\S\*\*"), "Markdown bold marks **"),
+]
+_MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s+\S")
 
 
 @dataclass(frozen=True)
@@ -52,8 +60,24 @@ class _Scan(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.found: list[tuple[str, str]] = []  # (field, message)
         self.images: list[str] = []
+        self.block_start = True
+
+    def handle_data(self, data: str) -> None:
+        if not data.strip():
+            return
+        for pattern, what in _MARKDOWN_LEFT:
+            match = pattern.search(data)
+            if match:
+                self.found.append(("content", f"{what} left as text: {match.group(0)[:60]!r}"))
+        if self.block_start and _MARKDOWN_HEADING.match(data):
+            self.found.append(
+                ("content", f"a Markdown heading left as text: {data.strip()[:60]!r}")
+            )
+        self.block_start = False
 
     def handle_starttag(self, tag: str, attrs) -> None:
+        if tag in _BLOCK_TAGS:
+            self.block_start = True
         if tag not in ALLOWED_TAGS:
             self.found.append(("content", f"forbidden tag <{tag}>"))
         for name, value in attrs:

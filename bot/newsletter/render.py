@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import css_inline
@@ -16,10 +17,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from bot.newsletter import blocks as textblocks
-from bot.newsletter import covers
+from bot.newsletter import covers, tables
 from bot.newsletter.dates import find_dates
 from bot.newsletter.events import dateline_place
-from bot.newsletter.model import URL_RE, Issue, Section, Story
+from bot.newsletter.model import URL_RE, Issue, Photo, Section, Story
 from bot.newsletter.textfit import cut_at_word, display_title, summary
 from config import PROJECT_ROOT
 
@@ -150,6 +151,13 @@ def _list_items(paragraph: str, notes: _Notes) -> list[dict]:
 
 
 def _block(paragraph: str, notes: _Notes) -> dict:
+    if tables.is_table(paragraph):
+        header, *body = tables.rows(paragraph)
+        return {
+            "type": "table",
+            "header": [_inline(cell, notes) for cell in header],
+            "rows": [[_inline(cell, notes) for cell in row] for row in body],
+        }
     if all(line.lstrip().startswith("- ") for line in paragraph.split("\n")):
         return {"type": "list", "entries": _list_items(paragraph, notes)}
     if dateline_place(paragraph):
@@ -158,10 +166,35 @@ def _block(paragraph: str, notes: _Notes) -> dict:
     return {"type": kind, "html": _inline(paragraph, notes)}
 
 
-def _story_view(story: Story, issue: Issue, notes: _Notes) -> dict:
+class _Pictures:
+    """The photos one article shows: their bytes by placeholder, from the issue's photo bytes."""
+
+    def __init__(self, photos: Mapping[str, bytes]) -> None:
+        self.photos = photos
+        self.images: dict[str, bytes] = {}
+
+    def block(self, photo: Photo) -> dict | None:
+        data = self.photos.get(photo.hash)
+        if not data:
+            return None  # its bytes are nowhere (a store without them): the text still goes out
+        ext = "png" if photo.mime == "image/png" else "jpg"
+        src = placeholder(f"photo-{photo.hash[:16]}.{ext}")
+        self.images[src] = data
+        return {"type": "photo", "src": src, "caption": photo.caption}
+
+
+def _story_view(
+    story: Story, issue: Issue, notes: _Notes, pictures: _Pictures | None = None
+) -> dict:
     items: list[dict] = []
     quotes = sorted(story.quotes, key=lambda q: q.after)
+    photos = sorted(story.photos, key=lambda p: p.after)
     for position in range(len(story.paragraphs) + 1):
+        for photo in photos:
+            if pictures and min(photo.after, len(story.paragraphs)) == position:
+                block = pictures.block(photo)
+                if block:
+                    items.append(block)
         for quote in quotes:
             if min(quote.after, len(story.paragraphs)) == position:
                 items.append(
@@ -240,27 +273,31 @@ def _fit_title(candidates: list[str]) -> str:
 Piece = list[tuple[Section, list[Story]]]
 
 
-def _section_html(issue: Issue, piece: Piece, label: str, footer: str, timings) -> str:
+def _section_html(
+    issue: Issue, piece: Piece, label: str, footer: str, timings, photos: Mapping[str, bytes]
+) -> tuple[str, dict[str, bytes]]:
     notes = _Notes()
+    pictures = _Pictures(photos)
     parts = [
         {
             "title": display_title(s.title),
-            "stories": [_story_view(t, issue, notes) for t in stories],
+            "stories": [_story_view(t, issue, notes, pictures) for t in stories],
         }
         for s, stories in piece
     ]
     html = _env.get_template("articles/section.html").render(
         parts_list=parts, number=issue.number, month_label=label, notes=notes.urls, footer=footer
     )
-    return _finish(html, timings)
+    return _finish(html, timings), pictures.images
 
 
-def _split_to_fit(issue: Issue, piece: Piece, label: str, footer: str, timings) -> list:
-    """(piece, html) pairs: the piece whole if its HTML fits, else split in halves by story."""
-    html = _section_html(issue, piece, label, footer, timings)
+def _split_to_fit(issue: Issue, piece: Piece, label: str, footer: str, timings, photos) -> list:
+    """(piece, html, images) triples: the piece whole if its HTML fits, else split in halves by
+    story."""
+    html, images = _section_html(issue, piece, label, footer, timings, photos)
     stories = [(s, t) for s, ts in piece for t in ts]
     if len(html) < CONTENT_MAX_CHARS or len(stories) < 2:
-        return [(piece, html)]
+        return [(piece, html, images)]
     halves = (stories[: len(stories) // 2], stories[len(stories) // 2 :])
     out = []
     for half in halves:
@@ -270,7 +307,7 @@ def _split_to_fit(issue: Issue, piece: Piece, label: str, footer: str, timings) 
                 regrouped[-1][1].append(story)
             else:
                 regrouped.append((section, [story]))
-        out += _split_to_fit(issue, regrouped, label, footer, timings)
+        out += _split_to_fit(issue, regrouped, label, footer, timings, photos)
     return out
 
 
@@ -279,10 +316,17 @@ def render_issue(
     settings=None,
     *,
     author: str = DEFAULT_AUTHOR,
-    cache_dir=covers.DEFAULT_CACHE_DIR,
+    cache_dir=None,
     timings: dict | None = None,
+    photos: Mapping[str, bytes] | None = None,
 ) -> list[RenderedArticle]:
-    """The issue's articles in order (lead first), each with content, fitted fields and covers."""
+    """The issue's articles in order (lead first), each with content, fitted fields and covers.
+
+    `photos` holds the bytes of the issue's photos by hash (images.issue_photo_bytes; an issue
+    fresh from an importer carries its own): stories show them, covers are drawn over them.
+    """
+    photos = issue.photo_data if photos is None else photos
+    shown = [p for p in issue.photos if photos.get(p.hash)]
     source_url = getattr(settings, "ISSUE_SOURCE_URL", "") if settings is not None else ""
     label = month_label(issue.month)
     footer = f"MMSP II Newsletter · No. {issue.number} · {label}"
@@ -296,7 +340,12 @@ def render_issue(
         ]
     )
     lead_cover = covers.make_cover(
-        "lead", issue.number, label, display_title(issue.title) or "Newsletter", cache_dir=cache_dir
+        "lead",
+        issue.number,
+        label,
+        display_title(issue.title) or "Newsletter",
+        cache_dir=cache_dir,
+        photo=photos[shown[0].hash] if shown else None,
     )
     notes = _Notes()
     foreword = [_block(p, notes) for p in issue.foreword.paragraphs]
@@ -336,16 +385,25 @@ def render_issue(
     for group in group_sections(issue):
         pieces = [(section, list(section.stories)) for section in group]
         title = _fit_title([" & ".join(display_title(s.title) for s in group)])
-        for part_no, (piece, html) in enumerate(
-            _split_to_fit(issue, pieces, label, footer, timings)
+        for part_no, (piece, html, images) in enumerate(
+            _split_to_fit(issue, pieces, label, footer, timings, photos)
         ):
             part_title = title if part_no == 0 else _fit_title([f"{title} ({part_no + 1})"])
             first_text = next(
                 (p for _, stories in piece for t in stories for p in t.paragraphs if len(p) > 40),
                 part_title,
             )
+            own = [p for _, stories in piece for t in stories for p in t.photos]
+            own = [p for p in own if photos.get(p.hash)]
+            # its own first photo, else one of the issue's in turn; the tile when it has none
+            chosen = own[0] if own else (shown[len(articles) % len(shown)] if shown else None)
             cover = covers.make_cover(
-                "square", issue.number, label, part_title, cache_dir=cache_dir
+                "square",
+                issue.number,
+                label,
+                part_title,
+                cache_dir=cache_dir,
+                photo=photos[chosen.hash] if chosen else None,
             )
             articles.append(
                 RenderedArticle(
@@ -358,11 +416,14 @@ def render_issue(
                     thumb=cover.thumb,
                     cover_name=cover.name,
                     kind="section",
+                    images=images,
                 )
             )
     return articles
 
 
-def render_for_publishing(issue: Issue, settings=None) -> list[RenderedArticle]:
+def render_for_publishing(
+    issue: Issue, settings=None, photos: Mapping[str, bytes] | None = None
+) -> list[RenderedArticle]:
     """The articles publishing sends: fields, content with placeholders, cover and image bytes."""
-    return render_issue(issue, settings)
+    return render_issue(issue, settings, photos=photos)

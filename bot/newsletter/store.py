@@ -20,6 +20,7 @@ Keys (n = issue number, k = version):
   issue:idx:announced:word:{token}   the same members by search token
   issue:{n}:vocab                    set of the issue's Latin words (typo correction)
   issue:idx:version                  counter raised whenever the indexes change
+  issue:photo:{sha256}               a photo's JPEG or PNG bytes (bot/newsletter/images.py)
 Tokens are those of bot/newsletter/tokens.py: words, Chinese words and the glossary's ideas.
 Every write happens in one MULTI/EXEC guarded by WATCH on the meta hash, so an import stores a
 whole issue or nothing, and a concurrent writer makes the other retry instead of interleaving.
@@ -38,7 +39,8 @@ from datetime import date
 import redis
 
 from bot.newsletter import tokens
-from bot.newsletter.model import Issue
+from bot.newsletter.images import DEFAULT_BUDGET, store_issue_photos
+from bot.newsletter.model import Issue, ModelError, check_identity
 from bot.newsletter.tokens import tokenize
 
 log = logging.getLogger(__name__)
@@ -223,9 +225,20 @@ def _old_entries(pipe, number: int) -> list:
     return json.loads(raw) if raw else []
 
 
-def save_issue(r: redis.Redis, issue: Issue, source: str = "") -> SaveResult:
-    """Store an issue whole or not at all: current if its number is new, else a pending version."""
+def save_issue(
+    r: redis.Redis, issue: Issue, source: str = "", photo_budget: int = DEFAULT_BUDGET
+) -> SaveResult:
+    """Store an issue whole or not at all: current if its number is new, else a pending version.
+
+    Its photos' bytes are stored first (by hash, so a retry rewrites nothing); photos beyond the
+    budget or without bytes raise images.PhotoError before anything of the issue is written.
+    """
+    try:
+        check_identity(issue.number, issue.month)
+    except ModelError as exc:
+        raise StoreError(str(exc)) from None
     n = issue.number
+    store_issue_photos(r, issue, photo_budget)
     payload = json.dumps(issue.to_dict(), ensure_ascii=False)
     with r.pipeline() as pipe:
         while True:

@@ -18,6 +18,7 @@ from bot.newsletter import blocks
 from bot.newsletter.dates import month_number
 from bot.newsletter.decode import MAX_BYTES, IssueImportError, decode_bytes
 from bot.newsletter.events import dateline_place, story_events
+from bot.newsletter.importing import finish
 from bot.newsletter.model import Foreword, Issue, Section, Story
 from bot.newsletter.tokens import STOPWORDS
 
@@ -328,6 +329,7 @@ def import_text(text: str) -> Issue:
             section.stories.append(story)
         issue.sections.append(section)
     issue.warnings = sorted(parser.warnings, key=lambda w: int(w.split(":")[0].split()[1]))
+    finish(issue, issue.warnings.append)
     log.info("imported issue %s (%s): %s", number, month, issue.summary())
     return issue
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import redis
 from flask import current_app
 
-from bot.publishing import content, pipeline, quota, schedule, state
+from bot.publishing import cleanup, content, pipeline, quota, schedule, sends, state
 from bot.publishing.state import PushError
 from bot.wechat import WeChatAPIError, get_client
 from config import Settings
@@ -36,8 +36,17 @@ def _enqueue(push_id: str, countdown: float = 0) -> None:
 
 
 def clientmsgid(number: int, tag_id: int | None) -> str:
-    """The mass-send id of an issue and audience: the same send can never go out twice."""
-    return f"mmsp-issue{number}-{'all' if tag_id is None else f'tag{tag_id}'}"
+    """The mass-send id of an issue's first send to an audience (later ones are numbered)."""
+    return sends.base_clientmsgid(number, tag_id)
+
+
+def scheduled_sends(r: redis.Redis) -> list[tuple[float, bool]]:
+    """(due time, to all followers) of each waiting schedule that broadcasts."""
+    return [
+        (s["at"], s["options"].get("tag_id") in (None, ""))
+        for s in schedule.list_all(r)
+        if s["options"].get("broadcast")
+    ]
 
 
 def resolve_tag(tag: str | int | None) -> int | None:
@@ -62,27 +71,44 @@ def start_push(
     at: datetime | None = None,
     by: str = "",
     dry_run: bool = False,
+    version: int | None = None,
+    again: bool = False,
 ) -> dict:
-    """Push issue `number` now or at `at` (draft, previews, then publish and/or broadcast)."""
+    """Push issue `number` now or at `at` (draft, previews, then publish and/or broadcast).
+
+    The push is frozen to `version`, the issue version staff reviewed (default: the current
+    one); it is refused when the issue has changed since. A broadcast of an issue already sent
+    to the same audience is refused unless `again`.
+    """
     settings = _settings()
     if preview_to is None:
         preview_to = list(settings.STAFF_OPENIDS)
     tag_id = resolve_tag(tag) if broadcast else None
+    if broadcast:
+        sends.refuse_repeat(r, number, tag_id, again)
     if dry_run:
         return plan(r, number, publish, broadcast, tag_id, preview_to, at)
     _require_issue(r, number)
+    current = schedule.current_version(r, number)
+    if version is not None and version != current:
+        raise PushError(
+            f"issue {number} changed since you reviewed it (version {version}, now {current}); "
+            "look at it again"
+        )
     when = at or datetime.now(UTC)
     if at is not None and at.timestamp() < time.time() - PAST_SLACK:
         raise PushError(f"{at:%Y-%m-%d %H:%M} has passed; choose a later time")
     if broadcast:
-        left = quota.quota_at(r, settings, when, schedule.scheduled_broadcasts(r))
-        if not left.remaining:
+        left = quota.quota_at(r, settings, when, scheduled_sends(r), tag_id is None)
+        if left.remaining == 0:
             raise PushError(f"no mass-send quota for that time: {left.describe()}")
     options = {
         "publish": publish,
         "broadcast": broadcast,
         "tag_id": tag_id,
         "preview_to": preview_to,
+        "version": current,
+        "again": bool(again and broadcast),
     }
     if at is not None:
         sched = schedule.create(r, number, at, options, by)
@@ -103,9 +129,11 @@ def create_push(r: redis.Redis, push_id: str, number: int, options: dict, by: st
         "broadcast": bool(options.get("broadcast")),
         "tag_id": options.get("tag_id"),
         "preview_to": list(options.get("preview_to") or []),
-        "clientmsgid": clientmsgid(number, options.get("tag_id")),
+        "again": bool(options.get("again")),
         "by": by,
     }
+    if options.get("version") is not None:
+        values["version"] = int(options["version"])
     state.create(r, push_id, values)
     _enqueue(push_id)
 
@@ -130,13 +158,14 @@ def plan(r, number, publish, broadcast, tag_id, preview_to, at) -> dict:
         articles = content.load_articles(r, number, _settings())
     except content.ContentError as exc:
         raise PushError(str(exc)) from None
-    steps = [f"upload {len(articles)} covers and the article images", "draft/add"]
+    steps = [f"upload {len(articles)} covers (image material) and the article images", "draft/add"]
     steps += [f"preview to {o}" for o in preview_to]
-    if publish:
-        steps.append("freepublish/submit")
     if broadcast:
-        audience = "all followers" if tag_id is None else f"tag {tag_id}"
-        steps.append(f"mass send to {audience} (clientmsgid {clientmsgid(number, tag_id)})")
+        # The mass send publishes the draft too: no freepublish, one public copy.
+        audience = sends.audience_text(tag_id)
+        steps.append(f"mass send to {audience}, which also publishes it")
+    elif publish:
+        steps.append("freepublish/submit (no notification to followers)")
     return {
         "kind": "dry-run",
         "number": number,
@@ -149,6 +178,13 @@ def plan(r, number, publish, broadcast, tag_id, preview_to, at) -> dict:
 def preview(r: redis.Redis, number: int, openid: str, by: str = "") -> str:
     """Draft the issue and preview it on one follower's phone; returns the push id."""
     return start_push(r, number, preview_to=[openid], by=by)["id"]
+
+
+def confirm_version(r: redis.Redis, ref: str, version: int) -> None:
+    """Approve the issue's `version` for a schedule that waits or is held because it changed."""
+    if not ref.startswith("s"):
+        raise PushError(f"{ref} is not a schedule id (like s3)")
+    schedule.confirm_version(r, ref, version)
 
 
 def cancel(r: redis.Redis, ref: str) -> None:
@@ -205,7 +241,20 @@ def status(r: redis.Redis, ref: str | int) -> dict | None:
     fields = dict(push.fields)
     fields.update({"id": push.id, "number": push.number, "times": times})
     fields["published"] = content.published_articles(r, push.number)
+    fields["waiting"] = _waiting_note(push, tz)
     return fields
+
+
+def _waiting_note(push: state.Push, tz) -> str:
+    """While a send to all followers is out: WeChat may hold it for an administrator."""
+    until = push.get("confirm_until")
+    if push.state != "broadcast" or not until or float(until) < time.time():
+        return ""
+    moment = datetime.fromtimestamp(float(until), tz).strftime("%H:%M")
+    return (
+        f"if the account has API mass-send protection on, waiting for an administrator to "
+        f"confirm in WeChat, until {moment}"
+    )
 
 
 def latest_state(r: redis.Redis, number: int) -> str:
@@ -216,7 +265,7 @@ def latest_state(r: redis.Redis, number: int) -> str:
 
 def quota_now(r: redis.Redis, at: datetime | None = None) -> dict:
     """The mass-send quota of the period holding `at` (default now), with the next free slot."""
-    left = quota.quota_at(r, _settings(), at or datetime.now(UTC), schedule.scheduled_broadcasts(r))
+    left = quota.quota_at(r, _settings(), at or datetime.now(UTC), scheduled_sends(r))
     return {
         "remaining": left.remaining,
         "limit": left.limit,
@@ -261,6 +310,7 @@ def tick(now: float | None = None) -> dict:
         create_push(r, push_id, sched["number"], sched["options"], f"schedule {sched['id']}")
 
     fired = schedule.dispatch_due(r, fire, _settings().SCHEDULE_GRACE, now)
+    cleanup.delete_due(r, get_client(), now)
     resumed = []
     for push_id in r.zrangebyscore("push:active", 0, now):
         r.zadd("push:active", {push_id: now + state.LEASE_SECONDS}, xx=True)

@@ -38,10 +38,18 @@ def _parse_at(text: str, tz) -> datetime:
 )
 @click.option("--at", "at_text", default=None, help='When, in TIMEZONE: "2021-06-30 09:00".')
 @click.option("--dry-run", is_flag=True, help="Check and show the plan; call no WeChat API.")
-def push(number, publish, broadcast, tag, preview_to, at_text, dry_run):
-    """Push issue NUMBER to WeChat: draft and previews, then publish and/or broadcast."""
+@click.option(
+    "--again", is_flag=True, help="Broadcast although this issue already went to this audience."
+)
+def push(number, publish, broadcast, tag, preview_to, at_text, dry_run, again):
+    """Push issue NUMBER to WeChat: draft and previews, then publish and/or broadcast.
+
+    A broadcast publishes the articles too (one public copy); --publish alone publishes
+    without notifying followers."""
     if tag and not broadcast:
         raise click.UsageError("--tag needs --broadcast")
+    if again and not broadcast:
+        raise click.UsageError("--again needs --broadcast")
     from bot.publishing import api
     from bot.redisdb import get_redis
 
@@ -59,6 +67,7 @@ def push(number, publish, broadcast, tag, preview_to, at_text, dry_run):
                 at=at,
                 by="cli",
                 dry_run=dry_run,
+                again=again,
             )
         except PushError as exc:
             raise click.ClickException(str(exc)) from None
@@ -113,6 +122,45 @@ def cancel(sched_id):
     click.echo(f"cancelled {sched_id}")
 
 
+@schedules.command("confirm")
+@click.argument("sched_id")
+@click.option("--yes", is_flag=True, help="Confirm without showing the difference first.")
+def confirm(sched_id, yes):
+    """Approve the issue's current version for schedule SCHED_ID after it changed."""
+    import difflib
+
+    from bot.newsletter import markdown_io, store
+    from bot.publishing import api, schedule
+    from bot.redisdb import get_redis
+
+    with _app().app_context():
+        r = get_redis()
+        sched = schedule.get(r, sched_id)
+        if sched is None:
+            raise click.ClickException(f"there is no schedule {sched_id}")
+        frozen, current = (
+            sched["options"].get("version"),
+            schedule.current_version(r, sched["number"]),
+        )
+        if not yes and frozen is not None and current is not None and int(frozen) != current:
+            old = markdown_io.to_markdown(store.get_issue(r, sched["number"], int(frozen)))
+            new = markdown_io.to_markdown(store.get_issue(r, sched["number"], current))
+            lines = difflib.unified_diff(
+                old.splitlines(),
+                new.splitlines(),
+                f"version {frozen}",
+                f"version {current}",
+                lineterm="",
+            )
+            click.echo("\n".join(lines))
+            click.confirm(f"Push version {current} of issue {sched['number']}?", abort=True)
+        try:
+            api.confirm_version(r, sched_id, current)
+        except PushError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"{sched_id}: issue {sched['number']} version {current} confirmed")
+
+
 @click.command("status")
 @click.argument("ref")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole record as JSON.")
@@ -135,6 +183,8 @@ def status(ref, as_json):
     if "state" not in info:
         return
     click.echo(f"push {info['id']}: issue {info['number']}, {info['state']}")
+    if info.get("waiting"):
+        click.echo(f"  {info['waiting']}")
     click.echo(f"  (times in {app.config['TIMEZONE']})")
     for step in (*_STEP_ORDER, "failed"):
         if step in info["times"]:
@@ -159,6 +209,8 @@ def status(ref, as_json):
         )
     for url in info.get("article_urls") or []:
         click.echo(f"  article: {url}")
+    if info.get("note"):
+        click.echo(f"  note: {info['note']}")
 
 
 def register(cli: click.Group) -> None:

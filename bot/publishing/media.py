@@ -11,9 +11,9 @@ from PIL import Image
 
 log = logging.getLogger(__name__)
 
-# media/uploadimg takes JPG or PNG under 1 MB; a thumb (material type "thumb") is a JPG of 64 KB.
+# media/uploadimg takes JPG or PNG under 1 MB; covers (image material) are made the same way,
+# well within the image material's own limit.
 BODY_IMAGE_LIMIT = 1024 * 1024 - 1
-THUMB_LIMIT = 64 * 1024
 _BODY_FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png")}
 
 
@@ -57,14 +57,6 @@ def body_image(data: bytes) -> tuple[bytes, str, str]:
         if buffer.tell() <= BODY_IMAGE_LIMIT:
             return buffer.getvalue(), "png", "image/png"
     return _jpeg(image, BODY_IMAGE_LIMIT), "jpg", "image/jpeg"
-
-
-def thumb_image(data: bytes) -> bytes:
-    """A cover as a thumb: a JPEG of at most 64 KB."""
-    image = _open(data)
-    if image.format == "JPEG" and len(data) <= THUMB_LIMIT:
-        return data
-    return _jpeg(image, THUMB_LIMIT)
 
 
 def content_hash(data: bytes) -> str:

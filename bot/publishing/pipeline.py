@@ -5,6 +5,10 @@ when the push is done or failed, when it waits for WeChat (a publish or mass-sen
 when another runner holds the push. Every WeChat side effect is preceded by a recorded intent, so
 that a runner killed mid-call is followed by one that asks WeChat what happened instead of
 repeating it (draft/add, freepublish/submit) or repeats it harmlessly (clientmsgid of sendall).
+
+One public copy: since WeChat merged mass sending and publishing, a mass-sent draft becomes a
+public article itself. A push that broadcasts (with or without "publish") mass-sends its draft
+and takes the URLs from the send; only a push that publishes without broadcasting freepublishes.
 """
 
 from __future__ import annotations
@@ -16,11 +20,11 @@ from datetime import datetime
 
 import redis
 
-from bot.publishing import content, quota, state
+from bot.publishing import cleanup, content, outcomes, quota, sends, state
 from bot.publishing.events import EVENT_TTL, mass_event_key, publish_event_key
 from bot.publishing.reconcile import find_draft, find_publication
-from bot.publishing.state import TERMINAL, Lease, LeaseLost, Push
-from bot.publishing.uploads import upload_body_images, upload_covers
+from bot.publishing.state import TERMINAL, Lease, LeaseLost, Push, PushError
+from bot.publishing.uploads import forget_covers, upload_body_images, upload_covers
 from bot.wechat import ALREADY_SENT, BotWeChatClient, WeChatAPIError
 from bot.wechat.retry import with_retries
 from config import Settings
@@ -40,6 +44,12 @@ JOB_PATIENCE = 6 * 3600
 # After a submit whose answer was lost, how long WeChat gets to show the publication before the
 # draft is submitted again (only if WeChat still has the draft in the box).
 PUBLISH_SETTLE = 20.0
+# WeChat fails a send to all followers that an administrator has not confirmed in this time,
+# when the account has API mass-send protection on.
+CONFIRM_WINDOW = 30 * 60
+# After mass/get reports success, how long the encrypted MASSSENDJOBFINISH (the only source of
+# the articles' URLs) may take to arrive before the push ends without URLs.
+URL_EVENT_GRACE = 5.0
 PUBLISH_STATUS = {
     1: "still publishing",
     2: "the originality check failed",
@@ -103,7 +113,7 @@ def _run(env: Env, push: Push, lease: Lease) -> Outcome:
         "drafted": _preview,
         "previewed": _after_preview,
         "publishing": _follow_publish,
-        "published": _after_publish,
+        "published": lambda env, push, lease: lease.move(push, "done"),
         "broadcast": _follow_mass,
     }
     while push.state not in TERMINAL:
@@ -114,32 +124,41 @@ def _run(env: Env, push: Push, lease: Lease) -> Outcome:
             env.redis.zadd("push:active", {push.id: time.time() + wait.delay})
             return Outcome("wait", wait.delay)
         except _Fail as fail:
-            _fail(push, lease, fail.step, fail.errcode, fail.errmsg, fail.hint)
+            _fail(env, push, lease, fail.step, fail.errcode, fail.errmsg, fail.hint)
         except content.ContentError as exc:
-            _fail(push, lease, "preflight", "", str(exc), "Fix the issue's content and push again.")
+            hint = "Fix the issue's content and push again."
+            _fail(env, push, lease, "preflight", "", str(exc), hint)
+        except PushError as exc:
+            hint = "Push with --again to send it once more (publishers, in the console)."
+            _fail(env, push, lease, _step_name(push), "refused", str(exc), hint)
         except ValueError as exc:
             # Content that cannot be sent as it is (an unreadable image, an issue re-imported
             # with another number of articles mid-push): retrying would not change it.
             hint = "Check the issue's content and images, then push again."
-            _fail(push, lease, _step_name(push), "", str(exc)[:300], hint)
+            _fail(env, push, lease, _step_name(push), "", str(exc)[:300], hint)
         except WeChatAPIError as exc:
-            _fail(push, lease, _step_name(push), exc.errcode, exc.errmsg, exc.hint, exc.api)
+            step = _step_name(push)
+            hint = outcomes.push_hint(exc.errcode, step, exc.api or "")
+            _fail(env, push, lease, step, exc.errcode, exc.errmsg, hint, exc.api)
     return Outcome(push.state)
 
 
 def _step_name(push: Push) -> str:
     """The step a push in this state is doing (what a failure is reported against)."""
     if push.state == "previewed":
-        return "publish" if push.publish else "broadcast"
+        return "broadcast" if push.broadcast else "publish"
     return {"pending": "draft", "drafted": "preview", "publishing": "publish"}.get(
         push.state, "broadcast"
     )
 
 
-def _fail(push, lease, step, errcode, errmsg, hint, api="") -> None:
+def _fail(env, push, lease, step, errcode, errmsg, hint, api="") -> None:
     log.error("push %s: %s failed: errcode %s %s", push.id, step, errcode, errmsg)
     values = {"errcode": errcode, "errmsg": errmsg, "hint": hint, "failed_step": step, "api": api}
     lease.move(push, "failed", values)
+    if push.get("draft_media_id"):
+        # Nothing needs a failed push's draft (one WeChat took is gone already).
+        cleanup.delete_now(env.redis, env.client, push["draft_media_id"], push.id)
 
 
 def _call(fn, what: str, on_network=None):
@@ -151,31 +170,51 @@ def _call(fn, what: str, on_network=None):
 
 
 def _make_draft(env: Env, push: Push, lease: Lease) -> None:
-    media_id, meta = _add_draft(env, push, lease, "draft")
+    media_id, meta = _add_draft(env, push, lease)
     lease.move(push, "drafted", {"draft_media_id": media_id, "articles_meta": meta})
 
 
-def _add_draft(env: Env, push: Push, lease: Lease, name: str) -> tuple[str, list[dict]]:
-    """Upload covers and images (once), then add the draft `name` once: its intent is recorded
-    first, and a runner that finds an intent without a result looks for the draft it added."""
-    articles = content.load_articles(env.redis, push.number, env.settings)
+def _upload(env: Env, push: Push, lease: Lease, articles) -> None:
     cache_args = (env.redis, env.client, _call)
-    if not push.get("thumbs"):
-        thumbs = upload_covers(*cache_args, articles)
-        lease.record({"thumbs": thumbs})
-        push.fields["thumbs"] = thumbs
+    if not push.get("covers"):
+        covers = upload_covers(*cache_args, articles)
+        lease.record({"covers": covers})
+        push.fields["covers"] = covers
     if not push.get("images"):
         images = upload_body_images(*cache_args, articles)
         lease.record({"images": images})
         push.fields["images"] = images
-    thumbs = push["thumbs"]
-    payload = content.draft_articles(articles, thumbs, push.get("images", {}))
+
+
+def _add_draft(env: Env, push: Push, lease: Lease) -> tuple[str, list[dict]]:
+    """Upload covers and images (once), then add the draft once: its intent is recorded first,
+    and a runner that finds an intent without a result looks for the draft it added. A cover
+    WeChat no longer knows (40007) is uploaded again, once."""
+    # The version staff confirmed, whatever was edited since (older pushes carry none).
+    articles = content.load_articles(env.redis, push.number, env.settings, push.get("version"))
+    _upload(env, push, lease, articles)
+    try:
+        return _add_draft_once(env, push, lease, articles)
+    except WeChatAPIError as exc:
+        if exc.errcode != 40007 or push.get("reuploaded"):
+            raise
+    log.warning("push %s: WeChat no longer knows a cover; uploading the covers again", push.id)
+    forget_covers(env.redis, env.client, push["covers"])
+    lease.record({"covers": [], "reuploaded": True, "draft_intent_at": ""})
+    push.fields.update(covers=[], reuploaded="1", draft_intent_at="")
+    _upload(env, push, lease, articles)
+    return _add_draft_once(env, push, lease, articles)
+
+
+def _add_draft_once(env: Env, push: Push, lease: Lease, articles) -> tuple[str, list[dict]]:
+    covers = push["covers"]
+    payload = content.draft_articles(articles, covers, push.get("images", {}))
     titles = [a["title"] for a in payload]
     meta = [
-        {"title": a.title, "digest": a.digest, "cover_url": t.get("url", "")}
-        for a, t in zip(articles, thumbs, strict=True)
+        {"title": a.title, "digest": a.digest, "cover_url": c.get("url", "")}
+        for a, c in zip(articles, covers, strict=True)
     ]
-    intent = f"{name}_intent_at"
+    intent = "draft_intent_at"
 
     def lookup():
         since = float(push.get(intent, 0))
@@ -215,19 +254,15 @@ def _preview(env: Env, push: Push, lease: Lease) -> None:
 
 
 def _after_preview(env: Env, push: Push, lease: Lease) -> None:
-    if push.publish:
-        _submit_publish(env, push, lease)
-    elif push.broadcast:
-        _sendall(env, push, lease)
-    else:
-        lease.move(push, "done")
-
-
-def _after_publish(env: Env, push: Push, lease: Lease) -> None:
     if push.broadcast:
+        # The mass send publishes too: freepublishing as well would make a second public copy.
         _sendall(env, push, lease)
+    elif push.publish:
+        _submit_publish(env, push, lease)
     else:
         lease.move(push, "done")
+        # A draft made only for previews: kept while the previews may still be opened.
+        cleanup.delete_later(env.redis, push["draft_media_id"], cleanup.PREVIEW_KEEP)
 
 
 # ---- publish ---------------------------------------------------------------------------------
@@ -241,7 +276,8 @@ def _submit_publish(env: Env, push: Push, lease: Lease) -> None:
     intent = float(push.get("publish_intent_at", 0))
     if intent:
         found = _call(
-            lambda: find_publication(env.client, env.redis, _titles(push)), f"push {push.id} lookup"
+            lambda: find_publication(env.client, env.redis, _titles(push), intent),
+            f"push {push.id} lookup",
         )
         if found:
             log.info("push %s: the lost freepublish/submit did publish: %s", push.id, found[0])
@@ -302,31 +338,31 @@ def _give_up_if_stale(push: Push, step: str) -> None:
 
 
 def _follow_publish(env: Env, push: Push, lease: Lease) -> None:
+    """Wait for the publish job; its outcome and URLs come from freepublish/get only (the
+    PUBLISHJOBFINISH event just says when to ask)."""
     _give_up_if_stale(push, "publish")
     publish_id = str(push["publish_id"])
     started = time.monotonic()
     polls = list(POLL_AT)
+    woken = False
     while True:
-        event = env.redis.hgetall(publish_event_key(publish_id))
-        if event:
-            status = int(event["publish_status"])
-            article_id = event.get("article_id", "")
-            urls = content.json_list(event.get("article_urls"))
-        elif polls and time.monotonic() - started >= polls[0]:
-            polls.pop(0)
-            res = _call(lambda: env.client.freepublish.get(publish_id), f"push {push.id} poll")
-            status = int(res.get("publish_status", 1))
-            article_id = res.get("article_id", "")
-            items = (res.get("article_detail") or {}).get("item") or []
-            urls = [i.get("article_url", "") for i in sorted(items, key=lambda i: int(i["idx"]))]
-        else:
-            status = 1
+        event_came = not woken and env.redis.exists(publish_event_key(publish_id))
+        due = polls and time.monotonic() - started >= polls[0]
+        if not (event_came or due):
             if time.monotonic() - started > WAIT_IN_TASK:
                 raise _Wait(10.0)
             time.sleep(0.25)
             continue
+        if event_came:
+            woken = True
+        elif polls:
+            polls.pop(0)
+        res = _call(lambda: env.client.freepublish.get(publish_id), f"push {push.id} poll")
+        status = int(res.get("publish_status", 1))
         if status == 0:
-            return _published(env, push, lease, article_id, urls)
+            items = (res.get("article_detail") or {}).get("item") or []
+            urls = [i.get("article_url", "") for i in sorted(items, key=lambda i: int(i["idx"]))]
+            return _published(env, push, lease, res.get("article_id", ""), urls)
         if status != 1:
             meaning = PUBLISH_STATUS.get(status, f"publish_status {status}")
             raise _Fail(
@@ -347,14 +383,11 @@ def _published(env: Env, push: Push, lease: Lease, article_id: str, urls: list[s
 
 
 def _sendall(env: Env, push: Push, lease: Lease) -> None:
-    media_id = push.get("broadcast_media_id") or push["draft_media_id"]
-    if push.publish and not push.get("broadcast_media_id"):
-        # WeChat takes a draft out of the box once it is published: the broadcast gets its own.
-        media_id, _ = _add_draft(env, push, lease, "broadcast_draft")
-        lease.record({"broadcast_media_id": media_id})
-        push.fields["broadcast_media_id"] = media_id
-    lease.record({"mass_intent_at": time.time()})
-    clientmsgid = push["clientmsgid"]
+    send = sends.claim(env.redis, push.id, push.number, push.tag_id, push.again)
+    clientmsgid = send["clientmsgid"]
+    lease.record({"mass_intent_at": time.time(), "clientmsgid": clientmsgid, "send_claimed": True})
+    push.fields.update(clientmsgid=clientmsgid, send_claimed="1")
+    media_id = push["draft_media_id"]
     already = False
     try:
         result = _call(
@@ -362,66 +395,100 @@ def _sendall(env: Env, push: Push, lease: Lease) -> None:
             f"push {push.id} sendall",
         )
     except WeChatAPIError as exc:
+        if exc.errcode not in (None, ALREADY_SENT, 45066):
+            # WeChat refused the send: it did not go out. (After a network error it may have,
+            # so that send keeps counting.)
+            _send_failed(env, push)
+        if exc.errcode == ALREADY_SENT and sends.is_failed_msg_id(
+            env.redis, exc.result.get("msg_id")
+        ):
+            _send_failed(env, push)
+            raise _Fail("broadcast", 45065, exc.errmsg, outcomes.failed_id_hint()) from None
         if exc.errcode == ALREADY_SENT:
-            # Sent before (this push's lost answer, or an earlier push of the same issue and
-            # audience): record that send instead of failing.
+            # This push's own send, whose answer was lost: record it instead of failing.
             result, already = exc.result, True
         elif exc.errcode == 45066:
             raise _Wait(61.0) from None
+        elif exc.errcode == 45028:
+            to_all = push.tag_id is None
+            slot = quota.next_slot_after_refusal(
+                env.redis, env.settings, datetime.now(quota.BEIJING), to_all
+            )
+            raise _Fail("broadcast", 45028, exc.errmsg, outcomes.quota_hint(slot)) from None
         else:
             raise
+    msg_id = str(result.get("msg_id") or "")
     # Counted by the send, not the push: a send whose answer was lost (Redis away, a crash) comes
     # back as 45065 to the next runner and must count once, never twice.
-    quota.record_send(env.redis, str(result.get("msg_id") or push.id), time.time())
-    if result.get("msg_id"):
-        env.redis.set(f"push:by_msg:{result['msg_id']}", push.id, ex=EVENT_TTL)
-    lease.move(
-        push,
-        "broadcast",
-        {
-            "msg_id": result.get("msg_id", ""),
-            "msg_data_id": result.get("msg_data_id", ""),
-            "already_sent": already,
-        },
-    )
+    quota.record_send(env.redis, msg_id or push.id, time.time(), push.tag_id is None)
+    sends.update(env.redis, push.id, push.number, push.tag_id, msg_id=msg_id)
+    if msg_id:
+        env.redis.set(f"push:by_msg:{msg_id}", push.id, ex=EVENT_TTL)
+    values = {
+        "msg_id": msg_id,
+        "msg_data_id": result.get("msg_data_id", ""),
+        "already_sent": already,
+    }
+    if push.tag_id is None:
+        values["confirm_until"] = time.time() + CONFIRM_WINDOW
+    lease.move(push, "broadcast", values)
 
 
 def _follow_mass(env: Env, push: Push, lease: Lease) -> None:
+    """Wait for the mass send. Its outcome and counts come from an encrypted MASSSENDJOBFINISH
+    for this msg_id (the only source of the articles' URLs), else from mass/get."""
     _give_up_if_stale(push, "broadcast")
     msg_id = str(push.get("msg_id", ""))
     if not msg_id:
         lease.move(push, "done", {"mass_status": "already sent (no msg_id returned)"})
+        sends.update(env.redis, push.id, push.number, push.tag_id, result="sent")
         return
     started = time.monotonic()
     polls = list(POLL_AT)
     success_seen_at = None
+    woken = False
     while True:
         event = env.redis.hgetall(mass_event_key(msg_id))
-        if event:
-            if event["status"].startswith("send success") or event["status"] == "success":
+        if event.get("trusted") == "1":
+            if event["status"] == "send success":
                 return _mass_done(env, push, lease, event)
-            raise _Fail(
-                "broadcast",
-                event["status"],
-                f"the mass send ended with {event['status']}",
-                "See the mass-send records in the MP console.",
-            )
-        if polls and time.monotonic() - started >= polls[0]:
-            polls.pop(0)
+            _mass_failed(env, push, event["status"])
+        poll_now = event and not woken
+        if poll_now or (polls and time.monotonic() - started >= polls[0]):
+            if poll_now:
+                woken = True
+            else:
+                polls.pop(0)
             res = _call(lambda: env.client.mass.get(msg_id), f"push {push.id} mass/get")
             status = res.get("msg_status", "SENDING")
-            if status in ("SEND_FAIL", "DELETE"):
-                raise _Fail(
-                    "broadcast", status, f"the mass send is {status}", "See the MP console."
-                )
+            if status == "SEND_FAIL":
+                _mass_failed(env, push, "send fail")
+            if status == "DELETE":
+                # Sent, then deleted in the MP console: it reached followers and keeps counting.
+                raise _Fail("broadcast", status, "the mass send was deleted", "See the MP console.")
             if status == "SEND_SUCCESS" and success_seen_at is None:
                 success_seen_at = time.monotonic()
-        if success_seen_at is not None and (not polls or time.monotonic() - success_seen_at > 3):
-            # Sent, but no event with the counts reached the webhook.
+        if success_seen_at is not None and time.monotonic() - success_seen_at > URL_EVENT_GRACE:
+            # Sent, but no encrypted event with the counts and URLs reached the webhook.
             return _mass_done(env, push, lease, {"status": "send success"})
         if time.monotonic() - started > WAIT_IN_TASK:
             raise _Wait(10.0)
         time.sleep(0.25)
+
+
+def _send_failed(env: Env, push: Push) -> None:
+    """Record that this push's send is known not to have reached followers (it counts no more)."""
+    sends.update(env.redis, push.id, push.number, push.tag_id, result=sends.FAILED)
+
+
+def _mass_failed(env: Env, push: Push, status: str) -> None:
+    _send_failed(env, push)
+    raise _Fail(
+        "broadcast",
+        status,
+        outcomes.mass_outcome_meaning(status),
+        outcomes.mass_outcome_hint(status),
+    )
 
 
 def _mass_done(env: Env, push: Push, lease: Lease, event: dict) -> None:
@@ -431,9 +498,16 @@ def _mass_done(env: Env, push: Push, lease: Lease, event: dict) -> None:
         "filter_count": event.get("filter_count", ""),
         "sent_count": event.get("sent_count", ""),
         "error_count": event.get("error_count", ""),
+        "confirm_until": "",
     }
     urls = content.json_list(event.get("article_urls"))
     if urls and not push.get("article_urls"):
         values["article_urls"] = urls
         content.store_published(env.redis, push, urls)
+    elif not urls:
+        values["note"] = (
+            "the articles' URLs are unknown: WeChat's MASSSENDJOBFINISH event did not reach the "
+            "webhook encrypted (safe mode)"
+        )
     lease.move(push, "done", values)
+    sends.update(env.redis, push.id, push.number, push.tag_id, result="sent")

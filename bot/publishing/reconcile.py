@@ -31,12 +31,15 @@ def find_draft(client: BotWeChatClient, r: redis.Redis, titles: list[str], since
 
 
 def find_publication(
-    client: BotWeChatClient, r: redis.Redis, titles: list[str]
+    client: BotWeChatClient, r: redis.Redis, titles: list[str], since: float
 ) -> tuple[str, list[str]] | None:
-    """(article_id, article URLs) of a publication with these titles that no push recorded."""
+    """(article_id, article URLs) of a publication with these titles, made since `since`, that
+    no push recorded (the list holds mass-sent articles too: an older broadcast is not it)."""
     known = r.smembers(KNOWN_ARTICLES)
     for item in client.freepublish.batchget(0, 20, 1).get("item", []):
         if item.get("article_id") in known or _titles(item) != titles:
+            continue
+        if int(item.get("update_time") or 0) < since - CLOCK_SLACK:
             continue
         news = item["content"]["news_item"]
         if all(n.get("is_deleted") for n in news):

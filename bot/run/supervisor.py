@@ -10,17 +10,25 @@ import subprocess
 import time
 from pathlib import Path
 
+from bot.run.logfile import OutputPump, RotatingLog
+
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: get SIGTERM if the supervisor itself dies (Linux only)."""
+def _private_child() -> None:
+    """In the child before exec: files it creates are its owner's alone (Redis's data files
+    among them), and it gets SIGTERM if the supervisor itself dies (Linux only)."""
+    os.umask(0o077)
     with contextlib.suppress(Exception):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class Child:
-    """One supervised program, in its own process group, its output in log_dir/<name>.log."""
+    """One supervised program, in its own process group, its output in log_dir/<name>.log.
+
+    The output goes through a pipe that a thread copies into the log (appended, rotated by
+    size, mode 0600), so that the run knows which lines are this run's own.
+    """
 
     def __init__(
         self,
@@ -36,21 +44,30 @@ class Child:
         self.cwd = cwd
         self.log_path = log_dir / f"{name}.log"
         self.popen: subprocess.Popen | None = None
+        self.pump: OutputPump | None = None
 
     def start(self) -> None:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.log_path, "ab") as log:
+        log = RotatingLog(self.log_path)
+        read_end, write_end = os.pipe()
+        try:
             self.popen = subprocess.Popen(
                 self.args,
                 env=self.env,
                 cwd=self.cwd,
                 stdin=subprocess.DEVNULL,
-                stdout=log,
+                stdout=write_end,
                 stderr=subprocess.STDOUT,
                 # Its own group: Ctrl-C reaches only the supervisor, which stops children in order.
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=_private_child,
             )
+        except OSError:
+            os.close(read_end)
+            log.close()
+            raise
+        finally:
+            os.close(write_end)
+        self.pump = OutputPump(read_end, log).start()
 
     @property
     def pid(self) -> int:
@@ -63,10 +80,12 @@ class Child:
         return self.popen.poll() if self.popen else None
 
     def log_text(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")
-        except OSError:
+        """What the program printed since this start (earlier runs' lines stay in the file)."""
+        if self.pump is None:
             return ""
+        if self.exited():
+            self.pump.wait(1.0)  # its last lines may still be in the pipe
+        return self.pump.text()
 
     def last_line(self) -> str:
         lines = [line.strip() for line in self.log_text().splitlines() if line.strip()]

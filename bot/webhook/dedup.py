@@ -7,6 +7,10 @@ context steps need ride on the same round trip, see Router.prefetch); a retry
 that finds DONE answers the same bytes; one that finds PENDING waits for them a little and
 otherwise answers `success`, so the handler never runs twice.
 
+PENDING is a lease of a few seconds, not a promise: a call that could not finish (Redis went
+away mid-handler, the process died) releases it or lets it expire, and WeChat's next retry
+claims the push again and answers it, instead of finding a claim nobody will ever complete.
+
 Caching the reply is off the answer's path: a writer thread per process stores replies in
 batches (one pipeline per 50 ms), so a request costs one round trip of its own. A retry that
 comes before the write lands is a retry that finds PENDING, and waits for it.
@@ -35,12 +39,20 @@ PENDING = "P"
 DONE = "D"
 
 # Returns the existing value, or nil after writing the pending marker (atomic: one script).
+# A marker with the caller's own token is its own claim from an attempt whose answer was lost.
 _CLAIM = """
 local current = redis.call('GET', KEYS[1])
-if current then return current end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+if current and current ~= ARGV[1] then return current end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return false
 """
+# Drop a claim that is still pending (its handler could not finish); a finished one stays.
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+# What wait_for returns when the claim it waited on is gone (released or expired).
+RELEASED = object()
 
 
 @dataclass(frozen=True)
@@ -58,9 +70,12 @@ class Claim:
 class Dedup:
     """Claims and cached replies in Redis, for one app (built once)."""
 
-    def __init__(self, client: redis.Redis, ttl: int, wait: float, poll: float = 0.02) -> None:
+    def __init__(
+        self, client: redis.Redis, ttl: int, wait: float, lease: int = 5, poll: float = 0.02
+    ) -> None:
         self._redis = client
         self.ttl = ttl
+        self.lease = lease
         self.wait = wait
         self._poll = poll
         self._sha = hashlib.sha1(_CLAIM.encode()).hexdigest()
@@ -70,12 +85,22 @@ class Dedup:
         """Wait until every reply handed to finish() is in Redis (tests, shutdown)."""
         return self._writer.flush(timeout)
 
-    def claim(self, key: str, reads: Callable[[Any], None] | None = None) -> Claim:
+    def claim(
+        self,
+        key: str,
+        reads: Callable[[Any], None] | None = None,
+        token: str = "",
+        elapsed: float = 0.0,
+    ) -> Claim:
         """Claim the push; owned=True means this call must run the handler and then finish().
 
         reads(pipeline) may queue read commands to run in the same round trip, after the claim.
+        token names the calling request, so that it may claim again what it claimed already;
+        elapsed (seconds since it started) shortens the lease, so that claiming again never
+        keeps the push from WeChat's next call.
         """
-        args = ("EVALSHA", self._sha, 1, KEY_PREFIX + key, PENDING, self.ttl)
+        lease_ms = max(int((self.lease - elapsed) * 1000), 1000)
+        args = ("EVALSHA", self._sha, 1, KEY_PREFIX + key, PENDING + token, lease_ms)
         if reads is None:
             try:
                 current = self._redis.execute_command(*args)
@@ -110,11 +135,19 @@ class Dedup:
         """Cache the body every retry of this push will get (and run `writes` on the pipeline)."""
         self._writer.put((KEY_PREFIX + key, DONE + body, self.ttl, list(writes)))
 
-    def wait_for(self, key: str, deadline: float) -> str | None:
-        """The cached body once the worker running the handler stores it, or None at deadline."""
+    def release(self, key: str, token: str = "") -> None:
+        """Give up a claim whose handler could not finish, so that a retry can claim it."""
+        self._redis.eval(_RELEASE, 1, KEY_PREFIX + key, PENDING + token)
+
+    def wait_for(self, key: str, deadline: float) -> str | object | None:
+        """The cached body once the call running the handler stores it; RELEASED when that
+        call gave the claim up (claim again then); None at the deadline."""
         while time.monotonic() < deadline:
             time.sleep(self._poll)
-            body = _body(self._redis.get(KEY_PREFIX + key))
+            value = self._redis.get(KEY_PREFIX + key)
+            if value is None:
+                return RELEASED
+            body = _body(value)
             if body is not None:
                 return body
         return None

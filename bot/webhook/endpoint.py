@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -11,18 +12,32 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
+from kombu.exceptions import OperationalError
 
+from bot.redisdb import is_transient
 from bot.webhook import replies, xmlparse
 from bot.webhook.crypto import CryptoError, MessageCrypto, check_signature
-from bot.webhook.dedup import Dedup
+from bot.webhook.dedup import RELEASED, Dedup
 from bot.webhook.messages import Message, MessageError, UnknownMessage, from_fields
 from bot.webhook.router import Router
+from bot.wechat import service_window
 
 log = logging.getLogger("bot.webhook")
 
 # How long a retry that reaches us while the first call is still running waits for its reply;
 # WeChat gives each attempt 5 s, so answer `success` well before that.
 DUPLICATE_WAIT = 3.0
+# How long a call waits for Redis to come back (a Sentinel fail-over). WeChat calls again only
+# when a call times out (5 s), not when it is answered 503: so a call waits as long as WeChat
+# does, and a message still not answerable then is answered on WeChat's next call.
+RIDE_OUT = 5.0
+# A claim lives this long unless finished: a call that gave up, or died, frees the push for
+# WeChat's next call (5 s after the first) instead of leaving it claimed for good.
+CLAIM_LEASE = 5
+
+
+class StorageUnavailable(Exception):
+    """Redis (or the broker on it) failed mid-handler; the claim was released, try again."""
 
 
 class Rejected(Exception):
@@ -66,6 +81,7 @@ class Webhook:
         self.token = settings.WECHAT_TOKEN
         self.window = settings.REPLAY_WINDOW
         self.max_body = settings.MAX_BODY_BYTES
+        self.mode = settings.message_mode
         self.redis = client
         self.router = router
         self.enqueue = enqueue
@@ -84,7 +100,9 @@ class Webhook:
         )
         # Keep a push's key at least as long as a signed request is accepted (the replay window),
         # so that even a replay inside the window finds it; never less than WeChat's retries need.
-        self.dedup = Dedup(client, ttl=max(600, 2 * self.window), wait=DUPLICATE_WAIT)
+        self.dedup = Dedup(
+            client, ttl=max(600, 2 * self.window), wait=DUPLICATE_WAIT, lease=CLAIM_LEASE
+        )
 
     # -- verification ---------------------------------------------------------------------------
 
@@ -111,11 +129,15 @@ class Webhook:
         encrypt_type = args.get("encrypt_type", "raw").lower()
         if encrypt_type not in {"raw", "aes", ""}:
             raise Rejected(400, "unknown encrypt_type")
+        # The signature covers token, timestamp and nonce but not a plaintext body: in safe mode
+        # (WeChat then always encrypts) a plaintext POST is a forgery, whoever saw one signature.
+        if encrypt_type != "aes" and self.mode == "safe":
+            raise Rejected(403, "plaintext message refused in safe mode")
+        if encrypt_type == "aes" and self.mode == "plain":
+            raise Rejected(400, "encrypted message but WECHAT_MESSAGE_MODE is plain")
         fields = _parse(body)
         crypto = None
         if encrypt_type == "aes":
-            if self.crypto is None:
-                raise Rejected(400, "encrypted message but WECHAT_AES_KEY is not set")
             encrypt = fields.get("Encrypt")
             if not isinstance(encrypt, str) or not encrypt:
                 raise Rejected(400, "no Encrypt element")
@@ -144,18 +166,42 @@ class Webhook:
     # -- handling -------------------------------------------------------------------------------
 
     def respond(self, message: Message, crypto: MessageCrypto | None) -> Response:
-        """The reply to a verified message: the cached one for a retry, else the handler's."""
-        key = message.dedup_key
+        """The reply to a verified message: the cached one for a retry, else the handler's.
+
+        While Redis is away (a fail-over, a restart) the call waits for it, up to RIDE_OUT
+        seconds, and answers 503 only then, when WeChat has given up on this call and makes
+        the next one, which finds the message unclaimed and answers it.
+        """
         started = time.monotonic()
+        token = os.urandom(6).hex()
+        pause = 0.05
+        while True:
+            try:
+                return self._respond_once(message, crypto, started, token)
+            except (redis.RedisError, StorageUnavailable) as exc:
+                cause = exc.__cause__ if isinstance(exc, StorageUnavailable) else exc
+                if isinstance(exc, redis.RedisError) and not is_transient(exc):
+                    raise Rejected(503, f"Redis refused ({type(exc).__name__})") from None
+                if time.monotonic() + pause > started + RIDE_OUT:
+                    log.warning("%s: Redis still unavailable, 503", message.dedup_key)
+                    raise Rejected(503, f"Redis unavailable ({type(cause).__name__})") from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.4)
+
+    def _respond_once(
+        self, message: Message, crypto: MessageCrypto | None, started: float, token: str
+    ) -> Response:
+        key = message.dedup_key
         reads = self.router.reads_for(message)
-        try:
-            claim = self.dedup.claim(key, reads)
-        except redis.RedisError as exc:
-            raise Rejected(503, f"Redis unavailable ({type(exc).__name__})") from None
+        opening = service_window.with_opening(message, reads)
+        claim = self.dedup.claim(key, opening, token, time.monotonic() - started)
         if not claim.owned:
             body = claim.body
             if body is None:
                 body = self.dedup.wait_for(key, started + self.dedup.wait)
+                if body is RELEASED:
+                    # The call that held it gave up: claim it again and answer it here.
+                    return self._respond_once(message, crypto, started, token)
                 if body is None:
                     log.warning("retry of %s while its first call still runs: success", key)
                     return SUCCESS
@@ -163,12 +209,16 @@ class Webhook:
             return _response(body)
 
         prefetched = reads.by_name(claim.reads) if reads is not None else None
-        body, writes = self._run(message, crypto, prefetched)
+        body, writes = self._run(message, crypto, prefetched, token)
         self.dedup.finish(key, body, writes)
         return _response(body)
 
     def _run(
-        self, message: Message, crypto: MessageCrypto | None, prefetched: dict | None = None
+        self,
+        message: Message,
+        crypto: MessageCrypto | None,
+        prefetched: dict | None = None,
+        token: str = "",
     ) -> tuple[str, list]:
         """Route, run the handler, render; any failure is logged with the push id, never raised.
 
@@ -181,6 +231,7 @@ class Webhook:
         ctx = None
         try:
             ctx = self.router.build_context(message, self.redis, self.settings, prefetched)
+            ctx.encrypted = crypto is not None
             reply = self.router.dispatch(message, ctx)
             if isinstance(reply, replies.Deferred):
                 # A task id fixed by the push lets the task skip a redelivery that already sent.
@@ -188,6 +239,16 @@ class Webhook:
                 log.info("%s deferred to task %s", key, reply.task_name)
             now = int(time.time())
             xml = replies.render(reply, message, now)
+        except (redis.RedisError, OperationalError) as exc:
+            if not is_transient(exc):
+                log.error("handler failed for %s: %s", key, where(exc))
+                return replies.SUCCESS, ctx.after_reply if ctx else []
+            # Not answered, so not done: free the claim (when Redis lets us) for another try.
+            log.warning("Redis lost while answering %s: %s", key, where(exc))
+            # When Redis does not let us, the claim expires by itself within CLAIM_LEASE seconds.
+            with contextlib.suppress(redis.RedisError):
+                self.dedup.release(key, token)
+            raise StorageUnavailable(key) from exc
         except Exception as exc:  # a broken handler must not make WeChat retry or show an error
             log.error("handler failed for %s: %s", key, where(exc))
             return replies.SUCCESS, ctx.after_reply if ctx else []

@@ -311,6 +311,12 @@ class MassSendJobFinishEvent(Event):
     def succeeded(self) -> bool:
         return self.status == "send success"
 
+    @property
+    def dedup_key(self) -> str:
+        # Two sends finishing in the same second come from the same operator: the MsgID tells
+        # them apart.
+        return f"e:{self.from_user}:{self.create_time}:{self.event}:mass:{self.msg_id}"
+
     @classmethod
     def extra(cls, fields):
         check = fields.get("CopyrightCheckResult")
@@ -349,6 +355,10 @@ class PublishJobFinishEvent(Event):
     @property
     def succeeded(self) -> bool:
         return self.publish_status == 0
+
+    @property
+    def dedup_key(self) -> str:
+        return f"e:{self.from_user}:{self.create_time}:{self.event}:publish:{self.publish_id}"
 
     @classmethod
     def extra(cls, fields):

@@ -36,6 +36,8 @@ class Context:
     settings: Any
     openid: str
     lang: str = "en"
+    # For a prefix match, the rest of the text after the prefix ("remind 3" -> "3").
+    argument: str = ""
     # Chinese answers written in Traditional characters (the follower reads them).
     traditional: bool = False
     # What the follower asked (bot.followers.keywords.Intent) and whether a menu button asked.
@@ -50,6 +52,8 @@ class Context:
     # Results of the reads each prefetch queued on the claim's round trip, by the prefetch's
     # name (absent when it queued none, or when one of them failed: read again then).
     prefetched: dict[str, list] = field(default_factory=dict)
+    # The push arrived encrypted (safe or compatible mode): it comes from WeChat itself.
+    encrypted: bool = False
 
     def write_later(self, write: Callable[[Any], None]) -> None:
         """Queue write(pipeline) to run after the reply, batched with the reply's caching.

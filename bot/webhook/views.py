@@ -8,6 +8,7 @@ import time
 from flask import Blueprint, Flask, Response, current_app, request
 
 from bot.jobs import enqueue
+from bot.request_tags import request_id
 from bot.webhook.endpoint import Rejected, Webhook
 from bot.webhook.router import router as default_router
 from bot.webhook.wsgi import WebhookMiddleware, answer_post
@@ -40,12 +41,13 @@ def verify_url():
         echostr = webhook.echo(request.args)
     except Rejected as exc:
         log.warning(
-            "refused %s %s from %s: %d %s",
+            "refused %s %s from %s: %d %s (request %s)",
             request.method,
             request.path,
             request.remote_addr,
             exc.status,
             exc.reason,
+            request_id(request.environ),
         )
         return Response(f"{exc.reason}\n", exc.status, content_type="text/plain; charset=utf-8")
     return Response(echostr, 200, content_type="text/plain; charset=utf-8")

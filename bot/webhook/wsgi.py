@@ -18,6 +18,7 @@ import werkzeug.urls  # noqa: F401 - registers the "werkzeug.url_quote" decoding
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wsgi import get_content_length, get_input_stream
 
+from bot.request_tags import request_id
 from bot.webhook.endpoint import Rejected, Webhook, where
 
 log = logging.getLogger("bot.webhook")
@@ -84,15 +85,17 @@ def answer_post(app: Any, webhook: Webhook, environ: dict[str, Any]) -> tuple[in
             reply = webhook.respond(message, crypto)
     except Rejected as exc:
         log.warning(
-            "refused POST %s from %s: %d %s",
+            "refused POST %s from %s: %d %s (request %s)",
             environ.get("PATH_INFO", ""),
             environ.get("REMOTE_ADDR"),
             exc.status,
             exc.reason,
+            request_id(environ),
         )
         return exc.status, TEXT, f"{exc.reason}\n"
     except Exception as exc:  # one line, no trace; WeChat retries a 500
-        log.error("POST %s failed: %s", environ.get("PATH_INFO", ""), where(exc))
+        path, rid = environ.get("PATH_INFO", ""), request_id(environ)
+        log.error("POST %s failed: %s (request %s)", path, where(exc), rid)
         return 500, TEXT, "internal error\n"
     return 200, reply.content_type, reply.body
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from wechatpy.client.api import WeChatDraft
+from wechatpy.client.api import WeChatCustomService, WeChatDraft
 from wechatpy.client.api.base import BaseWeChatAPI
+
+from bot.wechat import service_window
+from bot.wechat.errors import WeChatAPIError
 
 # Every field draft/add accepts for an article, and which of them are 0/1 flags.
 DRAFT_FIELDS = (
@@ -76,13 +79,26 @@ class MassAPI(BaseWeChatAPI):
 
 
 class CustomAPI(BaseWeChatAPI):
-    """Customer-service messages (within 48 h of the follower's last interaction)."""
+    """Customer-service messages, only inside the follower's window (see service_window)."""
+
+    API = "message/custom/send"
 
     def send(self, openid: str, msgtype: str, body: dict) -> dict:
-        """Send one message of `msgtype` whose body is `body`."""
-        return self._post(
-            "message/custom/send", data={"touser": openid, "msgtype": msgtype, msgtype: body}
-        )
+        """Send one message of `msgtype` whose body is `body`, counted against the window.
+
+        Outside a window, or with its messages used up, WeChat's errcode is raised without a
+        call; when WeChat refuses anyway the window is closed until the follower acts again.
+        """
+        r = self._client.redis
+        refused = service_window.reserve(r, openid)
+        if refused:
+            raise WeChatAPIError(refused, "not sent: no customer-service window left", self.API)
+        try:
+            return self._post(self.API, data={"touser": openid, "msgtype": msgtype, msgtype: body})
+        except WeChatAPIError as exc:
+            if exc.errcode in (service_window.OUTSIDE, service_window.USED_UP):
+                service_window.close(r, openid, exc.errcode)
+            raise
 
     def send_text(self, openid: str, content: str) -> dict:
         """A text message."""
@@ -96,3 +112,11 @@ class CustomAPI(BaseWeChatAPI):
     def send_mpnewsarticle(self, openid: str, article_id: str) -> dict:
         """A published article, by the article_id freepublish gave it."""
         return self.send(openid, "mpnewsarticle", {"article_id": article_id})
+
+
+class CustomServiceAPI(WeChatCustomService):
+    """Customer-service accounts; the list is under /cgi-bin/, not where wechatpy asks for it."""
+
+    def get_accounts(self) -> list[dict]:
+        """All customer-service accounts. https://developers.weixin.qq.com/doc/offiaccount/Customer_Service/Customer_Service_Management.html"""
+        return self._client.get("customservice/getkflist").get("kf_list", [])

@@ -13,13 +13,15 @@ from flask import current_app
 from wechatpy import WeChatClient
 from wechatpy.session.redisstorage import RedisStorage
 
-from bot.wechat.apis import CustomAPI, DraftAPI, MassAPI
+from bot.wechat.apis import CustomAPI, CustomServiceAPI, DraftAPI, MassAPI
 from bot.wechat.errors import TOKEN_CODES, WeChatAPIError, network_error, redact
 from bot.wechat.token import SharedToken
 from config import Settings
 
 log = logging.getLogger(__name__)
 
+# WeChat's own host, which wechatpy's API groups with a base address of their own name.
+WECHAT_ROOT = "https://api.weixin.qq.com/"
 # (connect, read) seconds for every call; uploads and publishing answer within a few seconds.
 DEFAULT_TIMEOUT = (3.05, 20)
 
@@ -30,6 +32,7 @@ class BotWeChatClient(WeChatClient):
     draft = DraftAPI()
     mass = MassAPI()
     custom = CustomAPI()
+    customservice = CustomServiceAPI()
 
     def __init__(
         self, appid: str, secret: str, r: redis.Redis, api_base: str, timeout=DEFAULT_TIMEOUT
@@ -37,6 +40,7 @@ class BotWeChatClient(WeChatClient):
         # wechatpy keeps other tickets (jsapi) in the session: share those in Redis as well.
         super().__init__(appid, secret, session=RedisStorage(r, prefix="wx"), timeout=timeout)
         self.API_BASE_URL = api_base
+        self.redis = r
         self.shared_token = SharedToken(r, appid, self._fetch_stable_token)
         self.calls: Counter[str] = Counter()  # calls made by this client, by API path
 
@@ -67,14 +71,27 @@ class BotWeChatClient(WeChatClient):
             raise WeChatAPIError(None, "stable_token answered without access_token", "stable_token")
         return result
 
+    @property
+    def api_root(self) -> str:
+        """The address of the API groups outside /cgi-bin/ (WeChat's https://api.weixin.qq.com/)."""
+        return self.API_BASE_URL.removesuffix("cgi-bin/")
+
+    def base_for(self, group_base: str | None) -> str:
+        """Where a call of an API group goes: wechatpy's groups with their own base address
+        (datacube, customservice, template...) name WeChat's host; they move with ours."""
+        if not group_base:
+            return self.API_BASE_URL
+        if group_base.startswith(WECHAT_ROOT):
+            return self.api_root + group_base.removeprefix(WECHAT_ROOT)
+        return group_base
+
     def _request(self, method, url_or_endpoint, **kwargs):
-        api = url_or_endpoint
-        kwargs.pop("api_base_url", None)
+        base = self.base_for(kwargs.pop("api_base_url", None))
         if url_or_endpoint.startswith(("http://", "https://")):
             url = url_or_endpoint
-            api = url.removeprefix(self.API_BASE_URL)
         else:
-            url = f"{self.API_BASE_URL}{url_or_endpoint}"
+            url = f"{base}{url_or_endpoint}"
+        api = url.split("?")[0].removeprefix(self.API_BASE_URL).removeprefix(self.api_root)
         retried = kwargs.pop("_token_retried", False)
         params = kwargs.setdefault("params", {})
         token = None

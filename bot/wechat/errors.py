@@ -38,13 +38,13 @@ HINTS: dict[int, str] = {
     45004: "An article digest is too long: keep it within 128 characters.",
     45009: "The account reached WeChat's API call limit for today: wait until tomorrow or clear "
     "the quota in the MP console (clear_quota, 10 times a month).",
-    45011: "Too many calls this minute: the call is retried after a pause.",
-    45015: "The follower has not interacted in 48 hours, so no customer-service message can "
-    "reach them until they write or click again.",
+    45011: "Too many calls this minute (WeChat's per-minute limit): retried when the minute turns.",
+    45015: "No customer-service window is open for this follower (a message opens 48 hours, a "
+    "follow, scan or menu click one minute): it waits for their next message.",
     45028: "No mass-send quota left for this period: schedule the broadcast for the next free "
     "slot, or publish without a broadcast.",
-    45047: "Too many customer-service messages without a reply from the follower: wait for them "
-    "to interact again.",
+    45047: "The follower's customer-service window is used up (5 messages after a message, 3 "
+    "after a follow, scan or click): it waits for their next message.",
     45065: "This broadcast was already sent (same clientmsgid): nothing was sent twice.",
     45066: "The same broadcast was retried within a minute: check its status before retrying.",
     45067: "The clientmsgid is longer than 64 bytes: this is a bug in the bot.",

@@ -19,6 +19,17 @@ def backoff_delay(attempt: int, base: float = 0.5, cap: float = 30.0) -> float:
     return random.uniform(0, min(cap, base * 2 ** (attempt - 1)))
 
 
+# WeChat's per-minute limit (45011, "retry next minute") frees when the minute turns.
+PER_MINUTE_LIMIT = 45011
+
+
+def retry_delay(exc: WeChatAPIError, attempt: int, base: float = 0.5, cap: float = 30.0) -> float:
+    """Seconds before retrying after `exc`: into the next minute for 45011, else backoff."""
+    if exc.errcode == PER_MINUTE_LIMIT:
+        return 60 - time.time() % 60 + random.uniform(0.5, 2.0)
+    return backoff_delay(attempt, base, cap)
+
+
 def with_retries(
     call: Callable[[], T],
     attempts: int = 5,
@@ -26,6 +37,7 @@ def with_retries(
     cap: float = 30.0,
     what: str = "WeChat call",
     on_network: Callable[[], T | None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> T:
     """Run `call`; repeat it after retryable WeChatAPIErrors, at most `attempts` times in all.
 
@@ -42,7 +54,7 @@ def with_retries(
                 result = on_network()
                 if result is not None:
                     return result
-            delay = backoff_delay(attempt, base, cap)
+            delay = retry_delay(exc, attempt, base, cap)
             log.warning("%s: errcode %s, retry %d in %.2fs", what, exc.errcode, attempt, delay)
-            time.sleep(delay)
+            sleep(delay)
     raise AssertionError("unreachable")

@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 import redis
 
@@ -14,8 +15,13 @@ log = logging.getLogger(__name__)
 # Refresh this many seconds before expiry: stable_token in normal mode hands out the next token
 # during the last 5 minutes of the current one, and both work in that window.
 REFRESH_AHEAD = 300
-# force_refresh is limited to 20 a day and must be 30 s apart.
+# force_refresh is limited to 20 a day and must be 30 s apart; each one invalidates the token
+# every other holder of the AppID is using. The bot forces at most half of WeChat's allowance a
+# (Beijing) day, leaving the rest to people who must revoke a leaked token.
 FORCE_MIN_INTERVAL = 30
+FORCE_DAILY_CAP = 20
+FORCE_BUDGET = 10
+BEIJING = timezone(timedelta(hours=8))
 LOCK_TIMEOUT = 30
 LOCK_WAIT = 40
 
@@ -76,9 +82,6 @@ class SharedToken:
             result = self.fetch(False)
             if failed and result["access_token"] == failed and self._may_force(now):
                 # Normal mode handed back the very token WeChat refused: it was revoked.
-                log.warning(
-                    "access token of %s refused and unchanged; forcing a new one", self.appid
-                )
                 result = self.fetch(True)
             return self._store(result, previous=token, now=time.time())
         finally:
@@ -87,11 +90,46 @@ class SharedToken:
             except redis.exceptions.LockError:
                 log.warning("token lock of %s expired before release", self.appid)
 
+    def forced_today(self, now: float | None = None) -> int:
+        """How many refreshes the bot forced this Beijing day (WeChat counts them per day)."""
+        return int(self.redis.get(self.day_key(now)) or 0)
+
+    def day_key(self, now: float | None = None) -> str:
+        """The Redis key counting forced refreshes of the Beijing day holding `now`."""
+        day = datetime.fromtimestamp(time.time() if now is None else now, BEIJING)
+        return f"wx:token:{self.appid}:forced:{day:%Y%m%d}"
+
     def _may_force(self, now: float) -> bool:
         last = float(self.redis.get(self.forced_key) or 0)
         if now - last < FORCE_MIN_INTERVAL:
             return False
-        self.redis.set(self.forced_key, now, ex=86400)
+        day_key = self.day_key(now)
+        if self.forced_today(now) >= FORCE_BUDGET:
+            # One error a day: the same cause would otherwise fill the log at every call.
+            if self.redis.set(f"{day_key}:reported", 1, nx=True, ex=2 * 86400):
+                log.error(
+                    "access token of %s: refused again after %d forced refreshes today (Beijing "
+                    "time; WeChat allows %d): not forcing again until tomorrow. Most likely "
+                    "another system uses this AppID and forces stable_token refreshes (or resets "
+                    "the AppSecret), which invalidates our token each time: find it and let it "
+                    "share this token, or call stable_token without force_refresh",
+                    self.appid,
+                    FORCE_BUDGET,
+                    FORCE_DAILY_CAP,
+                )
+            return False
+        pipe = self.redis.pipeline()
+        pipe.set(self.forced_key, now, ex=86400)
+        pipe.incr(day_key)
+        pipe.expire(day_key, 2 * 86400)
+        count = pipe.execute()[1]
+        log.warning(
+            "access token of %s: forced refresh %d of %d today (each invalidates the token of "
+            "every other holder of this AppID)",
+            self.appid,
+            count,
+            FORCE_BUDGET,
+        )
         return True
 
     def _store(self, result: dict, previous: Token | None, now: float) -> str:

@@ -12,11 +12,14 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, request
 
 from sandbox import faults
-from sandbox.state import SandboxState
+from sandbox.state import SandboxState, key
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("sandbox_api", __name__, url_prefix="/cgi-bin")
+# API groups WeChat serves outside /cgi-bin/ (statistics).
+datacube_bp = Blueprint("sandbox_datacube", __name__, url_prefix="/datacube")
+BLUEPRINTS = (bp, datacube_bp)
 
 # Paths that are called without an access_token.
 TOKENLESS = {"token", "stable_token"}
@@ -37,8 +40,9 @@ def state() -> SandboxState:
 
 
 def api_path() -> str:
-    """The API's name as WeChat spells it after /cgi-bin/ (e.g. `draft/add`)."""
-    return request.path[len(bp.url_prefix) :].strip("/")
+    """The API's name as WeChat spells it after /cgi-bin/ (`draft/add`), or from the root for
+    the groups outside it (`datacube/getusersummary`)."""
+    return request.path.removeprefix(bp.url_prefix).strip("/")
 
 
 def reply(payload: dict[str, Any] | None = None, **fields: Any) -> Response:
@@ -105,7 +109,20 @@ def batch_window(data: dict[str, Any]) -> tuple[int, int]:
     return offset, count
 
 
-@bp.before_request
+# What an account without WeChat's verification (认证) may not call: publishing (withdrawn from
+# unverified accounts in July 2025), mass sends, customer service, user management, statistics.
+UNVERIFIED_DENIED = (
+    "freepublish/",
+    "message/mass/",
+    "message/custom/",
+    "customservice/",
+    "user/",
+    "tags/",
+    "datacube/",
+    "template/",
+)
+
+
 def _gate() -> Response | None:
     g.started = time.monotonic()
     g.errcode = None
@@ -116,13 +133,14 @@ def _gate() -> Response | None:
             from sandbox.api.token import check_access_token
 
             check_access_token(st, request.args.get("access_token", ""))
+            if not st.config()["verified"] and path.startswith(UNVERIFIED_DENIED):
+                raise ApiError(48001, "api unauthorized")
         faults.apply(st, path, request.environ)
     except ApiError as exc:
         return error_reply(exc)
     return None
 
 
-@bp.after_request
 def _record(response: Response) -> Response:
     st = state()
     path = api_path()
@@ -138,36 +156,58 @@ def _record(response: Response) -> Response:
         entry["fault"] = g.fault
     st.log_call(entry)
     st.count(f"calls:{path}")
+    _count_today(st, path)
     return response
 
 
-@bp.errorhandler(ApiError)
+def _count_today(st: SandboxState, path: str) -> None:
+    """Count the call against its API's daily quota (Beijing days; openapi/quota/get reads it)."""
+    from sandbox.api.token import beijing_day
+
+    day = key("calls_day", beijing_day(st.now()))
+    pipe = st.r.pipeline(transaction=False)
+    pipe.hincrby(day, path, 1)
+    pipe.expire(day, 2 * 86400)
+    pipe.execute()
+
+
 def _api_error(exc: ApiError) -> Response:
     return error_reply(exc)
 
 
-@bp.errorhandler(404)
-@bp.errorhandler(405)
 def _unknown_api(exc) -> Response:
     return error_reply(ApiError(40066, "invalid url"))
 
 
-@bp.errorhandler(Exception)
 def _unexpected(exc: Exception) -> Response:
     log.exception("sandbox API %s failed", request.path)
     return error_reply(ApiError(-1, "system error"))
 
 
-# The API groups attach their routes to bp.
+for _blueprint in BLUEPRINTS:
+    _blueprint.before_request(_gate)
+    _blueprint.after_request(_record)
+    _blueprint.register_error_handler(ApiError, _api_error)
+    _blueprint.register_error_handler(404, _unknown_api)
+    _blueprint.register_error_handler(405, _unknown_api)
+    _blueprint.register_error_handler(Exception, _unexpected)
+
+
+# The API groups attach their routes to bp (or datacube_bp).
 from sandbox.api import (  # noqa: E402, F401
     custom,
+    customservice,
+    datacube,
     draft,
     freepublish,
     mass,
     material,
     media,
     menu,
+    openapi,
+    qrcode,
     tags,
+    template,
     token,
     user,
 )

@@ -1,4 +1,10 @@
-"""`message/custom/send`: customer-service messages, only within 48 hours of an interaction."""
+"""`message/custom/send`: customer-service messages, only inside a window the follower opened.
+
+WeChat's rules since 2023: a message from the follower allows 5 messages within 48 hours; a
+follow, a QR-code scan or a menu click allows 3 within one minute; VIEW and LOCATION open
+nothing; a new action restarts its own quota. With both kinds open a send counts against both
+(WeChat does not say which it uses: the strict reading).
+"""
 
 from __future__ import annotations
 
@@ -12,10 +18,37 @@ from sandbox.api.media import file_url
 from sandbox.inbox import add_to_inbox
 from sandbox.state import SandboxState, key
 
-WINDOW_SECONDS = 48 * 3600
-# Sends allowed without a new interaction from the follower (45047 beyond).
-SENDS_PER_INTERACTION = 20
+# Per kind of follower action: (seconds, messages); 45015 outside every window, 45047 beyond.
+QUOTAS = {"message": (48 * 3600, 5), "event": (60, 3)}
 NEWS_ARTICLES = 1
+
+# Check and count in one step, so that concurrent sends cannot pass the quota together.
+_TAKE = """
+local now = tonumber(ARGV[1])
+local open, left = {}, false
+for i, kind in ipairs({'message', 'event'}) do
+  local at = tonumber(redis.call('HGET', KEYS[1], kind .. '_at') or '0')
+  if at > 0 and now - at <= tonumber(ARGV[2 * i]) then
+    table.insert(open, kind)
+    local used = tonumber(redis.call('HGET', KEYS[1], kind .. '_sends') or '0')
+    if used < tonumber(ARGV[2 * i + 1]) then left = true end
+  end
+end
+if #open == 0 then return 45015 end
+if not left then return 45047 end
+for _, kind in ipairs(open) do redis.call('HINCRBY', KEYS[1], kind .. '_sends', 1) end
+return 0
+"""
+
+
+def take_window_slot(st: SandboxState, openid: str) -> None:
+    """Count one message against the follower's open windows, or raise 45015 / 45047."""
+    quotas = [*QUOTAS["message"], *QUOTAS["event"]]
+    refused = int(st.r.eval(_TAKE, 1, key("follower", openid), repr(st.now()), *quotas))
+    if refused == 45015:
+        raise ApiError(45015, "response out of time limit or subscription is canceled")
+    if refused == 45047:
+        raise ApiError(45047, "out of response count limit")
 
 
 def _news(part: dict[str, Any]) -> dict[str, Any]:
@@ -88,9 +121,6 @@ def custom_send():
     entry = _entry(st, data)
     if not follower["subscribe"]:
         raise ApiError(43004, "require subscribe")
-    if st.now() - follower["last_interaction"] > WINDOW_SECONDS:
-        raise ApiError(45015, "response out of time limit or subscription is canceled")
-    if st.r.hincrby(key("custom_sends"), openid, 1) > SENDS_PER_INTERACTION:
-        raise ApiError(45047, "out of response count limit")
+    take_window_slot(st, openid)
     add_to_inbox(st, openid, entry, sender="account", via="custom")
     return ok()

@@ -95,7 +95,8 @@ def check_article(st: SandboxState, article: Any, single: bool) -> dict[str, Any
     if article_type == "news":
         thumb = article.get("thumb_media_id")
         material = find_material(st, thumb) if isinstance(thumb, str) and thumb else None
-        if material is None or material["type"] not in {"image", "thumb"}:
+        # The cover must be a permanent *image* material: a thumb-type id is refused too.
+        if material is None or material["type"] != "image":
             raise ApiError(40007, "invalid media_id, thumb_media_id must be a permanent image")
         stored["thumb_media_id"] = thumb
         stored["thumb_url"] = material["url"] or _thumb_url(st, material)

@@ -35,7 +35,11 @@ def publish_articles(
 
 
 def find_published(st: SandboxState, article_id: Any) -> dict[str, Any]:
-    """A published (not mass-sent) article record, or 53600 as WeChat answers an unknown id."""
+    """A freepublished article record, or 53600 as WeChat answers an unknown id.
+
+    A mass-sent draft is a public article too (the sandbox keeps it with via "mass"), but
+    WeChat staff say freepublish/* does not reach those: only the send's event has their URLs.
+    """
     record = st.get("articles", article_id) if isinstance(article_id, str) else None
     if record is None or record.get("via") != "publish":
         raise ApiError(53600, "invalid article id")
@@ -106,6 +110,7 @@ def freepublish_batchget():
     data = body()
     offset, count = batch_window(data)
     no_content = bool(data.get("no_content"))
+    # Only freepublished articles: mass-sent ones are public but no API lists them.
     published = [
         (article_id, record)
         for article_id, record in st.all("articles").items()

@@ -22,8 +22,13 @@ DEDUP_SECONDS = 24 * 3600
 CLIENTMSGID_BYTES = 64
 MAX_LISTED = 10000
 MSG_TYPES = {"mpnews", "text", "image"}
-# The default quota per account type: (sends, period).
-QUOTAS = {"subscription": (1, "day"), "service": (4, "month")}
+# A subscription account makes 1 mass send a day (to all or a tag). A service account sends to
+# all followers once a day and 4 times a month; its tag sends are not counted, but each
+# follower receives at most 4 mass messages a month (the others are filtered out).
+SERVICE_MONTH = 4
+PER_FOLLOWER_MONTH = 4
+# With API mass-send protection on, a send to all waits this long for an administrator.
+CONFIRM_SECONDS = 30 * 60
 
 
 def _period(st: SandboxState, unit: str) -> str:
@@ -31,12 +36,17 @@ def _period(st: SandboxState, unit: str) -> str:
     return moment.strftime("%Y-%m-%d" if unit == "day" else "%Y-%m")
 
 
-def _quota(st: SandboxState) -> tuple[int, str]:
+def _limits(st: SandboxState, to_all: bool) -> list[tuple[int, str, str]]:
+    """(limit, period unit, counter) of each quota this send counts against."""
     config = st.config()
-    limit, unit = QUOTAS[config["account_type"]]
-    if config["mass_quota"] is not None:
-        limit = int(config["mass_quota"])
-    return limit, unit
+    override = config["mass_quota"]
+    if config["account_type"] == "subscription":
+        return [(1 if override is None else int(override), "day", "all")]
+    if not to_all:
+        return []
+    day = 1 if override is None else int(override)
+    month = SERVICE_MONTH if override is None else int(override)
+    return [(day, "day", "to_all"), (month, "month", "to_all")]
 
 
 def _content(st: SandboxState, data: dict[str, Any], msgtype: str) -> dict[str, Any]:
@@ -120,14 +130,17 @@ def _claim_send(st: SandboxState, dedup_id: str, msg_id: int, now: float) -> Non
     st.r.hset(key("mass_ids"), dedup_id, claim)
 
 
-def _spend_quota(st: SandboxState) -> None:
-    """Count one send against the account's quota, or 45028 when it is spent."""
-    limit, unit = _quota(st)
-    quota_key = key("mass_quota", _period(st, unit))
-    if st.r.incr(quota_key) > limit:
-        st.r.decr(quota_key)
-        raise ApiError(45028, "has no masssend quota")
-    st.r.expire(quota_key, 40 * 86400)
+def _spend_quota(st: SandboxState, to_all: bool) -> None:
+    """Count one send against the account's quotas, or 45028 when one is spent."""
+    taken = []
+    for limit, unit, counter in _limits(st, to_all):
+        quota_key = key("mass_quota", counter, _period(st, unit))
+        taken.append(quota_key)
+        if st.r.incr(quota_key) > limit:
+            for name in taken:
+                st.r.decr(name)
+            raise ApiError(45028, "has no masssend quota")
+        st.r.expire(quota_key, 40 * 86400)
 
 
 def _submit(data: dict[str, Any], audience_of) -> Any:
@@ -142,12 +155,13 @@ def _submit(data: dict[str, Any], audience_of) -> Any:
     _claim_send(st, dedup_id, msg_id, now)
     try:
         content = _content(st, data, msgtype)
-        _spend_quota(st)
+        _spend_quota(st, bool(audience.get("is_to_all")))
     except ApiError:
         st.r.hdel(key("mass_ids"), dedup_id)  # nothing was sent: the id may be used again
         raise
     msg_data_id = st.next_id("msg_data", 2247480000)
-    ready_at = now + float(st.config()["mass_delay"])
+    config = st.config()
+    ready_at = now + float(config["mass_delay"])
     record = {
         "msg_id": msg_id,
         "msg_data_id": msg_data_id,
@@ -158,8 +172,13 @@ def _submit(data: dict[str, Any], audience_of) -> Any:
         "msg_status": "SENDING",
         "create_time": int(now),
         "ready_at": ready_at,
+        "outcome": str(config["mass_outcome"]),
         **content,
     }
+    if config["mass_protection"] and audience.get("is_to_all"):
+        # Held until an administrator confirms it (POST /sandbox/control/mass/confirm).
+        record["confirm_by"] = now + CONFIRM_SECONDS
+        ready_at = record["confirm_by"]
     st.put("mass", msg_id, record)
     if msgtype == "mpnews":
         # WeChat takes a draft out of the draft box once it is mass-sent.
@@ -178,35 +197,64 @@ def _entry(record: dict[str, Any], urls: list[str]) -> dict[str, Any]:
     return {"type": "news", "articles": cards}
 
 
+def _eligible(st: SandboxState, recipients: list[str]) -> list[str]:
+    """The recipients a service account's send reaches: those with fewer than 4 this month."""
+    if st.config()["account_type"] != "service":
+        return list(recipients)
+    received = key("mass_received", _period(st, "month"))
+    counts = st.r.hmget(received, recipients) if recipients else []
+    return [o for o, n in zip(recipients, counts, strict=True) if int(n or 0) < PER_FOLLOWER_MONTH]
+
+
+def fail_mass_send(st: SandboxState, msg_id: str, record: dict[str, Any], status: str) -> dict:
+    """End a send with WeChat's failure `status`; returns the MASSSENDJOBFINISH event fields."""
+    total = len(record["recipients"])
+    record.update(msg_status="SEND_FAIL", finish_status=status, sent_count=0, error_count=0)
+    st.put("mass", msg_id, record)
+    return _event(msg_id, status, total, 0, 0, [])
+
+
 def complete_mass_send(st: SandboxState, msg_id: str, record: dict[str, Any]) -> dict[str, Any]:
     """Put the message in each recipient's inbox; returns the MASSSENDJOBFINISH event fields."""
     from sandbox.api.freepublish import publish_articles
 
+    if record.get("outcome", "send success") != "send success":
+        return fail_mass_send(st, msg_id, record, record["outcome"])
     urls: list[str] = []
     if record["msgtype"] == "mpnews":
         article_id, items = publish_articles(st, record["articles"], "mass", msg_id=msg_id)
         record["article_id"] = article_id
         urls = [item["url"] for item in items]
     entry = _entry(record, urls)
+    eligible = _eligible(st, record["recipients"])
+    received = key("mass_received", _period(st, "month"))
     sent = 0
-    for openid in record["recipients"]:
+    for openid in eligible:
         follower = st.follower(openid)
         if follower and follower["subscribe"]:
             add_to_inbox(st, openid, entry, sender="account", via="mass")
+            st.r.hincrby(received, openid, 1)
             sent += 1
+    st.r.expire(received, 40 * 86400)
     total = len(record["recipients"])
-    record.update(msg_status="SEND_SUCCESS", sent_count=sent, error_count=total - sent)
+    record.update(msg_status="SEND_SUCCESS", finish_status="send success", sent_count=sent)
+    record.update(filter_count=len(eligible), error_count=len(eligible) - sent)
     record["article_urls"] = urls
     st.put("mass", msg_id, record)
+    return _event(msg_id, "send success", total, len(eligible), sent, urls)
+
+
+def _event(msg_id, status: str, total: int, eligible: int, sent: int, urls: list[str]) -> dict:
     url_items = [{"ArticleIdx": i, "ArticleUrl": u} for i, u in enumerate(urls, start=1)]
     return {
         "Event": "MASSSENDJOBFINISH",
         "MsgID": int(msg_id),
-        "Status": "send success",
+        "Status": status,
         "TotalCount": total,
-        "FilterCount": total,
+        # After filtering (followers who got 4 this month): FilterCount = SentCount + ErrorCount.
+        "FilterCount": eligible,
         "SentCount": sent,
-        "ErrorCount": total - sent,
+        "ErrorCount": eligible - sent,
         "CopyrightCheckResult": {"Count": 0, "ResultList": {}, "CheckState": 1},
         "ArticleUrlResult": {"Count": len(url_items), "ResultList": {"item": url_items}},
     }

@@ -20,6 +20,13 @@ FORCE_REFRESH_GAP = 30
 # Redis forgets token records this long after they were minted (real time, generous).
 RECORD_TTL = 3 * 86400
 _TOKEN_SHAPE = re.compile(r"^\d+_[A-Za-z0-9_-]{100,}$")
+# Daily limits count per day in Beijing time (UTC+8), the platform's.
+BEIJING_OFFSET = 8 * 3600
+
+
+def beijing_day(now: float) -> int:
+    """The number of the Beijing-time day holding `now`, for daily counters."""
+    return int((now + BEIJING_OFFSET) // 86400)
 
 
 def _mint(st: SandboxState, kind: str) -> tuple[str, int]:
@@ -56,6 +63,11 @@ def _check_credentials(grant_type: object, appid: object, secret: object) -> Non
         raise ApiError(41004, "appsecret missing")
     if secret != st.account.secret:
         raise ApiError(40125, "invalid appsecret")
+    whitelist = st.config()["ip_whitelist"]
+    caller = request.remote_addr or ""
+    if whitelist is not None and caller not in whitelist:
+        # WeChat names the caller's address, the one to add to the platform's IP whitelist.
+        raise ApiError(40164, f"invalid ip {caller} ipv6 ::ffff:{caller}, not in whitelist")
 
 
 def check_access_token(st: SandboxState, token: str) -> None:
@@ -79,7 +91,7 @@ def token():
     args = request.args
     _check_credentials(args.get("grant_type"), args.get("appid"), args.get("secret"))
     st = state()
-    day_key = key("token_fetches", "day", int(st.now() // 86400))
+    day_key = key("token_fetches", "day", beijing_day(st.now()))
     if st.r.incr(day_key) > TOKEN_PER_DAY:
         raise ApiError(45009, "reach max api daily quota limit")
     st.r.expire(day_key, 2 * 86400)
@@ -105,7 +117,7 @@ def stable_token():
         # Within 30 s of the last forced refresh WeChat silently keeps the current token.
         if current and now - last_force < FORCE_REFRESH_GAP and expires_at > now:
             return reply(access_token=current, expires_in=int(expires_at - now))
-        day_key = key("stable_force", "day", int(now // 86400))
+        day_key = key("stable_force", "day", beijing_day(now))
         if int(st.r.get(day_key) or 0) >= FORCE_REFRESH_PER_DAY:
             raise ApiError(45009, "reach max api daily quota limit")
         st.r.incr(day_key)

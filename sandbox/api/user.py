@@ -25,7 +25,8 @@ def user_info(st: SandboxState, openid: Any) -> dict[str, Any]:
     return {
         "subscribe": 1,
         "openid": openid,
-        "language": follower.get("language", "zh_CN"),
+        # Documented as no longer provided; WeChat answers zh_CN whatever the phone's language.
+        "language": "zh_CN",
         "subscribe_time": follower["subscribe_time"],
         "unionid": "",
         "remark": follower.get("remark", ""),

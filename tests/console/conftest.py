@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+from pathlib import Path
 
 import pytest
+from itsdangerous import URLSafeTimedSerializer
 
 from bot.console import accounts
+from config import PROJECT_ROOT
 
 EDITOR_PASSWORD = "editor-pass-123"
 PUBLISHER_PASSWORD = "publisher-pass-456"
@@ -37,10 +42,12 @@ def sign_in(client, name: str, password: str):
 def session_for(client, redis_client, name: str) -> str:
     """Give the client a session of `name` without the slow password check; returns its token."""
     sid = accounts.start_session(redis_client, name)
+    raw = f"token-{name}"
     with client.session_transaction() as session:
-        session["sid"] = sid
-        session["csrf"] = token = f"token-{name}"
-    return token
+        session["_user_id"] = sid  # where Flask-Login keeps the signed-in user's id
+        session["csrf_token"] = raw  # Flask-WTF's value; forms carry a signed copy of it
+    signer = URLSafeTimedSerializer(client.application.secret_key, salt="wtf-csrf-token")
+    return signer.dumps(raw)
 
 
 def signed_in(app, redis_client, name: str):
@@ -68,3 +75,37 @@ def app(settings_env, redis_client):
 
     base = f"http://127.0.0.1:{free_port()}/cgi-bin/"
     return create_app({**settings_env, "WECHAT_API_BASE": base, "TESTING": True})
+
+
+# Debian's chromium (.ci/run installs it); CHROMIUM_PATH points elsewhere on other systems.
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+# Browser tests keep a screenshot of every page they show, one folder per test module.
+SHOTS_ROOT = PROJECT_ROOT / "tests" / "artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium driven by Playwright; a missing browser fails in one line."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"chromium is not installed at {CHROMIUM}: apt-get install chromium (.ci/run does)",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    )
+    shutil.rmtree(SHOTS_ROOT, ignore_errors=True)
+    yield browser
+    browser.close()
+    playwright.stop()

@@ -16,6 +16,7 @@ EXPECTED_ACCESS = {
     "console.audit_log": "editor",
     "console.issues": "editor",
     "console.import_issue": "editor",
+    "console.import_template": "editor",
     "console.import_report": "editor",
     "console.confirm_import": "editor",
     "console.discard_import": "editor",
@@ -37,11 +38,20 @@ EXPECTED_ACCESS = {
     # Editors may change their own scheduled previews; the view refuses them the rest (403).
     "console.cancel_push": "editor",
     "console.reschedule_push": "editor",
+    "console.send_now": "editor",
+    "console.schedule_again": "editor",
+    "console.confirm_version": "editor",
     "console.followers": "editor",
+    "console.event_codes_page": "editor",
+    "console.create_event_code": "editor",
+    "console.event_code_image": "editor",
+    "console.name_follower": "editor",
     "console.followers_messages": "editor",
     "console.reply_to_message": "editor",
     "console.menu": "editor",
     "console.sync_menu": "publisher",
+    "console.issue_statistics_csv": "editor",
+    "console.follower_growth_csv": "editor",
 }
 
 # Values for the variable parts of console URLs.
@@ -52,6 +62,7 @@ SAMPLE_ARGS = {
     "import_id": "nosuchimport",
     "index": 0,
     "version": 1,
+    "openid": "oNoSuchFollowerxxxxxxxxxxxxx",
     "message_id": "nosuchmessage",
 }
 RANK = {"anonymous": 0, "editor": 1, "publisher": 2}

@@ -105,20 +105,20 @@ def test_session_cookie_is_httponly_lax_and_secure_over_https(app, staff):
 
 @pytest.mark.parametrize("token", [None, "", "forged-token"])
 def test_a_form_post_without_the_right_csrf_token_is_refused(editor_client, token):
-    data = {"openid": "oSTAFF0000000001"}
+    data = {"wechat": "bind"}
     if token is not None:
         data["csrf_token"] = token
     response = editor_client.post("/console/account", data=data)
     assert response.status_code == 400
     assert "did not come from this console" in response.get_data(as_text=True)
     page = editor_client.get("/console/account").get_data(as_text=True)
-    assert "oSTAFF0000000001" not in page
+    assert 'id="bind-code"' not in page
 
 
 def test_the_same_form_with_the_token_goes_through(editor_client):
-    data = {"openid": "oSTAFF0000000001", "csrf_token": editor_client.csrf}
+    data = {"wechat": "bind", "csrf_token": editor_client.csrf}
     assert editor_client.post("/console/account", data=data).status_code == 302
-    assert "oSTAFF0000000001" in editor_client.get("/console/account").get_data(as_text=True)
+    assert 'id="bind-code">BIND-' in editor_client.get("/console/account").get_data(as_text=True)
 
 
 def test_sign_in_form_needs_its_csrf_token_too(client, staff):

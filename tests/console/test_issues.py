@@ -153,3 +153,70 @@ def test_a_pdf_and_a_markdown_file_reach_the_import_report(editor_client, redis_
         # The PDF's wrapped lines are joined back, so it reports what the text does.
         assert counts_of(page) == counts_of(text_report)
     assert store.list_issues(redis_client) == []
+
+
+def test_a_word_file_and_a_markdown_zip_reach_the_import_report_with_their_photos(
+    editor_client, redis_client
+):
+    from tests.newsletter import corpus
+
+    made = corpus.layout(SEED.read_text(encoding="utf-8"))
+    for name, data in [
+        ("issue-09.docx", corpus.docx_pandoc(made)),
+        ("issue-09.zip", corpus.markdown_zip(made)),
+    ]:
+        page = editor_client.get(report_url(upload(editor_client, name, data)))
+        text = page.get_data(as_text=True)
+        assert "Import report: issue 9" in text, name
+        assert "<th>Photos</th><td>7</td>" in text and "Warnings (0)" in text, name
+    # Confirming stores the photos' bytes where every process reaches them.
+    editor_client.post(page.request.path + "/confirm", data={"csrf_token": editor_client.csrf})
+    stored = store.get_issue(redis_client, 9)
+    assert len(stored.photos) == 7
+    assert all(redis_client.exists(f"issue:photo:{p.hash}") for p in stored.photos)
+
+
+def test_the_import_page_offers_the_template_and_the_edit_page_names_the_real_headings(
+    editor_client, redis_client
+):
+    page = editor_client.get("/console/issues/import").get_data(as_text=True)
+    assert ".docx" in page and ".zip" in page and "/console/issues/import/template.md" in page
+    template = editor_client.get("/console/issues/import/template.md")
+    assert template.status_code == 200 and "# Foreword" in template.get_data(as_text=True)
+
+    editor_client.post(
+        report_url(upload(editor_client, "issue-09.txt", SEED.read_bytes())) + "/confirm",
+        data={"csrf_token": editor_client.csrf},
+    )
+    edit = html.unescape(editor_client.get("/console/issues/9/edit").get_data(as_text=True))
+    hint = edit.split('<p class="hint">', 1)[1].split("</p>", 1)[0]
+    assert "sections are <code>#</code> headings and stories <code>##</code>" in hint
+    # And what the hint says is what the editor's text holds.
+    assert "\n# PROJECT HIGHLIGHTS 2021\n" in edit and "\n## Training for EU" in edit
+
+
+def test_the_editor_recaptions_and_adds_photos_as_its_hint_says(editor_client, redis_client):
+    import base64
+
+    from tests.newsletter import corpus
+
+    made = corpus.layout(SEED.read_text(encoding="utf-8"))
+    url = report_url(upload(editor_client, "issue-09.zip", corpus.markdown_zip(made)))
+    editor_client.post(url + "/confirm", data={"csrf_token": editor_client.csrf})
+    form = editor_client.get("/console/issues/9/edit").get_data(as_text=True)
+    markdown = html.unescape(re.search(r"<textarea[^>]*>(.*)</textarea>", form, re.S).group(1))
+    first = store.get_issue(redis_client, 9).photos[0]
+    line = f"![{first.caption}](photo:{first.key})"
+    assert line in markdown
+    new = base64.b64encode(corpus.photo(42)).decode()
+    edited = markdown.replace(
+        line, f"![A new caption](photo:{first.key})\n\n![Added](data:image/jpeg;base64,{new})"
+    )
+    response = editor_client.post(
+        "/console/issues/9/edit", data={"csrf_token": editor_client.csrf, "markdown": edited}
+    )
+    editor_client.post(report_url(response) + "/confirm", data={"csrf_token": editor_client.csrf})
+
+    story = store.get_issue(redis_client, 9).stories[0]
+    assert [p.caption for p in story.photos] == ["A new caption", "Added"]
+    assert all(redis_client.exists(f"issue:photo:{p.hash}") for p in story.photos)

@@ -28,7 +28,14 @@ def later(hours: float) -> datetime:
 
 
 def push_form(client, at: datetime | None, **extra) -> dict:
-    form = {"csrf_token": client.csrf, "publish": "1", "broadcast": "1", "audience": "all"}
+    """The confirmation page's form; `version` is the issue version it showed (issue9's first)."""
+    form = {
+        "csrf_token": client.csrf,
+        "publish": "1",
+        "broadcast": "1",
+        "audience": "all",
+        "version": "1",
+    }
     if at is None:
         form["when"] = "now"
     else:
@@ -45,7 +52,8 @@ def test_a_publisher_schedules_a_push_after_a_confirmation_page(publisher_client
     assert "Confirm: push issue 9" in page and at.strftime("%Y-%m-%d %H:%M") in page
     assert "mass sends left" in page
     # Nothing is scheduled by the review page itself.
-    assert "scheduled" not in publisher_client.get("/console/pushes").get_data(as_text=True)
+    listed = publisher_client.get("/console/pushes").get_data(as_text=True)
+    assert "No push yet." in listed
 
     done = publisher_client.post("/console/issues/9/push/confirmed", data=form)
     status_url = done.headers["Location"]
@@ -101,6 +109,30 @@ def test_a_push_that_cannot_go_is_refused_with_a_sentence(
     assert not redis_client.keys("sched:s*")
 
 
+def test_a_second_broadcast_of_an_issue_needs_again_from_a_publisher_and_is_audited(
+    publisher_client, editor_client, issue9, redis_client
+):
+    from bot.publishing import sends
+
+    sends.claim(redis_client, "p1", 9, None, again=False)
+    sends.update(redis_client, "p1", 9, None, msg_id="1000000001", result="sent")
+    form = push_form(publisher_client, later(1))
+    refused = publisher_client.post("/console/issues/9/push/confirmed", data=form)
+    assert refused.status_code == 400
+    assert "issue 9 was already broadcast to all followers" in refused.get_data(as_text=True)
+    assert not redis_client.keys("sched:s*")
+
+    done = publisher_client.post("/console/issues/9/push/confirmed", data={**form, "again": "1"})
+    assert done.status_code == 302 and done.headers["Location"].startswith("/console/pushes/s")
+    entries = [e for e in audit.recent(redis_client) if e["action"] == "scheduled push"]
+    assert "again (a repeat broadcast)" in str(entries[0])
+    # Editors cannot push at all, again or not.
+    editor_form = {**push_form(editor_client, later(2)), "again": "1"}
+    assert (
+        editor_client.post("/console/issues/9/push/confirmed", data=editor_form).status_code == 403
+    )
+
+
 def test_a_push_of_an_issue_that_does_not_exist_is_a_404(publisher_client, redis_client):
     response = publisher_client.post(
         "/console/issues/42/push/confirmed", data=push_form(publisher_client, later(1))
@@ -153,7 +185,8 @@ def test_an_editor_schedules_a_preview_and_may_move_it_but_not_a_publishers_push
     )
     preview_url = sent.headers["Location"]
     page = editor_client.get(preview_url).get_data(as_text=True)
-    assert "preview to oEDITOR000000001" in page and "Change this scheduled push" in page
+    # The recipient by the name staff know (a bound staff WeChat), not an openid.
+    assert "preview to erin" in page and "Change this scheduled push" in page
     moved = later(4)
     editor_client.post(
         preview_url + "/reschedule",

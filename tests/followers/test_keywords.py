@@ -193,12 +193,9 @@ def test_a_long_answer_is_cut_with_a_more_continuation(phones, redis_client, see
 
 
 def test_a_picture_is_acknowledged_and_kept_for_the_team(client, redis_client):
-    import xmltodict
-
-    from tests.webhook.wire import message_xml, signed_query
+    from tests.webhook.wire import message_xml, open_reply, safe_request
 
     body = message_xml("image", {"PicUrl": "https://e.org/p.jpg", "MediaId": "m1", "MsgId": 77})
-    response = client.post(
-        "/wechat", query_string=signed_query(), data=body, content_type="text/xml"
-    )
-    assert "the team will see your picture" in xmltodict.parse(response.data)["xml"]["Content"]
+    path, data = safe_request(body)
+    response = client.post(path, data=data, content_type="text/xml")
+    assert "the team will see your picture" in open_reply(response.data)["Content"]

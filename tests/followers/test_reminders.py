@@ -9,6 +9,7 @@ import pytest
 
 from bot.followers import delivery, records, reminders
 from bot.wechat import get_client
+from bot.wechat.service_window import window_key
 from tests.followers.conftest import publish_issue
 from tests.support.live import wait_until
 
@@ -33,9 +34,11 @@ def written_back(redis_client, openid: str, since: float) -> None:
 
 
 def backdate(redis_client, openid: str, hours: float, since: float) -> None:
-    """Make the bot's record say the follower last wrote `hours` ago."""
+    """Make the bot's records say the follower last wrote (and followed) `hours` ago."""
     written_back(redis_client, openid, since)
-    records.touch(redis_client, openid, now=time.time() - hours * HOURS)
+    then = time.time() - hours * HOURS
+    records.touch(redis_client, openid, now=then)
+    redis_client.hset(window_key(openid), mapping={"message_at": then, "event_at": then})
 
 
 def custom_messages(phones, name: str) -> list[dict]:

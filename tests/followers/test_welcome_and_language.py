@@ -63,41 +63,34 @@ def test_unfollow_marks_gone_and_a_return_keeps_the_language(phones, redis_clien
     assert records.get(redis_client, openid).active
 
 
-def test_a_chinese_phone_is_welcomed_in_chinese_from_wechats_user_info(phones, redis_client):
-    [welcome] = phones.follow("fang", language="zh_CN")
-    assert "欢迎关注" in welcome["content"] and "菜单" in welcome["content"]
+def test_user_info_is_not_asked_and_pins_no_language(phones, sandbox, redis_client):
+    # WeChat's user/info answers zh_CN for everyone: it says nothing about the follower.
+    [welcome] = phones.follow("fang", language="en")
+    assert welcome["content"].startswith("Welcome")
+    assert sandbox.calls("user/info") == []
     follower = records.get(redis_client, phones.openid("fang"))
-    assert follower.language == "zh"
+    assert follower.language_source == records.SOURCE_DEFAULT
     # A message in English is answered in English: the message's script decides.
     assert phones.text("fang", "about").startswith("MMSP II")
     assert "简报" in phones.text("fang", "关于")
 
 
-def test_an_english_phone_is_welcomed_in_english(phones, redis_client):
-    [welcome] = phones.follow("gary", language="en")
-    assert welcome["content"].startswith("Welcome")
-    assert records.get(redis_client, phones.openid("gary")).language == "en"
-
-
-def test_a_slow_or_failing_user_info_still_welcomes_at_once(phones, sandbox, redis_client):
-    sandbox.set_faults(busy=1.0, paths=["user/info"])
-    started = time.monotonic()
-    [welcome] = phones.follow("hugo", language="zh_CN")
-    assert time.monotonic() - started < 4
-    assert welcome["content"].startswith("Welcome")
-    sandbox.clear_faults()
-    # The first message's script decides instead.
-    assert "简报" in phones.text("hugo", "你好")
+def test_a_language_once_taken_from_user_info_does_not_stick(phones, redis_client):
+    phones.follow("gary", language="en")
+    openid = phones.openid("gary")
+    # A record written when the bot still believed user/info.
+    redis_client.hset(f"follower:{openid}", mapping={"language": "zh", "language_source": "wechat"})
+    assert phones.text("gary", "about").startswith("MMSP II, the EU-China Dialogue")
+    assert records.get(redis_client, openid).language == "en"
 
 
 def test_a_job_report_event_does_not_count_as_a_follower(client, redis_client):
-    from tests.webhook.wire import event_xml, signed_query
+    from tests.webhook.wire import event_xml, safe_request
 
     report = event_xml(
         "TEMPLATESENDJOBFINISH", sender="oSystemNotAFollower", MsgID=200163836, Status="success"
     )
-    response = client.post(
-        "/wechat", query_string=signed_query(), data=report, content_type="text/xml"
-    )
+    path, data = safe_request(report)
+    response = client.post(path, data=data, content_type="text/xml")
     assert response.status_code == 200
     assert records.get(redis_client, "oSystemNotAFollower") is None

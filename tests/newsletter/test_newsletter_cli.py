@@ -35,8 +35,8 @@ def test_ingest_prints_a_summary_and_stores_the_issue(run, redis_client):
     assert result.exit_code == 0, result.output
     assert "issue 9 (2021-06)" in result.output
     assert (
-        "4 sections, 9 stories, 7 events, 4 upcoming items, 3 policy items, 3 people, 0 warnings"
-        in result.output
+        "4 sections, 9 stories, 7 events, 4 upcoming items, 3 policy items, 3 people, "
+        "0 photos, 0 warnings" in result.output
     )
     assert "stored issue 9 as version 1 (current)" in result.output
     assert store.latest_number(redis_client) == 9
@@ -148,3 +148,25 @@ def test_render_of_an_unknown_issue_says_how_to_import_it(run):
     result = run("render", 42, "--out", "unused")
     assert result.exit_code == 1
     assert "there is no issue 42 (import it with: mmsp-bot ingest FILE)" in result.output
+
+
+def test_word_files_and_markdown_zips_are_ingested_and_a_template_is_offered(run, tmp_path):
+    from tests.newsletter import corpus
+
+    made = corpus.layout(SEED.read_text(encoding="utf-8"))
+    docx = tmp_path / "issue-09.docx"
+    docx.write_bytes(corpus.docx_python_docx(made))
+    bundle = tmp_path / "issue-09.zip"
+    bundle.write_bytes(corpus.markdown_zip(made))
+    for path in (docx, bundle):
+        result = run("ingest", path, "--dry-run")
+        assert result.exit_code == 0, result.output
+        assert "9 stories, 7 events, 4 upcoming items, 3 policy items, 3 people, 7 photos" in (
+            result.output
+        )
+    template = run("ingest", "--template")
+    assert template.exit_code == 0 and "# Foreword" in template.output
+    written = tmp_path / "new.md"
+    written.write_text(template.output, encoding="utf-8")
+    result = run("ingest", written, "--dry-run")
+    assert result.exit_code == 0 and "issue 11 (2022-06)" in result.output

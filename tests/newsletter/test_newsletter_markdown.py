@@ -122,10 +122,11 @@ def test_a_hand_edit_is_read_back():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("# Section\n", "no YAML front matter"),
+        ("# Section\n", "no issue number"),
         ("---\nnumber: 3\n", "not closed"),
         ("---\nnumber: [1\n---\n", "not valid YAML"),
         ("---\nnumber: 3\nmonth: June\n---\n", "month must look like YYYY-MM"),
+        ("---\nnumber: 3\nmonth: 2021-06\nevents: []\n---\n\n## Orphan\n", "any .# Section"),
         ("---\nnumber: 3\nmonth: 2021-06\n---\n\n## Orphan story\n", "before any '# Section'"),
     ],
 )

@@ -82,3 +82,32 @@ def test_a_message_holds_one_to_eight_articles():
     assert [str(p) for p in preflight.check([])] == ["message articles: no articles"]
     found = [str(p) for p in preflight.check([_article()] * 9)]
     assert found == ["message articles: 9 articles, a message holds at most 8"]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("<p>See ![the team](photos/team.jpg) here</p>", "a Markdown image left as text"),
+        ("<p>| Year | Visitors |</p><p>| --- | --- |</p>", "a Markdown table left as text"),
+        ("<p>A **bold** claim</p>", "Markdown bold marks ** left as text"),
+        ("<section><p>## Coming soon</p></section>", "a Markdown heading left as text"),
+    ],
+)
+def test_markdown_left_as_text_in_an_article_fails_the_check(content, expected):
+    problems = [str(p) for p in preflight.check([_article(content=content)])]
+    assert any(expected in p for p in problems), problems
+
+
+def test_a_story_table_is_rendered_as_an_html_table_and_passes():
+    from bot.newsletter.render import render_issue
+    from tests.newsletter.factory import small_issue
+
+    issue = small_issue()
+    table = "| Country | Participants |\n| --- | --- |\n| Portugal | 12 |\n| Poland | 9 |"
+    issue.stories[0].paragraphs.append(table)
+    articles = render_issue(issue)
+    content = next(a.content for a in articles if "Portugal" in a.content)
+    assert "<table" in content and "<th" in content and ">Portugal</td>" in content
+    assert "| ---" not in content
+    assert 'style="' in content.split("<table", 1)[1].split(">", 1)[0]  # inline, WeChat keeps it
+    assert preflight.check(articles) == []

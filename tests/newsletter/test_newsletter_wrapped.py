@@ -152,7 +152,13 @@ def test_a_word_hyphenated_at_a_line_end_loses_the_hyphen_when_spelled_whole_els
     assert "then organisation followed." in paragraph
 
 
-def test_a_word_hyphenated_at_a_line_end_keeps_the_hyphen_when_never_spelled_whole():
-    pdf = _break_inside("cross\u00adborder", "The agency met.")
+def test_a_compound_hyphenated_at_a_line_end_keeps_the_hyphen_when_its_parts_are_words():
+    pdf = _break_inside("cross\u00adborder", "The agency met at the border to cross it.")
     paragraph = pdf_to_text(pdf).split("\n\n")[1]
     assert "then cross-border followed." in paragraph
+
+
+def test_a_word_the_typesetter_hyphenated_is_joined_even_when_never_spelled_whole():
+    pdf = _break_inside("imple\u00admentation", "The agency met.")
+    paragraph = pdf_to_text(pdf).split("\n\n")[1]
+    assert "then implementation followed." in paragraph

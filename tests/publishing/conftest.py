@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import pytest
+from click.testing import CliRunner
 
 from bot import create_app
+from bot.cli import _register, cli
 from bot.newsletter import store
 from bot.newsletter.text_import import import_bytes
+from bot.publishing import state
 from bot.redisdb import connect
 from bot.wechat import build_client
 from config import PROJECT_ROOT, load_settings
-from tests.support.live import Process, python_module, serve_wsgi, start_celery_worker
+from tests.support.live import (
+    Process,
+    python_module,
+    serve_wsgi,
+    start_celery_worker,
+    wait_until,
+)
 
 
 @pytest.fixture
@@ -71,9 +80,10 @@ def bot_app(bot_env, followers, redis_client):
 
 @pytest.fixture
 def webhook(bot_app, sandbox):
-    """The bot's web app on a real socket, with the sandbox delivering events to /wechat."""
+    """The bot's web app on a real socket, with the sandbox delivering events to /wechat in safe
+    mode (the bot takes a mass send's URLs only from an encrypted MASSSENDJOBFINISH)."""
     with serve_wsgi(bot_app) as url:
-        sandbox.configure(webhook_url=f"{url}/wechat")
+        sandbox.configure(webhook_url=f"{url}/wechat", delivery_mode="safe")
         yield url
 
 
@@ -102,3 +112,24 @@ def processes():
 def successful_calls(sandbox, path: str) -> int:
     """How many calls of `path` the sandbox answered with errcode 0."""
     return sum(1 for c in sandbox.calls(path, limit=2000) if not c.get("errcode"))
+
+
+@pytest.fixture
+def run_cli(bot_env, monkeypatch):
+    """Run `mmsp-bot ARGS...` in this process with the bot's environment; the click result."""
+    for name, value in bot_env.items():
+        monkeypatch.setenv(name, value)
+    _register()
+    runner = CliRunner()
+    return lambda *args: runner.invoke(cli, list(args))
+
+
+def wait_push(redis_client, number, timeout=60):
+    """The newest push of issue `number` once it is done or failed."""
+
+    def finished():
+        push_id = redis_client.get(f"push:issue:{number}")
+        push = state.load(redis_client, push_id) if push_id else None
+        return push if push and push.state in state.TERMINAL else None
+
+    return wait_until(finished, timeout, 0.2, "the push to finish")

@@ -2,30 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-from click.testing import CliRunner
-
-from bot.cli import _register, cli
-from bot.publishing import state
-from tests.support.live import wait_until
-
-
-@pytest.fixture
-def run_cli(bot_env, monkeypatch):
-    for name, value in bot_env.items():
-        monkeypatch.setenv(name, value)
-    _register()
-    runner = CliRunner()
-    return lambda *args: runner.invoke(cli, list(args))
-
-
-def _wait_push(redis_client, number):
-    def finished():
-        push_id = redis_client.get(f"push:issue:{number}")
-        push = state.load(redis_client, push_id) if push_id else None
-        return push if push and push.state in state.TERMINAL else None
-
-    return wait_until(finished, 60, 0.2, "the push to finish")
+from tests.publishing.conftest import wait_push as _wait_push
 
 
 def test_a_rejected_publication_and_a_spent_quota_fail_with_errcode_and_hint(
@@ -49,13 +26,25 @@ def test_a_rejected_publication_and_a_spent_quota_fail_with_errcode_and_hint(
     assert again.exit_code == 0, again.output
     push = _wait_push(redis_client, seed_issue)
     assert push.state == "failed" and push["failed_step"] == "broadcast"
-    assert push["errcode"] == "45028" and "No mass-send quota" in push["hint"]
+    # The bot counted no send: WeChat's own web console used the quota. The hint says so and
+    # names the next free slot (the next Beijing day; a service account's to-all send).
+    assert push["errcode"] == "45028" and "no mass-send quota" in push["hint"]
+    assert "web console" in push["hint"] and "00:00 Beijing time" in push["hint"]
     assert len(sandbox.calls("message/mass/sendall")) == 1  # not retried
+    # The failed send does not count: a retry needs no --again (and uses a new clientmsgid).
+    sandbox.configure(mass_quota=None)
+    retry = run_cli("push", str(seed_issue), "--broadcast")
+    assert retry.exit_code == 0, retry.output
+    push = _wait_push(redis_client, seed_issue)
+    assert push.state == "done", push.fields
+    assert push["clientmsgid"] == "mmsp-issue9-all-2"
 
 
 def test_a_dry_run_checks_the_issue_and_calls_no_wechat_api(seed_issue, sandbox, run_cli):
     result = run_cli("push", str(seed_issue), "--publish", "--broadcast", "--dry-run")
     assert result.exit_code == 0, result.output
-    assert "nothing sent" in result.output and "freepublish/submit" in result.output
-    assert "clientmsgid mmsp-issue9-all" in result.output
+    assert "nothing sent" in result.output and "freepublish" not in result.output
+    assert "mass send to all followers, which also publishes it" in result.output
+    alone = run_cli("push", str(seed_issue), "--publish", "--dry-run")
+    assert "freepublish/submit (no notification to followers)" in alone.output
     assert sandbox.calls() == []

@@ -9,9 +9,9 @@ from types import SimpleNamespace
 import pytest
 from PIL import Image
 
-from bot.publishing.media import BODY_IMAGE_LIMIT, THUMB_LIMIT, ImageError, body_image, thumb_image
+from bot.publishing.media import BODY_IMAGE_LIMIT, ImageError, body_image
 from bot.publishing.pipeline import _call
-from bot.publishing.uploads import upload_body_images, upload_covers
+from bot.publishing.uploads import crop, upload_body_images, upload_covers
 from bot.redisdb import connect
 
 
@@ -53,9 +53,10 @@ def test_small_jpg_and_png_go_as_they_are():
         assert body_image(original)[0] == original
 
 
-def test_a_cover_becomes_a_thumb_within_64_kb():
-    thumb = thumb_image(_image("PNG", size=(900, 383), noise=True))
-    assert len(thumb) <= THUMB_LIMIT and Image.open(io.BytesIO(thumb)).format == "JPEG"
+def test_the_lead_cover_is_cropped_in_its_centre_as_wechat_fractions():
+    # A 2:1 cover: the 2.35:1 crop takes its full width, the square its middle half.
+    assert crop(1000, 500, 2.35) == "0_0.074468_1_0.925532"
+    assert crop(1000, 500, 1.0) == "0.25_0_0.75_1"
 
 
 def test_a_broken_image_is_refused_by_name():
@@ -77,7 +78,12 @@ def test_the_same_image_is_uploaded_once_across_articles_and_pushes(
     assert first == second and first["mmsp-image://a"] == first["mmsp-image://c"]
     assert len(sandbox.calls("media/uploadimg")) == 2
 
-    covers = [SimpleNamespace(cover=_image("JPEG"), cover_image=_image("PNG"))] * 2
-    thumbs = upload_covers(r, client, _call, covers)
-    assert thumbs[0] == thumbs[1] and thumbs[0]["url"].startswith("http")
+    articles = [SimpleNamespace(cover_image=_image("PNG", size=(900, 383)))] * 2
+    covers = upload_covers(r, client, _call, articles)
+    assert covers[0] == covers[1] and covers[0]["url"].startswith("http")
+    assert (covers[0]["width"], covers[0]["height"]) == (900, 383)
+    # One permanent image material, whose URL came with it: no uploadimg for the cover.
     assert len(sandbox.calls("material/add_material")) == 1
+    assert len(sandbox.calls("media/uploadimg")) == 2
+    kinds = {m["type"] for m in sandbox.records("materials").values()}
+    assert kinds == {"image"}

@@ -13,6 +13,7 @@ import pytest
 import redis
 import requests
 
+from bot.run.plan import hide_password
 from tests.conftest import TEST_WECHAT
 from tests.run.runproc import RunCommand, bare_env, free_pair, mmsp_bot, processes_with_env
 from tests.support.live import PROJECT_ROOT, wait_until
@@ -124,7 +125,7 @@ def test_with_wechat_and_redis_configured_it_says_so_and_starts_no_sandbox(
         port, REDIS_URL=redis_url, WECHAT_API_BASE="http://127.0.0.1:9/cgi-bin/", **TEST_WECHAT
     )
     run.wait_for("ready in")
-    assert run.lines[0] == f"Redis: {redis_url} (REDIS_URL)"
+    assert run.lines[0] == f"Redis: {hide_password(redis_url)} (REDIS_URL)"
     assert run.lines[1].startswith("WeChat: the real platform")
     assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
     with pytest.raises(requests.ConnectionError):

@@ -17,7 +17,7 @@ def client(sandbox):
 
 @pytest.fixture
 def thumb(client) -> str:
-    return client.material.add("thumb", upload("cover.jpg", image_bytes()))["media_id"]
+    return client.material.add("image", upload("cover.jpg", image_bytes()))["media_id"]
 
 
 def article(thumb: str, **fields) -> dict:
@@ -103,3 +103,15 @@ def test_escaped_chinese_is_kept_as_escapes_as_the_doc_warns(sandbox, client, th
     client.draft.add([article(thumb, title="移民")])  # wechatpy sends real UTF-8
     titles = {i["content"]["news_item"][0]["title"] for i in client.draft.batchget()["item"]}
     assert "移民" in titles
+
+
+def test_a_thumb_material_as_cover_is_40007_only_an_image_material_is_taken(client):
+    # WeChat staff: thumb_media_id takes the permanent media_id of an *image* material.
+    thumb_type = client.material.add("thumb", upload("c.jpg", image_bytes()))["media_id"]
+    assert errcode_of(lambda: client.draft.add([article(thumb_type)])) == 40007
+    image = client.material.add("image", upload("c.jpg", image_bytes()))["media_id"]
+    crops = {"pic_crop_235_1": "0_0_1_0.5", "pic_crop_1_1": "0.25_0_0.75_1"}
+    # wechatpy's draft.add drops the crops: posted as the bot's client sends them.
+    media_id = client.post("draft/add", data={"articles": [article(image, **crops)]})["media_id"]
+    item = client.draft.get(media_id)["news_item"][0]
+    assert item["pic_crop_235_1"] == "0_0_1_0.5" and item["pic_crop_1_1"] == "0.25_0_0.75_1"

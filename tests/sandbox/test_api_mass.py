@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from wechatpy.exceptions import WeChatClientException
 
 from tests.support.live import wait_until
 from tests.support.sandbox import image_bytes, upload, wechat_error
+
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
@@ -18,7 +22,7 @@ def client(sandbox):
 
 
 def new_draft(client, title: str = "Issue 10") -> str:
-    thumb = client.material.add("thumb", upload("c.jpg", image_bytes()))["media_id"]
+    thumb = client.material.add("image", upload("c.jpg", image_bytes()))["media_id"]
     article = {"title": title, "content": "<p>News</p>", "digest": "D", "thumb_media_id": thumb}
     return client.draft.add([article])["media_id"]
 
@@ -70,12 +74,115 @@ def test_subscription_account_has_one_send_a_day(sandbox, client):
     assert client.message.send_mass_text("next day", is_to_all=True, client_msg_id="d3")["msg_id"]
 
 
-def test_service_account_has_four_sends_a_month(sandbox, client):
+def _to_next_beijing_month(sandbox) -> None:
+    """Move the sandbox's clock to 01:00 of the 1st of next month, Beijing time."""
+    now = datetime.fromtimestamp(sandbox.now(), BEIJING)
+    start = (now.replace(day=1, hour=1, minute=0, second=0) + timedelta(days=32)).replace(day=1)
+    sandbox.advance_clock(start.timestamp() - sandbox.now())
+
+
+def test_service_account_sends_to_all_once_a_day_and_four_times_a_month(sandbox, client):
     sandbox.configure(account_type="service")
+    _to_next_beijing_month(sandbox)
     for n in range(4):
         client.message.send_mass_text(f"send {n}", is_to_all=True, client_msg_id=f"m{n}")
+        same_day = wechat_error(
+            lambda n=n: client.message.send_mass_text("x", is_to_all=True, client_msg_id=f"s{n}")
+        )
+        assert same_day.errcode == 45028
+        sandbox.advance_clock(86400)
     fifth = lambda: client.message.send_mass_text("five", is_to_all=True, client_msg_id="m5")  # noqa: E731
     assert wechat_error(fifth).errcode == 45028
+
+
+def test_service_tag_sends_are_not_counted_but_each_follower_gets_four_a_month(sandbox, client):
+    sandbox.configure(account_type="service", mass_delay=0)
+    _to_next_beijing_month(sandbox)
+    alice, bob = sandbox.add_follower("alice"), sandbox.add_follower("bob")
+    tag = client.tag.create("EU partners")["id"]
+    client.tag.tag_user(tag, alice)
+    for n in range(4):
+        client.message.send_mass_text(f"tag {n}", tag, client_msg_id=f"t{n}")
+        sandbox.run_jobs()
+    # Tag sends left the account's send to all free; alice already got her 4 this month.
+    with sandbox.standin_webhook() as standin:
+        sent = client.message.send_mass_text("to all", is_to_all=True, client_msg_id="all")
+        calls = wait_until(
+            lambda: [c for c in standin.calls if c.fields.get("MsgID") == str(sent["msg_id"])],
+            timeout=10,
+            what="the MASSSENDJOBFINISH event",
+        )
+    event = ET.fromstring(calls[0].xml)
+    assert [event.findtext(f) for f in ("TotalCount", "FilterCount", "SentCount")] == [
+        "2",
+        "1",
+        "1",
+    ]
+    assert len([e for e in sandbox.inbox("alice") if e["via"] == "mass"]) == 4
+    assert len([e for e in sandbox.inbox("bob") if e["via"] == "mass"]) == 1 and bob
+
+
+def test_subscription_tag_sends_share_the_one_send_a_day(sandbox, client):
+    tag = client.tag.create("EU partners")["id"]
+    client.message.send_mass_text("tag", tag, client_msg_id="t1")
+    call = lambda: client.message.send_mass_text("all", is_to_all=True, client_msg_id="a1")  # noqa: E731
+    assert wechat_error(call).errcode == 45028
+
+
+def test_with_mass_protection_a_send_to_all_waits_for_an_administrator(sandbox, client):
+    sandbox.configure(mass_protection=True)
+    sandbox.add_follower("alice")
+    sent = client.message.send_mass_text("held", is_to_all=True, client_msg_id="p1")
+    sandbox.run_jobs()
+    assert client.message.get_mass(sent["msg_id"])["msg_status"] == "SENDING"
+    assert not [e for e in sandbox.inbox("alice") if e["via"] == "mass"]
+    sandbox.control("POST", "mass/confirm", json={"msg_id": sent["msg_id"]})
+    sandbox.run_jobs()
+    assert client.message.get_mass(sent["msg_id"])["msg_status"] == "SEND_SUCCESS"
+    assert [e for e in sandbox.inbox("alice") if e["via"] == "mass"]
+
+
+@pytest.mark.parametrize(("refuse", "status"), [(True, "err(40001)"), (False, "err(40002)")])
+def test_a_held_send_refused_or_unconfirmed_for_30_minutes_fails(sandbox, client, refuse, status):
+    sandbox.configure(mass_protection=True, mass_quota=5)
+    sandbox.add_follower("alice")
+    with sandbox.standin_webhook() as standin:
+        sent = client.message.send_mass_text("held", is_to_all=True, client_msg_id="p2")
+        mine = str(sent["msg_id"])
+        sandbox.advance_clock(29 * 60)
+        sandbox.run_jobs()
+        assert client.message.get_mass(sent["msg_id"])["msg_status"] == "SENDING"
+        if refuse:
+            sandbox.control(
+                "POST", "mass/confirm", json={"msg_id": sent["msg_id"], "accept": False}
+            )
+        else:
+            sandbox.advance_clock(61)
+            sandbox.run_jobs()
+        calls = wait_until(
+            lambda: [c for c in standin.calls if c.fields.get("MsgID") == mine],
+            timeout=10,
+            what="the MASSSENDJOBFINISH event",
+        )
+    assert ET.fromstring(calls[0].xml).findtext("Status") == status
+    assert client.message.get_mass(sent["msg_id"])["msg_status"] == "SEND_FAIL"
+    assert not [e for e in sandbox.inbox("alice") if e["via"] == "mass"]
+    # A send to a tag is not held.
+    tag = client.tag.create("EU partners")["id"]
+    client.tag.tag_user(tag, sandbox.openid("alice"))
+    tagged = client.message.send_mass_text("tag", tag, client_msg_id="p3")
+    sandbox.run_jobs()
+    assert client.message.get_mass(tagged["msg_id"])["msg_status"] == "SEND_SUCCESS"
+
+
+def test_a_mass_job_can_end_in_wechats_failure_outcomes(sandbox, client):
+    sandbox.configure(mass_outcome="err(30001)")
+    sandbox.add_follower("alice")
+    sent = client.message.send_mass_article(new_draft(client), is_to_all=True, client_msg_id="o")
+    sandbox.run_jobs()
+    assert client.message.get_mass(sent["msg_id"])["msg_status"] == "SEND_FAIL"
+    assert not [e for e in sandbox.inbox("alice") if e["via"] == "mass"]
+    assert sandbox.records("mass")[str(sent["msg_id"])]["finish_status"] == "err(30001)"
 
 
 def test_unknown_tag_and_draft_are_refused(client):

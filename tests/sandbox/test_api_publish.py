@@ -19,7 +19,7 @@ def client(sandbox):
 
 @pytest.fixture
 def draft(client) -> str:
-    thumb = client.material.add("thumb", upload("c.jpg", image_bytes()))["media_id"]
+    thumb = client.material.add("image", upload("c.jpg", image_bytes()))["media_id"]
     articles = [
         {"title": "Issue 10", "content": "<p>Lead story</p>", "thumb_media_id": thumb},
         {"title": "Events", "content": "<p>Calendar</p>", "thumb_media_id": thumb},
@@ -102,3 +102,18 @@ def test_publishjobfinish_event_reaches_the_webhook(sandbox, client, draft, webh
     assert article_urls == [
         i["article_url"] for i in client.freepublish.get(publish_id)["article_detail"]["item"]
     ]
+
+
+def test_a_mass_sent_draft_is_a_public_article_that_freepublish_does_not_list(
+    sandbox, client, draft
+):
+    # Since WeChat merged mass sending and publishing, a sent draft is a public article; WeChat
+    # staff say freepublish/batchget lists only what was published without a mass send.
+    sandbox.configure(mass_delay=0)
+    sent = client.message.send_mass_article(draft, is_to_all=True, client_msg_id="one")
+    sandbox.run_jobs()
+    (public,) = sandbox.records("articles").values()
+    assert public["via"] == "mass" and public["msg_id"] == str(sent["msg_id"])
+    assert requests.get(public["news_item"][0]["url"], timeout=5).status_code == 200
+    assert client.freepublish.batchget(0, 20, 1)["total_count"] == 0
+    assert client.message.get_mass(sent["msg_id"])["msg_status"] == "SEND_SUCCESS"

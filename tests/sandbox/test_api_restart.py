@@ -10,7 +10,7 @@ from tests.support.sandbox import image_bytes, upload
 def test_state_survives_a_restart(sandbox):
     client = sandbox.wechat_client()
     openid = sandbox.add_follower("alice")
-    thumb = client.material.add("thumb", upload("c.jpg", image_bytes()))["media_id"]
+    thumb = client.material.add("image", upload("c.jpg", image_bytes()))["media_id"]
     media_id = client.draft.add([{"title": "T", "content": "<p>x</p>", "thumb_media_id": thumb}])
     client.menu.create({"button": [{"type": "click", "name": "Latest", "key": "LATEST"}]})
     tag_id = client.tag.create("Kept")["id"]

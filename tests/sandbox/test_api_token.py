@@ -99,12 +99,12 @@ def test_wechatpy_refetches_after_the_clock_passes_expiry(sandbox):
     assert [c["errcode"] for c in sandbox.calls("draft/count")] == [0, 42001, 0]
 
 
-def test_the_request_log_masks_secrets_and_tokens(sandbox):
+def test_the_request_log_holds_paths_never_secrets_or_tokens(sandbox):
     start = len(sandbox.log())
     token = _token(sandbox)["access_token"]
     _menu_get(sandbox, token)
     log = sandbox.log()[start:]
-    assert "GET /cgi-bin/token?" in log and "secret=***" in log
+    assert '"GET /cgi-bin/token" 200' in log and "?" not in log
     assert sandbox.account()["secret"] not in log and token not in log
 
 
@@ -119,9 +119,19 @@ def test_unknown_api_and_malformed_json_answer_like_wechat(sandbox):
 
 
 def test_token_fetches_are_capped_at_2000_a_day(sandbox, redis_client):
-    day = int(sandbox.now() // 86400)
+    day = int((sandbox.now() + 8 * 3600) // 86400)  # Beijing days
     redis_client.set(f"sandbox:token_fetches:day:{day}", 1999)  # as if fetched all day long
     assert "access_token" in _token(sandbox)
     assert _token(sandbox)["errcode"] == 45009
     sandbox.advance_clock(86400)
     assert "access_token" in _token(sandbox)
+
+
+def test_forced_refreshes_are_capped_at_20_a_beijing_day(sandbox, redis_client):
+    now = sandbox.now()
+    day = int((now + 8 * 3600) // 86400)
+    redis_client.set(f"sandbox:stable_force:day:{day}", 20)  # as if forced all (Beijing) day
+    assert _stable(sandbox, force=True)["errcode"] == 45009
+    # Beijing's next day starts at 16:00 UTC.
+    sandbox.advance_clock((day + 1) * 86400 - 8 * 3600 - now + 1)
+    assert "access_token" in _stable(sandbox, force=True)

@@ -48,6 +48,7 @@ def _follow(state, name="alice"):
 def test_follower_text_arrives_signed_in_wechat_shape_and_the_reply_lands_in_the_inbox(
     state, webhook
 ):
+    state.update_config({"delivery_mode": "plain"})
     _follow(state)
     result = followers.say(state, "alice", "help")
     call = webhook.calls[-1]
@@ -73,7 +74,7 @@ def test_follower_text_arrives_signed_in_wechat_shape_and_the_reply_lands_in_the
 
 
 def test_follower_safe_mode_sends_only_the_envelope_and_reads_the_encrypted_reply(state, webhook):
-    state.update_config({"delivery_mode": "safe"})
+    assert state.config()["delivery_mode"] == "safe"  # the default, like the bot's
     _follow(state)
     result = followers.say(state, "alice", "最新 latest")
     call = webhook.calls[-1]
@@ -200,6 +201,7 @@ def test_follower_scanning_a_qr_code_again_sends_scan_without_the_prefix(state, 
 
 
 def test_follower_job_event_reaches_the_webhook_nested_and_stays_out_of_inboxes(state, webhook):
+    state.update_config({"delivery_mode": "plain"})
     openid = state.openid_for("editor")
     info = {
         "publish_id": 2247503051,

@@ -14,8 +14,10 @@ from tests.support.live import serve_wsgi
 
 @pytest.fixture
 def bot_webhook(sandbox, settings_env):
-    """The bot (bot.create_app) served on loopback, talking to the sandbox's API."""
-    app = create_app({**settings_env, "WECHAT_API_BASE": sandbox.api_base})
+    """The bot (bot.create_app) served on loopback, talking to the sandbox's API; compatible
+    mode, so that it takes the sandbox's plaintext deliveries as well as its encrypted ones."""
+    env = {**settings_env, "WECHAT_API_BASE": sandbox.api_base, "WECHAT_MESSAGE_MODE": "compatible"}
+    app = create_app(env)
     with serve_wsgi(app) as url:
         sandbox.configure(webhook_url=f"{url}/wechat")
         yield url

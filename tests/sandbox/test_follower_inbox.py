@@ -23,7 +23,7 @@ def test_follower_inbox_and_chat_page_show_a_mass_sent_issue(sandbox, webhook):
     sandbox.configure(mass_delay=0)
     sandbox.follow("alice")
     client = sandbox.wechat_client()
-    thumb = client.material.add("thumb", upload("c.jpg", image_bytes()))["media_id"]
+    thumb = client.material.add("image", upload("c.jpg", image_bytes()))["media_id"]
     article = {
         "title": "Issue 10: skills mobility",
         "digest": "Four stories from the dialogue",
@@ -42,7 +42,9 @@ def test_follower_inbox_and_chat_page_show_a_mass_sent_issue(sandbox, webhook):
     assert "Lead story" in requests.get(shown["url"], timeout=5).text
 
     page = requests.get(f"{sandbox.url}/sandbox/chat/alice", timeout=10).text
-    assert "Issue 10: skills mobility" in page and f'href="{shown["url"]}"' in page
+    # The card opens the article through the page that counts the read (datacube statistics).
+    opens = f'href="/sandbox/chat/alice/open?url={shown["url"]}"'
+    assert "Issue 10: skills mobility" in page and opens in page
     platform = requests.get(f"{sandbox.url}/sandbox/platform", timeout=10).text
     assert "SEND_SUCCESS · sent 1, errors 0" in platform
 

@@ -76,6 +76,7 @@ def test_follower_who_does_not_follow_cannot_say_anything(sandbox, webhook):
 
 
 def test_follower_clicks_a_menu_button_created_with_wechatpy(sandbox, webhook):
+    sandbox.configure(delivery_mode="plain")  # the body's shape is checked below
     sandbox.wechat_client().menu.create(MENU)
     _post(sandbox, "alice/follow")
     clicked = _post(sandbox, "alice/click", key="LATEST_ISSUE").json()

@@ -120,7 +120,10 @@ def start_celery_worker(env: dict[str, str], name: str = "worker", concurrency: 
     )
     from celery import Celery
 
-    probe = Celery(broker=env["REDIS_URL"], backend=env["REDIS_URL"])
+    from bot.redisdb import celery_connection
+
+    probe = Celery()
+    probe.conf.update(celery_connection(env["REDIS_URL"]))  # a sentinel:// URL too
     try:
         wait_until(
             lambda: proc.popen.poll() is not None or probe.control.ping(timeout=0.5),
@@ -128,6 +131,9 @@ def start_celery_worker(env: dict[str, str], name: str = "worker", concurrency: 
             interval=0.2,
             what=f"celery worker {name}",
         )
+    except BaseException:
+        proc.stop()  # a worker that never answered must not outlive the test
+        raise
     finally:
         probe.close()
     if proc.popen.poll() is not None:

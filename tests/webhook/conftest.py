@@ -82,6 +82,13 @@ def runs(redis_client, message_key: str) -> int:
 
 
 @pytest.fixture
+def settings_env(settings_env):
+    """Compatible mode: these tests speak both plaintext and encrypted wire formats (the safe
+    default, which refuses plaintext, is tested in tests/security/test_message_mode.py)."""
+    return {**settings_env, "WECHAT_MESSAGE_MODE": "compatible"}
+
+
+@pytest.fixture
 def test_app(settings_env, redis_client):
     """The real app, with the counting routing table instead of the shipped handlers."""
     return create_app({**settings_env, "TESTING": True, "WEBHOOK_ROUTER": counting_router()})

@@ -205,9 +205,10 @@ def test_garbage_encrypt_with_valid_signature_is_400(client, logged):
 
 
 def test_safe_mode_without_an_aes_key_is_400(settings_env, redis_client, logged):
-    client = create_app({**settings_env, "WECHAT_AES_KEY": ""}).test_client()
+    env = {**settings_env, "WECHAT_AES_KEY": "", "WECHAT_MESSAGE_MODE": ""}
+    client = create_app(env).test_client()
     path, body = wire.safe_request(text_xml("help"))
-    assert_refused(post(client, path, body), 400, logged, "WECHAT_AES_KEY")
+    assert_refused(post(client, path, body), 400, logged, "WECHAT_MESSAGE_MODE is plain")
 
 
 def test_xml_that_is_not_a_wechat_message_is_400(client, logged):

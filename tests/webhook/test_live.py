@@ -25,6 +25,7 @@ def gunicorn(redis_url):
     port = free_port()
     env = {
         **TEST_WECHAT,
+        "WECHAT_MESSAGE_MODE": "compatible",
         "REDIS_URL": redis_url,
         "SECRET_KEY": "test-secret-key",
         "WEB_HOST": "127.0.0.1",

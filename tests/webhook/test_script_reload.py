@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
@@ -13,7 +14,8 @@ from tests.webhook import wire
 from tests.webhook.conftest import counting_router, runs
 from tests.webhook.wire import read_reply, text_xml
 
-REDIS_SERVER = shutil.which("redis-server")
+# The server under test: the system's, or `make run`'s kind with --redis-server=embedded.
+REDIS_SERVER = os.environ.get("TEST_REDIS_SERVER") or shutil.which("redis-server")
 
 
 @pytest.fixture

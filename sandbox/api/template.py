@@ -1,0 +1,10 @@
+"""`template/get_all_private_template`: the account's template messages (none here)."""
+
+from __future__ import annotations
+
+from sandbox.api import bp, reply
+
+
+@bp.route("/template/get_all_private_template", methods=["GET"])
+def get_all_private_template():
+    return reply(template_list=[])
