@@ -123,7 +123,11 @@ def send_image(state: SandboxState, name: str, pic_url: str = "") -> dict[str, A
     entry = {"type": "image", "url": url, "label": "sent a picture"}
     fields = {"PicUrl": url, "MediaId": media_id}
     return _interact(
-        state, follower, entry, lambda o: delivery.deliver_user_message(state, o, "image", fields)
+        state,
+        follower,
+        entry,
+        lambda o: delivery.deliver_user_message(state, o, "image", fields),
+        window="message",
     )
 
 
@@ -138,7 +142,11 @@ def send_voice(state: SandboxState, name: str, recognition: str = "") -> dict[st
     heard = f"said (voice): {recognition}" if recognition else "sent a voice message"
     entry = {"type": "voice", "content": recognition, "label": heard}
     return _interact(
-        state, follower, entry, lambda o: delivery.deliver_user_message(state, o, "voice", fields)
+        state,
+        follower,
+        entry,
+        lambda o: delivery.deliver_user_message(state, o, "voice", fields),
+        window="message",
     )
 
 
@@ -168,6 +176,7 @@ def send_location(
         follower,
         entry,
         lambda o: delivery.deliver_user_message(state, o, "location", fields),
+        window="message",
     )
 
 

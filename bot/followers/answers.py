@@ -86,10 +86,10 @@ def respond(message, ctx, wanted: Intent, click: bool = False) -> Reply | None:
     ctx.intent = wanted
     ctx.click = click
     if ctx.remember and entry.name not in LANGUAGE_CHOICES:
-        # The script of the message is remembered for clicks and emoji, with the reply's
-        # caching; a choice of language writes the record itself and must not be undone.
-        key, fields = records.record_key(ctx.openid), dict(ctx.remember)
-        ctx.write_later(lambda pipe: pipe.hset(key, mapping=fields))
+        # The script of the message is remembered for clicks and emoji (a choice of language
+        # writes the record itself). Written now, not with the reply's caching: the follower's
+        # next tap must find it, and it changes only when they switch script.
+        ctx.redis.hset(records.record_key(ctx.openid), mapping=dict(ctx.remember))
     return finish(ctx, entry.answer(message, ctx))
 
 

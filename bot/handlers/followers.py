@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 # The follower's record fields: answers in Traditional characters ("1") or Simplified; the
 # language of the script they last wrote in (for clicks and emoji, unless they chose one).
 TRADITIONAL = "traditional"
-SCRIPT_LANGUAGE = "script_language"
+SCRIPT_LANGUAGE = records.SCRIPT_LANGUAGE
 FOLLOWER_EVENTS = (SubscribeEvent, ScanEvent, ClickEvent, ViewEvent, LocationEvent)
 
 
@@ -79,8 +79,6 @@ def follower_context(message, ctx) -> None:
         # Followed before the bot kept records: count them in from now on.
         follower = records.subscribe(ctx.redis, ctx.openid)
     ctx.lang = follower.language
-    if follower.language_source != records.SOURCE_CHOICE and data.get(SCRIPT_LANGUAGE):
-        ctx.lang = language.valid(data[SCRIPT_LANGUAGE])
     ctx.traditional = data.get(TRADITIONAL) == "1"
     said = message.content if isinstance(message, TextMessage) else ""
     said = said or (getattr(message, "recognition", "") or "")
@@ -107,8 +105,8 @@ def _follow_the_script(ctx, follower, said: str, record: dict) -> None:
         ctx.traditional = traditional
     remembered = {}
     if follower.language_source != records.SOURCE_CHOICE and lang != record.get(SCRIPT_LANGUAGE):
-        # Its own field: this write lands after the answer, and must never undo a choice of
-        # language made meanwhile (which writes `language` and `language_source`).
+        # Its own field, so that it never undoes a choice of language (which writes
+        # `language` and `language_source`).
         remembered[SCRIPT_LANGUAGE] = lang
     if (
         lang == language.CHINESE
@@ -116,7 +114,7 @@ def _follow_the_script(ctx, follower, said: str, record: dict) -> None:
         and traditional != (record.get(TRADITIONAL) == "1")
     ):
         remembered[TRADITIONAL] = int(traditional)
-    # Written after the answer, unless the answer is a choice of language (answers.respond).
+    # Written by answers.respond, unless the answer is a choice of language.
     ctx.remember = remembered
 
 
