@@ -44,7 +44,7 @@ class Entry:
 INTENTS: dict[str, Entry] = {}
 MENU: dict[str, str] = {}
 # Intents that set the follower's language themselves.
-LANGUAGE_CHOICES = frozenset({"lang_zh", "lang_en", "language"})
+LANGUAGE_CHOICES = frozenset({"lang_zh", "lang_zh_hant", "lang_en", "language"})
 
 MONTHS_EN = (
     "January",

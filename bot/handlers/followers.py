@@ -91,20 +91,21 @@ def known_traditional(r, openid: str) -> bool:
 
 
 def _follow_the_script(ctx, follower, said: str, record: dict) -> None:
-    """Answer in the script of the message unless the follower chose a language: Chinese for
-    Han characters (Traditional when they wrote Traditional), English for Latin letters; a
-    message with neither (emoji, digits) keeps the last language. The script is remembered
-    for clicks, with the reply's caching."""
+    """Answer in the script of the message unless the follower chose a language (and
+    characters): Chinese for Han characters (Traditional when they wrote Traditional), English
+    for Latin letters; a message with neither (emoji, digits) keeps the last language. The
+    script is remembered for clicks and emoji (answers.respond writes it)."""
     script = language.script_of(said)
     if script is None:
         return
     lang, traditional = script
-    if follower.language_source != records.SOURCE_CHOICE:
-        ctx.lang = lang
+    if follower.language_source == records.SOURCE_CHOICE:
+        return
+    ctx.lang = lang
     if lang == language.CHINESE and traditional is not None:
         ctx.traditional = traditional
     remembered = {}
-    if follower.language_source != records.SOURCE_CHOICE and lang != record.get(SCRIPT_LANGUAGE):
+    if lang != record.get(SCRIPT_LANGUAGE):
         # Its own field, so that it never undoes a choice of language (which writes
         # `language` and `language_source`).
         remembered[SCRIPT_LANGUAGE] = lang

@@ -138,6 +138,11 @@ def test_a_follower_who_writes_traditional_reads_traditional(phones, seed_issue,
     assert "預告" in tapped["content"] and "预告" not in tapped["content"]
     # Written in Simplified, answered in Simplified.
     assert "最新一期简报" in phones.text("tina", "帮助")
+    # Chosen, Traditional stays whatever the script.
+    assert phones.text("tina", "繁體中文").startswith("已切換為中文")
+    assert "最新一期簡報" in phones.text("tina", "帮助")
+    phones.text("tina", "简体中文")
+    assert "最新一期简报" in phones.text("tina", "幫助")
 
 
 def test_a_long_message_is_kept_for_staff_never_echoed_and_answered_from_the_console(
