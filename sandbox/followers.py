@@ -176,6 +176,7 @@ def send_location(
         follower,
         entry,
         lambda o: delivery.deliver_user_message(state, o, "location", fields),
+        # A location the follower sends is a message (unlike the LOCATION event): it opens one.
         window="message",
     )
 

@@ -25,7 +25,14 @@ def followers_messages():
     waiting = [
         {**m, "left": messages.messages_left(r, m["openid"], now)} for m in messages.waiting(r)
     ]
-    return render_template("console/messages.html", waiting=waiting, answered=messages.answered(r))
+    from bot.console.pushing import recipient_names
+
+    return render_template(
+        "console/messages.html",
+        waiting=waiting,
+        answered=messages.answered(r),
+        names=recipient_names(r),
+    )
 
 
 @bp.post("/messages/<message_id>/reply")

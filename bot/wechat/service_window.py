@@ -115,6 +115,21 @@ def remaining(r: redis.Redis, openid: str, now: float | None = None) -> int:
     return left
 
 
+def seconds_left(r: redis.Redis, openid: str, now: float | None = None) -> float:
+    """Seconds until the follower's open windows with messages left close (0: none is)."""
+    now = time.time() if now is None else now
+    fields = r.hmget(window_key(openid), "message_at", "message_used", "event_at", "event_used")
+    message_span, message_cap, event_span, event_cap = _spans()
+    left = 0.0
+    for at, used, span, cap in (
+        (fields[0], fields[1], message_span, message_cap),
+        (fields[2], fields[3], event_span, event_cap),
+    ):
+        if at is not None and now - float(at) < span and int(used or 0) < cap:
+            left = max(left, float(at) + span - now)
+    return left
+
+
 def close(r: redis.Redis, openid: str, errcode: int) -> None:
     """WeChat refused a send (45015/45047): nothing more goes out until the follower acts."""
     if errcode == OUTSIDE:

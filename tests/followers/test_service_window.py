@@ -151,13 +151,11 @@ def test_a_retried_push_does_not_restart_the_quota_but_another_push_does(redis_c
 
 
 def test_a_location_report_opens_nothing_a_scan_code_button_does(client, redis_client):
-    from tests.webhook.wire import event_xml, signed_query
+    from tests.webhook.wire import event_xml, safe_request
 
     def push(event: str, **fields) -> None:
-        report = event_xml(event, sender="o-fay", **fields)
-        answer = client.post(
-            "/wechat", query_string=signed_query(), data=report, content_type="text/xml"
-        )
+        path, body = safe_request(event_xml(event, sender="o-fay", **fields))
+        answer = client.post(path, data=body, content_type="text/xml")
         assert answer.status_code == 200
 
     push("LOCATION", Latitude="39.9", Longitude="116.4", Precision="65")

@@ -35,7 +35,12 @@ def test_two_mass_sends_finishing_in_the_same_second_are_two_events(client, redi
         assert event["trusted"] == "1" and event["status"] == "send success", event
 
 
-def test_an_unencrypted_mass_event_wakes_its_push_but_is_not_believed(client, redis_client):
+def test_an_unencrypted_mass_event_wakes_its_push_but_is_not_believed(settings_env, redis_client):
+    from bot import create_app
+
+    # Only compatible mode takes plaintext calls (safe mode refuses them with 403).
+    app = create_app({**settings_env, "WECHAT_MESSAGE_MODE": "compatible", "TESTING": True})
+    client = app.test_client()
     redis_client.set("push:by_msg:1000000003", "p1")
     _post(client, plain_request(_mass_event(1000000003, 1796000001)))
     event = redis_client.hgetall("push:event:mass:1000000003")

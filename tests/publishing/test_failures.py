@@ -48,3 +48,22 @@ def test_a_dry_run_checks_the_issue_and_calls_no_wechat_api(seed_issue, sandbox,
     alone = run_cli("push", str(seed_issue), "--publish", "--dry-run")
     assert "freepublish/submit (no notification to followers)" in alone.output
     assert sandbox.calls() == []
+
+
+def test_an_unverified_account_fails_a_publication_with_the_verification_hint(
+    seed_issue, bot_app, bot_env, sandbox, processes, redis_client, run_cli
+):
+    from bot.publishing import api
+
+    # An account WeChat has not verified: the sandbox then refuses freepublish (and previews,
+    # mass sends...) with 48001. Without previews the publication is the step that meets it.
+    processes.worker(bot_env)
+    sandbox.configure(verified=False)
+    with bot_app.app_context():
+        api.start_push(redis_client, seed_issue, publish=True, preview_to=[], by="test")
+    push = _wait_push(redis_client, seed_issue)
+    assert push.state == "failed" and push["failed_step"] == "publish", push.fields
+    assert push["errcode"] == "48001"
+    assert "July 2025" in push["hint"] and "Verify the account" in push["hint"]
+    shown = run_cli("status", str(seed_issue))
+    assert "errcode 48001" in shown.output and "Traceback" not in shown.output

@@ -10,7 +10,7 @@ import pytest
 
 from bot.publishing import api, cleanup, sends, state
 from tests.publishing.conftest import successful_calls, wait_push
-from tests.support.live import wait_until
+from tests.support.live import serve_wsgi, wait_until
 
 
 def _tagged(sandbox, followers) -> int:
@@ -117,9 +117,20 @@ def test_a_mass_send_that_ends_in_a_wechat_failure_fails_the_push_with_its_hint(
 
 
 def test_an_unencrypted_masssendjobfinish_is_only_a_hint_no_urls_are_taken_from_it(
-    seed_issue, bot_app, bot_env, webhook, sandbox, followers, processes, redis_client
+    seed_issue, bot_env, followers, sandbox, processes, redis_client
 ):
-    sandbox.configure(delivery_mode="plain")  # anyone who knows the token could forge these
+    from bot import create_app
+
+    # An account switching to safe mode runs compatible (plaintext still accepted) for a while.
+    env = {**bot_env, "WECHAT_MESSAGE_MODE": "compatible"}
+    bot_app = create_app({**env, "STAFF_OPENIDS": (followers["alice"],), "TESTING": True})
+    with serve_wsgi(bot_app) as url:
+        # Plaintext: anyone who knows the token could forge these.
+        sandbox.configure(webhook_url=f"{url}/wechat", delivery_mode="plain")
+        _unencrypted_event_is_a_hint(seed_issue, bot_app, env, processes, redis_client)
+
+
+def _unencrypted_event_is_a_hint(seed_issue, bot_app, bot_env, processes, redis_client):
     processes.worker(bot_env)
     with bot_app.app_context():
         push_id = api.start_push(redis_client, seed_issue, broadcast=True, by="test")["id"]
