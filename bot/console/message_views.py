@@ -23,7 +23,7 @@ def followers_messages():
     r = get_redis()
     now = time.time()
     waiting = [
-        {**m, "window": messages.window_left(r, m["openid"], now)} for m in messages.waiting(r)
+        {**m, "left": messages.messages_left(r, m["openid"], now)} for m in messages.waiting(r)
     ]
     from bot.console.pushing import recipient_names
 

@@ -44,7 +44,7 @@ class Entry:
 INTENTS: dict[str, Entry] = {}
 MENU: dict[str, str] = {}
 # Intents that set the follower's language themselves.
-LANGUAGE_CHOICES = frozenset({"lang_zh", "lang_en", "language"})
+LANGUAGE_CHOICES = frozenset({"lang_zh", "lang_zh_hant", "lang_en", "language"})
 
 MONTHS_EN = (
     "January",
@@ -86,10 +86,12 @@ def respond(message, ctx, wanted: Intent, click: bool = False) -> Reply | None:
     ctx.intent = wanted
     ctx.click = click
     if ctx.remember and entry.name not in LANGUAGE_CHOICES:
-        # The script of the message is remembered for clicks and emoji, with the reply's
-        # caching; a choice of language writes the record itself and must not be undone.
-        openid, fields = ctx.openid, dict(ctx.remember)
-        ctx.write_later(lambda pipe: records.queue_update(pipe, openid, fields))
+        # The script of the message is remembered for clicks and emoji (a choice of language
+        # writes the record itself). Written now, not with the reply's caching: the follower's
+        # next tap must find it, and it changes only when they switch script (a rare write).
+        pipe = ctx.redis.pipeline(transaction=False)
+        records.queue_update(pipe, ctx.openid, dict(ctx.remember))
+        pipe.execute()
     return finish(ctx, entry.answer(message, ctx))
 
 

@@ -12,7 +12,6 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from pypinyin import lazy_pinyin
 from rapidfuzz.distance import OSA
 
 from bot.newsletter import tokens
@@ -114,12 +113,13 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "简介",
     ),
     "language": ("language", "语言", "language switch", "切换语言"),
+    "lang_zh_hant": ("繁体中文", "繁体", "繁体字", "正体中文", "traditional chinese"),
     "lang_zh": (
         "中文",
         "chinese",
         "汉语",
         "简体中文",
-        "繁体中文",
+        "简体",
         "说中文",
         "用中文",
         "讲中文",
@@ -413,13 +413,37 @@ def _fuzzy(text: str) -> str | None:
     return best
 
 
+def _pinyin_table() -> dict[str, str]:
+    """Each Chinese character's first reading without tones (最 -> zui), from pypinyin's
+    character table alone: importing pypinyin whole would also load its phrase dictionary,
+    about 45 MB per process that keyword matching does not need."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("pypinyin")
+    source = Path(spec.origin).parent / "pinyin_dict.py" if spec and spec.origin else None
+    if source is None or not source.exists():
+        return {}
+    loaded = importlib.util.spec_from_file_location("_pypinyin_characters", source)
+    module = importlib.util.module_from_spec(loaded)
+    loaded.loader.exec_module(module)
+    table = {}
+    for code, readings in module.pinyin_dict.items():
+        first = unicodedata.normalize("NFKD", readings.split(",")[0])
+        table[chr(code)] = "".join(c for c in first if c.isascii() and c.isalpha())
+    return table
+
+
+_PINYIN = _pinyin_table()
+
+
 def _pinyin(text: str) -> str:
-    return "".join(lazy_pinyin(text)).replace(" ", "")
+    return "".join(_PINYIN.get(ch, ch) for ch in text if not ch.isspace())
 
 
 # Chinese keywords by their pinyin: a homophone slip (最心) or pinyin typed out (zuixin) finds
 # them. Pinyin shared by two intents is left out rather than guessed.
-def _pinyin_table() -> dict[str, str]:
+def _keywords_by_pinyin() -> dict[str, str]:
     table: dict[str, str] = {}
     clashes: set[str] = set()
     for word, name in _EXACT.items():
@@ -432,7 +456,7 @@ def _pinyin_table() -> dict[str, str]:
     return {k: v for k, v in table.items() if k not in clashes and len(k) >= 4}
 
 
-_BY_PINYIN = _pinyin_table()
+_BY_PINYIN = _keywords_by_pinyin()
 
 
 def _sounds_like(text: str) -> str | None:

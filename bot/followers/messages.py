@@ -3,8 +3,8 @@
 Keys: `follower:msg:<id>` (a hash: openid, kind, text, pic_url, at, state, reply, replied_at,
 replied_by), `follower:msgs:open` (a sorted set of ids waiting for a person, by time),
 `follower:msgs:done` (the last answered ones). Staff reply from the console through the
-customer-service API while WeChat allows it (the 48-hour window after the follower's last
-message; bot/followers/delivery.py holds the rule).
+customer-service API while WeChat allows it (5 messages within 48 hours of the follower's
+last message; bot/wechat/service_window.py counts them).
 """
 
 from __future__ import annotations
@@ -77,15 +77,15 @@ def get(r: redis.Redis, message_id: str) -> dict | None:
     return r.hgetall(message_key(message_id)) or None
 
 
-def window_left(r: redis.Redis, openid: str, now: float | None = None) -> float:
-    """Seconds left to write to the follower under WeChat's customer-service windows (0 when
-    WeChat would refuse)."""
+def messages_left(r: redis.Redis, openid: str, now: float | None = None) -> int:
+    """How many customer-service messages WeChat still lets the account send the follower
+    (0 when it would refuse; the window rules are bot/wechat/service_window.py's)."""
     from bot.wechat import service_window
 
     follower = records.get(r, openid)
     if follower is None or not follower.active:
-        return 0.0
-    return service_window.seconds_left(r, openid, now)
+        return 0
+    return service_window.remaining(r, openid, now)
 
 
 def reply(r: redis.Redis, client, message_id: str, text: str, by: str) -> dict:
@@ -102,10 +102,10 @@ def reply(r: redis.Redis, client, message_id: str, text: str, by: str) -> dict:
         raise ReplyError(f"The reply is too long (at most {MAX_REPLY_BYTES} bytes).")
     if message.get("state") == REPLIED:
         raise ReplyError("This message was answered already.")
-    if window_left(r, message["openid"]) <= 0:
+    if messages_left(r, message["openid"]) <= 0:
         raise ReplyError(
-            "WeChat no longer lets us write to this follower: their last message is more than "
-            "48 hours old. The answer can go out after they write again."
+            "WeChat no longer lets us write to this follower (more than 48 hours since their "
+            "last message, or its messages used up). The answer can go out after they write again."
         )
     try:
         client.custom.send_text(message["openid"], text)

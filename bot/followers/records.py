@@ -36,6 +36,8 @@ SOURCE_DEFAULT = "default"
 SOURCE_WECHAT = "wechat"
 SOURCE_SCRIPT = "script"
 SOURCE_CHOICE = "choice"
+# The language of the script the follower last wrote in (bot/handlers/followers.py writes it).
+SCRIPT_LANGUAGE = "script_language"
 
 
 # A follow, or (mode "touch") any interaction: a follower never seen before is recorded as one
@@ -140,7 +142,12 @@ class Follower:
         return cls(
             openid=openid,
             status=data.get("status", ACTIVE),
-            language=language.valid(data.get("language")),
+            language=language.valid(
+                # The script they last wrote in, unless they chose a language.
+                data.get(SCRIPT_LANGUAGE)
+                if data.get(SCRIPT_LANGUAGE) and data.get("language_source") != SOURCE_CHOICE
+                else data.get("language")
+            ),
             language_source=data.get("language_source", SOURCE_DEFAULT),
             scene=data.get("scene", ""),
             subscribed_at=float(data.get("subscribed_at") or 0),

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 # The follower's record fields: answers in Traditional characters ("1") or Simplified; the
 # language of the script they last wrote in (for clicks and emoji, unless they chose one).
 TRADITIONAL = "traditional"
-SCRIPT_LANGUAGE = "script_language"
+SCRIPT_LANGUAGE = records.SCRIPT_LANGUAGE
 FOLLOWER_EVENTS = (SubscribeEvent, ScanEvent, ClickEvent, ViewEvent, LocationEvent)
 
 
@@ -94,22 +94,23 @@ def follower_context(message, ctx) -> None:
 
 
 def _follow_the_script(ctx, follower, said: str, record: dict) -> None:
-    """Answer in the script of the message unless the follower chose a language: Chinese for
-    Han characters (Traditional when they wrote Traditional), English for Latin letters; a
-    message with neither (emoji, digits) keeps the last language. The script is remembered
-    for clicks, with the reply's caching."""
+    """Answer in the script of the message unless the follower chose a language (and
+    characters): Chinese for Han characters (Traditional when they wrote Traditional), English
+    for Latin letters; a message with neither (emoji, digits) keeps the last language. The
+    script is remembered for clicks and emoji (answers.respond writes it)."""
     script = language.script_of(said)
     if script is None:
         return
     lang, traditional = script
-    if follower.language_source != records.SOURCE_CHOICE:
-        ctx.lang = lang
+    if follower.language_source == records.SOURCE_CHOICE:
+        return
+    ctx.lang = lang
     if lang == language.CHINESE and traditional is not None:
         ctx.traditional = traditional
     remembered = {}
-    if follower.language_source != records.SOURCE_CHOICE and lang != record.get(SCRIPT_LANGUAGE):
-        # Its own field: this write lands after the answer, and must never undo a choice of
-        # language made meanwhile (which writes `language` and `language_source`).
+    if lang != record.get(SCRIPT_LANGUAGE):
+        # Its own field, so that it never undoes a choice of language (which writes
+        # `language` and `language_source`).
         remembered[SCRIPT_LANGUAGE] = lang
     if (
         lang == language.CHINESE
@@ -117,7 +118,7 @@ def _follow_the_script(ctx, follower, said: str, record: dict) -> None:
         and traditional != (record.get(TRADITIONAL) == "1")
     ):
         remembered[TRADITIONAL] = int(traditional)
-    # Written after the answer, unless the answer is a choice of language (answers.respond).
+    # Written by answers.respond, unless the answer is a choice of language.
     ctx.remember = remembered
 
 

@@ -5,17 +5,26 @@ from __future__ import annotations
 
 from bot.followers import answers, language, records
 from bot.followers.answers import intent
+from bot.handlers.followers import TRADITIONAL
 
 
-def _switch(ctx, lang: str):
+def _switch(ctx, lang: str, traditional: bool | None = None):
     records.set_language(ctx.redis, ctx.openid, lang)
     ctx.lang = lang
+    if traditional is not None:
+        ctx.redis.hset(records.record_key(ctx.openid), TRADITIONAL, int(traditional))
+        ctx.traditional = traditional
     return answers.text(ctx, "language_set")
 
 
 @intent("lang_zh")
 def to_chinese(message, ctx):
-    return _switch(ctx, language.CHINESE)
+    return _switch(ctx, language.CHINESE, traditional=False)
+
+
+@intent("lang_zh_hant")
+def to_traditional_chinese(message, ctx):
+    return _switch(ctx, language.CHINESE, traditional=True)
 
 
 @intent("lang_en")

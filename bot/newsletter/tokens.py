@@ -2,13 +2,13 @@
 glossary's ideas (see bot/newsletter/glossary.py).
 
 Chinese is segmented with jieba (and indexed also as bigrams, so that a word jieba splits
-differently still matches); Traditional characters are folded to Simplified first. jieba's
-dictionary takes about a second to load: `warm()` loads it at process start, never on a
-follower's message.
+differently still matches); Traditional characters are folded to Simplified first. The
+segmenter is made at process start (`warm()`), never on a follower's message.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import threading
@@ -47,6 +47,22 @@ def warm() -> None:
     glossary.load()
 
 
+def _dictionary() -> bytes:
+    """jieba's dictionary, made in memory: the glossary's Chinese terms and the words followers
+    use with the bot. jieba's own dictionary (350 000 words) would cost each process about
+    90 MB and a second to load, for nothing: the issues are in English, so only the
+    glossary's words can match, and jieba's HMM still cuts the other words."""
+    from bot.followers.keywords import KEYWORDS
+
+    words = dict.fromkeys(glossary.load().chinese, 20000)
+    for forms in KEYWORDS.values():
+        for form in forms:
+            words.update({w: 5000 for w in _CJK_RUN_RE.findall(form) if w not in words})
+    words.update({w: 100000 for w in ZH_STOPWORDS})
+    lines = "".join(f"{word} {freq}\n" for word, freq in words.items())
+    return lines.encode()
+
+
 def _segmenter():
     global _jieba
     if _jieba is None:
@@ -56,9 +72,10 @@ def _segmenter():
 
                 jieba.setLogLevel(logging.WARNING)
                 tokenizer = jieba.Tokenizer()
-                tokenizer.initialize()
-                for term in glossary.load().chinese:
-                    tokenizer.add_word(term, freq=20000)
+                # Loaded from memory, not from a file: jieba's initialize() would also write a
+                # cache file, and the processes keep no local files.
+                tokenizer.FREQ, tokenizer.total = tokenizer.gen_pfdict(io.BytesIO(_dictionary()))
+                tokenizer.initialized = True
                 _jieba = tokenizer
     return _jieba
 

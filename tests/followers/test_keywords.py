@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.followers.keywords import understand
+from tests.support.live import wait_until
 
 
 @pytest.mark.parametrize(
@@ -176,10 +177,15 @@ def test_a_long_answer_is_cut_with_a_more_continuation(phones, redis_client, see
     ]
     store.save_issue(redis_client, issue)
     phones.follow("rosa", language="en")
+    from bot.followers.texts import more_key
+
     first = phones.text("rosa", "past events")
     assert len(first.encode()) <= 1800 and 'Reply "more"' in first
     pages = [first]
+    kept = more_key(phones.openid("rosa"))
     while 'Reply "more"' in pages[-1]:
+        # The pages are written with the reply's caching, a moment after the answer.
+        wait_until(lambda: redis_client.exists(kept))
         pages.append(phones.text("rosa", "more"))
     assert len(pages) >= 2 and all(len(p.encode()) <= 1800 for p in pages)
     assert "Regional workshop number 59" in "".join(pages)
