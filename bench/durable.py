@@ -21,15 +21,12 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -38,6 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from wechatpy.crypto import WeChatCrypto  # noqa: E402  (independent client, as WeChat would be)
+
+from bench.webhook import free_port, run_python, run_wrk  # noqa: E402  (shared load drivers)
 
 TOKEN = "benchToken2026"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -48,45 +47,6 @@ FLOOR_XML = (
     "</FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType>"
     "<Content><![CDATA[floor]]></Content></xml>"
 )
-
-
-def floor_app():
-    """The floor: Flask under the same gunicorn, answering constant XML to any POST."""
-    from flask import Flask, Response
-
-    app = Flask("floor")
-
-    @app.post("/wechat")
-    def wechat():
-        return Response(FLOOR_XML, content_type="application/xml; charset=utf-8")
-
-    @app.get("/healthz")
-    def healthz():
-        return "ok"
-
-    return app
-
-
-def webhook_only_app():
-    """The real app with a routing table of the help keyword alone (no follower bookkeeping)."""
-    from bot import create_app
-    from bot.webhook.replies import TextReply
-    from bot.webhook.router import Router
-    from bot.webhook.texts import render_text
-
-    router = Router()
-
-    @router.message_type("text")
-    def help_reply(message, ctx):
-        return TextReply(render_text("help", ctx.lang))
-
-    return create_app({"WEBHOOK_ROUTER": router})
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Gunicorn:
@@ -173,123 +133,6 @@ class WeChatSignature:
         return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
 
 
-WRK_SCRIPT = r"""
-local lines = {}
-for line in io.lines(os.getenv("BENCH_REQUESTS")) do lines[#lines + 1] = line end
-local counter = 0
-local threads = {}
-function setup(thread)
-  thread:set("offset", #threads)
-  table.insert(threads, thread)
-end
-function init(args)
-  step = tonumber(os.getenv("BENCH_THREADS"))
-  counter = offset
-end
-function request()
-  local line = lines[(counter % #lines) + 1]
-  counter = counter + step
-  local tab = line:find("\t", 1, true)
-  local headers = {["Content-Type"] = "text/xml"}
-  return wrk.format("POST", line:sub(1, tab - 1), headers, line:sub(tab + 1))
-end
-function done(summary, latency, requests)
-  io.write(string.format('{"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, '
-    .. '"errors": %d, "non2xx": %d}\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    summary.errors.status))
-end
-"""
-
-
-def run_wrk(url: str, requests: list[tuple[str, str]], seconds: float, work: Path) -> dict:
-    lines = work / "requests.txt"
-    lines.write_text("".join(f"{p}\t{b}\n" for p, b in requests), encoding="utf-8")
-    script = work / "bench.lua"
-    script.write_text(WRK_SCRIPT)
-    threads = 2
-    env = {**os.environ, "BENCH_REQUESTS": str(lines), "BENCH_THREADS": str(threads)}
-    out = subprocess.run(
-        [
-            "wrk",
-            f"-t{threads}",
-            f"-c{CONNECTIONS}",
-            f"-d{max(1, round(seconds))}s",
-            "-s",
-            str(script),
-            url,
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=seconds + 30,
-        check=True,
-    ).stdout
-    result = json.loads(out.strip().splitlines()[-1])
-    return {
-        "rps": result["requests"] / (result["duration_us"] / 1e6),
-        "p50_ms": result["p50_us"] / 1000,
-        "p99_ms": result["p99_us"] / 1000,
-        "requests": result["requests"],
-        "errors": result["errors"] + result["non2xx"],
-    }
-
-
-def run_python(url: str, requests: list[tuple[str, str]], seconds: float, work: Path) -> dict:
-    """A keep-alive load generator on threads, when wrk is not installed (weaker: the GIL)."""
-    port = int(url.rsplit(":", 1)[1])
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    stop_at = time.monotonic() + seconds
-
-    def worker(offset: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        mine, i = [], offset
-        while time.monotonic() < stop_at:
-            path, body = requests[i % len(requests)]
-            i += CONNECTIONS
-            started = time.perf_counter()
-            try:
-                conn.request("POST", path, body.encode(), {"Content-Type": "text/xml"})
-                response = conn.getresponse()
-                response.read()
-                if response.status != 200:
-                    errors[0] += 1
-            except OSError:
-                errors[0] += 1
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                continue
-            mine.append(time.perf_counter() - started)
-        with lock:
-            latencies.extend(mine)
-
-    started = time.monotonic()
-    pool = [threading.Thread(target=worker, args=(n,)) for n in range(CONNECTIONS)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    elapsed = time.monotonic() - started
-    latencies.sort()
-    pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
-    return {
-        "rps": len(latencies) / elapsed,
-        "p50_ms": pick(0.5),
-        "p99_ms": pick(0.99),
-        "requests": len(latencies),
-        "errors": errors[0],
-    }
-
-
-CONFIGS = (
-    # name, gunicorn target, message mode, text, extra environment
-    ("floor (constant XML)", "bench.webhook:floor_app()", "plain", "help", {}),
-    ("webhook plaintext + dedup", "bot:create_app()", "plain", "help", {}),
-    ("webhook safe mode + dedup", "bot:create_app()", "safe", "help", {}),
-    ("safe + dedup, help only", "bench.webhook:webhook_only_app()", "safe", "help", {}),
-)
 NO_WAIT = {"REDIS_WAIT_REPLICAS": "0"}
 WAIT_ONE = {"REDIS_WAIT_REPLICAS": "1"}
 DURABLE_CONFIGS = (
@@ -374,7 +217,7 @@ def main() -> None:
         "--durable", action="store_true", help="the cost of WAIT on a master with a replica"
     )
     args = parser.parse_args()
-    configs = DURABLE_CONFIGS if args.durable else CONFIGS
+    configs = DURABLE_CONFIGS
 
     tool = "wrk" if shutil.which("wrk") else "python"
     drive = run_wrk if tool == "wrk" else run_python
