@@ -301,14 +301,25 @@ def push_fragment(push_id: str):
 @bp.post("/pushes/<push_id>/cancel")
 @access("editor")
 def cancel_push(push_id: str):
+    return _change_push(
+        push_id,
+        lambda: pushing.cancel(get_redis(), push_id),
+        "cancelled push",
+        "The push is cancelled; nothing was sent.",
+    )
+
+
+def _change_push(push_id: str, change, audited: str, done: str):
+    """Make a change to a push the signed-in staff member may change, note it in the audit log,
+    and go back to the push's page with one line either way."""
     _changeable_or_403(push_id)
     try:
-        pushing.cancel(get_redis(), push_id)
+        change()
     except pushing.PushRefused as exc:
         flash(str(exc), "error")
         return redirect(url_for("console.push_status", push_id=push_id))
-    note("cancelled push", push_id)
-    flash("The push is cancelled; nothing was sent.", "info")
+    note(audited, push_id)
+    flash(done, "info")
     return redirect(url_for("console.push_status", push_id=push_id))
 
 
@@ -349,15 +360,12 @@ def reschedule_push(push_id: str):
 @access("editor")
 def send_now(push_id: str):
     """A waiting schedule fires now (beat starts it within seconds)."""
-    _changeable_or_403(push_id)
-    try:
-        pushing.reschedule(get_redis(), push_id, datetime.now(_tz()))
-    except pushing.PushRefused as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("console.push_status", push_id=push_id))
-    note("sent push now", push_id)
-    flash("The push starts now.", "info")
-    return redirect(url_for("console.push_status", push_id=push_id))
+    return _change_push(
+        push_id,
+        lambda: pushing.reschedule(get_redis(), push_id, datetime.now(_tz())),
+        "sent push now",
+        "The push starts now.",
+    )
 
 
 @bp.post("/pushes/<push_id>/schedule-again")
