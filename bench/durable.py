@@ -20,10 +20,8 @@ told about), answered once without WAIT (REDIS_WAIT_REPLICAS=0, the baseline) an
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -36,7 +34,12 @@ sys.path.insert(0, str(ROOT))
 
 from wechatpy.crypto import WeChatCrypto  # noqa: E402  (independent client, as WeChat would be)
 
-from bench.webhook import free_port, run_python, run_wrk  # noqa: E402  (shared load drivers)
+from bench.webhook import (  # noqa: E402  (shared load drivers and server)
+    Gunicorn,
+    free_port,
+    run_python,
+    run_wrk,
+)
 
 TOKEN = "benchToken2026"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -47,50 +50,6 @@ FLOOR_XML = (
     "</FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType>"
     "<Content><![CDATA[floor]]></Content></xml>"
 )
-
-
-class Gunicorn:
-    def __init__(self, target: str, env: dict[str, str], log_dir: Path, name: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = open(log_dir / f"{name}.log", "wb")  # noqa: SIM115 - closed in stop()
-        full_env = {
-            **os.environ,
-            **env,
-            "WEB_HOST": "127.0.0.1",
-            "PORT": str(self.port),
-            "WEB_CONCURRENCY": "2",
-            "WEB_ACCESS_LOG": "/dev/null",
-        }
-        args = [sys.executable, "-m", "gunicorn", "--config", "config/gunicorn.py", target]
-        self.proc = subprocess.Popen(
-            args,
-            cwd=ROOT,
-            env=full_env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise SystemExit(f"gunicorn {target} did not start (see {self.log.name})")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-        self.log.close()
 
 
 def messages(count: int, mode: str, first_id: int, content: str = "help") -> list[tuple[str, str]]:
