@@ -33,17 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.keywords import SETTINGS, TOKEN  # noqa: E402  (the same test account)
 from bench.webhook import RedisServer  # noqa: E402
 
-TOKEN = "benchToken2026"
-SETTINGS = {
-    "WECHAT_APPID": "wx00bench00000000",
-    "WECHAT_SECRET": "0123456789abcdef0123456789abcdef",
-    "WECHAT_TOKEN": TOKEN,
-    "SECRET_KEY": "bench",
-    # Nothing here calls WeChat; an unroutable base makes sure of it.
-    "WECHAT_API_BASE": "http://127.0.0.1:9/cgi-bin/",
-}
 ANSWERS = {
     "keyword": ["latest", "最新", "archive", "往期", "help", "第9期"],
     "search": [
