@@ -70,24 +70,10 @@ def _contact(ctx) -> str:
     return (zh or en) if ctx.lang == "zh" else (en or zh)
 
 
-@intent("greeting")
-def greeting(message, ctx):
-    return answers.text(ctx, "greeting")
-
-
-@intent("thanks")
-def thanks(message, ctx):
-    return answers.text(ctx, "thanks")
-
-
-@intent("emoji")
-def emoji(message, ctx):
-    return answers.text(ctx, "emoji")
-
-
-@intent("unsubscribe_help")
-def unsubscribe_help(message, ctx):
-    return answers.text(ctx, "unsubscribe_help")
+@intent("greeting", "thanks", "emoji", "unsubscribe_help")
+def small_talk(message, ctx):
+    """Greetings, thanks, emoji, how to unsubscribe: a short answer of the intent's own name."""
+    return answers.text(ctx, ctx.intent.name)
 
 
 @intent("next_issue")
