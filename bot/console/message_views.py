@@ -31,7 +31,7 @@ def followers_messages():
         "console/messages.html",
         waiting=waiting,
         answered=messages.answered(r),
-        names=recipient_names(r),
+        names=recipient_names(r, [m["openid"] for m in waiting]),
     )
 
 

@@ -219,13 +219,18 @@ def _what(options: dict, names: dict[str, str] | None = None) -> str:
     return " and ".join(parts) or "draft only"
 
 
-def recipient_names(r: redis.Redis) -> dict[str, str]:
-    """Openid -> the name staff know them by: a staff member's bound WeChat, else the
-    follower's name (their remark in WeChat)."""
+def recipient_names(r: redis.Redis, openids) -> dict[str, str]:
+    """Openid -> the name staff know them by, for these openids: a staff member's bound
+    WeChat, else the follower's name (their remark in WeChat). Reads only the names asked for,
+    whatever the number of followers."""
     from bot.console import accounts
     from bot.followers import directory
 
-    names = dict(r.hgetall(directory.NAMES_KEY))
+    wanted = sorted(set(openids))
+    if not wanted:
+        return {}
+    found = r.hmget(directory.NAMES_KEY, wanted)
+    names = {openid: name for openid, name in zip(wanted, found, strict=True) if name}
     for member in accounts.list_staff(r):
         if member.openid:
             names[member.openid] = member.name
@@ -280,7 +285,7 @@ def status(r: redis.Redis, ref: str) -> dict | None:
         "id": ref,
         "number": int(found.get("number") or (sched or {}).get("number") or 0),
         "state": outcome(state, times),
-        "what": _what(options, recipient_names(r)),
+        "what": _what(options, recipient_names(r, options.get("preview_to") or [])),
         "recipients": list(options.get("preview_to") or []),
         "when": _local(sched["at"]) if sched else "",
         "when_input": _local(sched["at"]).replace(" ", "T") if sched else "",
@@ -321,7 +326,6 @@ def list_pushes(
     r: redis.Redis, limit: int = 50, number: int | None = None, state: str = ""
 ) -> list[dict]:
     """Schedules and pushes as table rows, the newest first; filtered by issue and by state."""
-    names = recipient_names(r)
     rows = []
     for sched in publishing.list_schedules(r, include_finished=True)[-limit:]:
         # A fired schedule shows as the push it started.
@@ -331,7 +335,7 @@ def list_pushes(
             {
                 "id": sched["id"],
                 "number": sched["number"],
-                "what": _what(sched["options"], names),
+                "options": sched["options"],
                 "recipients": sched["options"].get("preview_to") or [],
                 "when": sched["local_at"],
                 "state": sched["state"],
@@ -354,7 +358,7 @@ def list_pushes(
             {
                 "id": ref,
                 "number": push["number"],
-                "what": _what(push, names),
+                "options": push,
                 "recipients": push.get("preview_to") or [],
                 "when": started,
                 "state": outcome(push.get("state", ""), times),
@@ -363,11 +367,15 @@ def list_pushes(
             }
         )
     rows.sort(key=lambda row: row["created"], reverse=True)
-    return [
+    rows = [
         row
         for row in rows
         if (number is None or int(row["number"]) == number) and (not state or row["state"] == state)
     ]
+    names = recipient_names(r, [o for row in rows for o in row["recipients"]])
+    for row in rows:
+        row["what"] = _what(row.pop("options"), names)
+    return rows
 
 
 def _local_epoch(text: str) -> float:
