@@ -9,6 +9,7 @@ import pytest
 import redis
 
 from bot import create_app
+from bot.webhook import dedup
 
 # What `mmsp-bot run` records in the project's var/ (a sandbox account, an embedded Redis) must
 # not leak into tests: every test process and its children read an empty folder instead.
@@ -109,10 +110,13 @@ def redis_url() -> str:
 
 @pytest.fixture
 def redis_client(redis_url):
-    """A clean database for each test."""
+    """A clean database for each test (after the replies an earlier test's apps still held
+    have landed: they must not appear in this one's database)."""
+    dedup.flush_all()
     client = redis.Redis.from_url(redis_url, decode_responses=True)
     client.flushdb()
     yield client
+    dedup.flush_all()
     client.close()
 
 

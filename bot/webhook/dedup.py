@@ -25,6 +25,7 @@ import os
 import queue
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -161,6 +162,16 @@ def _body(value: str | bytes | None) -> str | None:
     return None
 
 
+# Every writer of this process, so that a shutdown or a test can wait for all of them at once.
+_WRITERS: weakref.WeakSet = weakref.WeakSet()
+
+
+def flush_all(timeout: float = 5.0) -> bool:
+    """Wait until every reply writer of this process has stored what it was handed."""
+    deadline = time.monotonic() + timeout
+    return all(w.flush(max(deadline - time.monotonic(), 0.0)) for w in list(_WRITERS))
+
+
 class BatchWriter:
     """A thread that writes queued replies to Redis, many per pipeline; one per process."""
 
@@ -176,6 +187,7 @@ class BatchWriter:
         self._pid: int | None = None
         self._pending = 0
         self._idle = threading.Condition(self._lock)
+        _WRITERS.add(self)
 
     def put(self, item: tuple) -> None:
         with self._lock:
