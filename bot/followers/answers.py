@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ from opencc import OpenCC
 
 from bot.followers import records, reminders, texts
 from bot.followers.keywords import Intent
+from bot.webhook import content_cache
 from bot.webhook.replies import NewsReply, Reply, TextReply
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,34 @@ INTENTS: dict[str, Entry] = {}
 MENU: dict[str, str] = {}
 # Intents that set the follower's language themselves.
 LANGUAGE_CHOICES = frozenset({"lang_zh", "lang_zh_hant", "lang_en", "language"})
+# Answers that are the same for every follower of a language: made from the issues' content,
+# the intent's arguments and the date alone. Each is made once per index version, language,
+# intent and quarter of an hour (local midnights fall on a quarter of an hour in every time
+# zone) and kept with the content's reads; one that sent Redis anything but such reads is not
+# kept. What differs per follower (held reminders, Traditional characters, pages for MORE) is
+# added by finish() to every answer, kept or not.
+SHARED = frozenset(
+    {
+        "latest",
+        "issue",
+        "archive",
+        "help",
+        "about",
+        "events",
+        "past_events",
+        "event",
+        "next_issue",
+        "greeting",
+        "thanks",
+        "emoji",
+        "unsubscribe_help",
+        "too_short",
+        "empty",
+        "voice_unclear",
+        "text_only",
+    }
+)
+SHARED_SPAN = 900
 
 MONTHS_EN = (
     "January",
@@ -92,7 +122,33 @@ def respond(message, ctx, wanted: Intent, click: bool = False) -> Reply | None:
         pipe = ctx.redis.pipeline(transaction=False)
         records.queue_update(pipe, ctx.openid, dict(ctx.remember))
         pipe.execute()
-    return finish(ctx, entry.answer(message, ctx))
+    return finish(ctx, _answer(entry, message, ctx))
+
+
+def _answer(entry: Entry, message, ctx) -> Reply | None:
+    """The entry's answer; a shared one comes from the answers kept for the index version."""
+    reads = ctx.redis
+    if entry.name not in SHARED or not isinstance(reads, content_cache.ContentReads):
+        return entry.answer(message, ctx)
+    wanted = ctx.intent
+    key = (
+        "answer",
+        entry.name,
+        wanted.number,
+        wanted.period,
+        wanted.topic,
+        ctx.lang,
+        ctx.click,
+        int(time.time() // SHARED_SPAN),
+    )
+    kept = reads.cache.get(key)
+    if kept is not None:
+        return kept
+    before = reads.outside
+    reply = entry.answer(message, ctx)
+    if reply is not None and reads.outside == before:
+        content_cache.keep(reads.cache, key, reply)
+    return reply
 
 
 def for_menu_key(key: str) -> Intent | None:

@@ -20,13 +20,21 @@ from bot.newsletter import tokens as tk
 
 # Stories are what people look for first; events and policy items come close behind.
 KIND_WEIGHT = {"stories": 1.0, "events": 0.8, "policies": 0.8}
+KINDS = tuple(KIND_WEIGHT)
 
-_vocab: tuple[int, list[str]] = (-1, [])
+# (index version, its words sorted, the same as a set, the corrections made against them):
+# followers repeat their typos and greetings, so each word is looked up once per version.
+_vocab: tuple[int, list[str], frozenset[str], dict[str, str | None]] = (-1, [], frozenset(), {})
 _vocab_lock = threading.Lock()
+MAX_CORRECTIONS = 20000
 
 
 def vocabulary(r, version: int | None = None) -> list[str]:
     """The issues' Latin words and the glossary's, reloaded only when the index changed."""
+    return _vocabulary(r, version)[1]
+
+
+def _vocabulary(r, version: int | None) -> tuple:
     global _vocab
     if version is None:
         version = store.index_version(r)
@@ -35,8 +43,8 @@ def vocabulary(r, version: int | None = None) -> list[str]:
             if _vocab[0] != version:
                 words = store.vocabulary_of(r)
                 words.update(w for w in glossary.load().english if w.isalpha() and len(w) >= 4)
-                _vocab = (version, sorted(words))
-    return _vocab[1]
+                _vocab = (version, sorted(words), frozenset(words), {})
+    return _vocab
 
 
 def _correct(word: str, known: list[str]) -> str | None:
@@ -64,11 +72,14 @@ def query_terms(r, text: str, version: int | None = None) -> list[str]:
         terms += tk.chinese_words(rest)
     words = tk.latin_words(rest)
     if words:
-        known = vocabulary(r, version)
-        known_set = set(known)
+        _, known, known_set, corrections = _vocabulary(r, version)
         for word in words:
             if word not in known_set and not word.isdigit():
-                word = _correct(word, known) or word
+                if word not in corrections:
+                    if len(corrections) > MAX_CORRECTIONS:
+                        corrections.clear()
+                    corrections[word] = _correct(word, known)
+                word = corrections[word] or word
             terms.append(g.english.get(word, word))
     return list(dict.fromkeys(terms))
 
@@ -79,13 +90,20 @@ def ranked(
     """The best hits for the query as (score, kind, member JSON), best first, and how many
     there are in all; an item needs half the terms or more. Members are parsed by the caller,
     only those it shows."""
-    terms = query_terms(r, text, version)
+    return rank(r, query_terms(r, text, version), limit)
+
+
+def rank(
+    r, terms: list[str], limit: int = 15, lists: dict | None = None
+) -> tuple[list[tuple[float, str, str]], int]:
+    """ranked() for the query's terms; `lists` are their word indexes when read already
+    (store.postings for KINDS)."""
     if not terms:
         return [], 0
     need = math.ceil(len(terms) / 2)
     hits = []
     total = 0
-    found = store.match_scores(r, tuple(KIND_WEIGHT), terms, need=need, limit=limit)
+    found = store.match_scores(r, KINDS, terms, need=need, limit=limit, lists=lists)
     for kind, kind_weight in KIND_WEIGHT.items():
         rows, count_of_kind = found[kind]
         total += count_of_kind

@@ -1,5 +1,6 @@
 """The issues' index version rides on the webhook's claim; answers then read the issues' content
-through this process's copy for that version (bot/webhook/content_cache.py), at no round trip."""
+through this process's copy for that version (bot/webhook/content_cache.py), at no round trip,
+and the search knows at no cost whether its vocabulary is still current."""
 
 from __future__ import annotations
 

@@ -9,16 +9,7 @@ from bot.followers import answers, messages
 from bot.followers.answers import intent
 from bot.followers.keywords import Intent, understand
 from bot.newsletter import glossary, store
-from bot.webhook.messages import TextMessage, VoiceMessage
 from bot.webhook.router import router
-
-
-@router.prefetch
-def search_reads(message, pipe) -> None:
-    """The search index's version rides on the claim: a search knows at no cost whether its
-    cached vocabulary is still current."""
-    if isinstance(message, TextMessage | VoiceMessage):
-        pipe.get(store.INDEX_VERSION)
 
 
 @router.message_type("text")

@@ -7,8 +7,10 @@ import json
 
 from bot.followers import answers, cards, texts
 from bot.followers.answers import intent
-from bot.followers.search import ranked
+from bot.followers.search import KINDS, query_terms, rank
 from bot.newsletter import glossary, store
+from bot.webhook import content_cache
+from bot.webhook.content_cache import ContentReads
 
 MAX_RESULTS = 5
 
@@ -45,14 +47,38 @@ def _row(kind: str, item: dict, lang: str) -> dict:
 
 def index_version(ctx) -> int | None:
     """The index version read with the webhook's claim (None: read it when needed)."""
-    got = ctx.prefetched.get("search_reads")
+    got = ctx.prefetched.get("content_version")
     return int(got[0] or 0) if got else None
+
+
+# Stands for the follower's words in an answer kept for everyone who asks the same: a search
+# answer shows the question as it was written, while its hits depend only on the terms.
+QUERY = "\x00query\x00"
 
 
 @intent("search")
 def search(message, ctx):
     query = ctx.intent.text
-    hits, total = ranked(ctx.redis, query, index_version(ctx), limit=MAX_RESULTS * 3)
+    reads = ctx.redis
+    terms = query_terms(reads, query, index_version(ctx))
+    if not isinstance(reads, ContentReads):
+        return _answer(ctx, query, terms)
+    # The issues' word indexes come from this process's copy for the index version; the
+    # answer is kept per the terms that have hits and the number of terms (what the ranking
+    # reads), so that the same question with another number appended costs a lookup.
+    lists = store.postings(reads, KINDS, terms) if terms else {}
+    having = tuple(t for i, t in enumerate(terms) if any(lists[kind][i] for kind in KINDS))
+    key = ("search", having, len(terms), ctx.lang)
+    kept = reads.cache.get(key)
+    if kept is None:
+        kept = _answer(ctx, QUERY, terms, lists).content
+        content_cache.keep(reads.cache, key, kept)
+    return answers.FullText(kept.replace(QUERY, query))
+
+
+def _answer(ctx, query: str, terms: list[str], lists: dict | None = None):
+    """The search answer for these terms (the query is only shown)."""
+    hits, total = rank(ctx.redis, terms, limit=MAX_RESULTS * 3, lists=lists)
     if not hits:
         return answers.text(ctx, "search_none", query=query)
     # Only the best hits are parsed: enough to fill the answer after merging duplicates.

@@ -433,39 +433,53 @@ def all_events(r: redis.Redis, newest_first: bool = True, limit: int = 0) -> lis
     return [json.loads(_text(m)) for m in rows]
 
 
+def postings(r: redis.Redis, kinds: tuple[str, ...], terms: list[str]) -> dict[str, list[list]]:
+    """Each kind's word index of each term, as [(member JSON, score)] lists in the terms'
+    order; one round trip for all (none for what a ContentReads client keeps)."""
+    pipe = r.pipeline(transaction=False)
+    for kind in kinds:
+        key = ANNOUNCED if kind == "announced" else f"issue:idx:{kind}"
+        for term in terms:
+            pipe.zrange(f"{key}:word:{term}", 0, -1, withscores=True)
+    results = iter(pipe.execute()) if kinds and terms else iter(())
+    return {kind: [next(results) for _ in terms] for kind in kinds}
+
+
 def match_scores(
     r: redis.Redis,
     kinds: tuple[str, ...],
     terms: list[str],
     need: int = 1,
     limit: int | None = None,
+    lists: dict[str, list[list]] | None = None,
 ) -> dict[str, tuple[list[tuple[str, int, float]], int]]:
     """Index members of each kind (stories, events, policies, announced) with at least `need`
     of the search terms, best first: ([(member JSON, terms it has, sum of their weights)], how
-    many there are in all). Redis adds the scores up and ranks them, and sends only the best
-    `limit` (a scratch key per call, deleted in the same round trip); one round trip for all
-    kinds. Members stay JSON text: the caller parses only those it shows."""
+    many there are in all). The terms' word indexes are read (or handed in as `lists`, from
+    postings()) and their scores added up here, ranked as Redis ranks a union of them (higher
+    score first, then the member later in byte order): no scratch key, one round trip at most.
+    Members stay JSON text: the caller parses only those it shows."""
     out: dict[str, tuple[list[tuple[str, int, float]], int]] = {k: ([], 0) for k in kinds}
     if not terms:
         return out
+    if lists is None:
+        lists = postings(r, kinds, terms)
     floor = need * MATCH
-    pipe = r.pipeline(transaction=False)
-    scratch = f"issue:idx:scratch:{os.urandom(8).hex()}"
-    for i, kind in enumerate(kinds):
-        key = ANNOUNCED if kind == "announced" else f"issue:idx:{kind}"
-        tmp = f"{scratch}:{i}"
-        pipe.zunionstore(tmp, [f"{key}:word:{term}" for term in terms])
-        pipe.zrevrangebyscore(tmp, "+inf", floor, start=0, num=limit or -1, withscores=True)
-        pipe.zcount(tmp, floor, "+inf")
-        pipe.delete(tmp)
-    results = pipe.execute()
-    for i, kind in enumerate(kinds):
-        rows, total = results[4 * i + 1], results[4 * i + 2]
+    for kind in kinds:
+        sums: dict = {}
+        for rows in lists[kind]:
+            for member, score in rows:
+                sums[member] = sums.get(member, 0.0) + score
+        ranked = sorted(
+            ((score, _text(member)) for member, score in sums.items() if score >= floor),
+            reverse=True,
+        )
+        shown = ranked[:limit] if limit else ranked
         found = []
-        for member, score in rows:
+        for score, member in shown:
             count = int(score // MATCH)
-            found.append((_text(member), count, score - count * MATCH))
-        out[kind] = (found, total)
+            found.append((member, count, score - count * MATCH))
+        out[kind] = (found, len(ranked))
     return out
 
 

@@ -8,6 +8,7 @@ segmenter is made at process start (`warm()`), never on a follower's message.
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import re
@@ -168,12 +169,21 @@ def chinese_words(text: str, bigrams: bool = False) -> list[str]:
     """Chinese words of a (Simplified) text by jieba, stop words dropped; with bigrams too."""
     out: list[str] = []
     for run in _CJK_RUN_RE.findall(text):
-        for word in _segmenter().cut_for_search(run):
-            if word not in ZH_STOPWORDS and (len(word) > 1 or len(run) == 1):
-                out.append(word)
+        out.extend(_run_words(run))
         if bigrams:
             out.extend(run[i : i + 2] for i in range(len(run) - 1))
     return out
+
+
+@functools.lru_cache(maxsize=8192)
+def _run_words(run: str) -> tuple[str, ...]:
+    """jieba's words of one run of Chinese characters, stop words dropped; once per run and
+    process (followers ask the same questions, and jieba costs tens of microseconds)."""
+    return tuple(
+        word
+        for word in _segmenter().cut_for_search(run)
+        if word not in ZH_STOPWORDS and (len(word) > 1 or len(run) == 1)
+    )
 
 
 def tokenize(text: str) -> set[str]:

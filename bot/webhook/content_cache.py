@@ -94,6 +94,11 @@ def _copy(value: Any) -> Any:
     return value
 
 
+def keep(cache: dict, key: tuple, value: Any) -> None:
+    """Keep an answer computed from this version's content (bounded like the reads)."""
+    _keep(cache, key, value)
+
+
 def _keep(cache: dict, key: tuple, value: Any) -> None:
     if len(cache) >= MAX_ENTRIES:
         cache.clear()
@@ -101,19 +106,33 @@ def _keep(cache: dict, key: tuple, value: Any) -> None:
 
 
 class ContentReads:
-    """A Redis client whose reads of the issues' keys come from `cache` once read."""
+    """A Redis client whose reads of the issues' keys come from `cache` once read.
+
+    `outside` counts the commands that were not such reads (writes, a follower's keys): an
+    answer that sent none depends only on the content of this version, and may be kept too.
+    """
 
     def __init__(self, client: Any, cache: dict) -> None:
         self._client = client
         self._cache = cache
+        self.cache = cache
+        self.outside = 0
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._client, name)
         if name not in READS:
-            return attr
+            if not callable(attr):
+                return attr
+
+            def other(*args, **kwargs):
+                self.outside += 1
+                return attr(*args, **kwargs)
+
+            return other
 
         def read(*args, **kwargs):
             if not _cacheable(name, args):
+                self.outside += 1
                 return attr(*args, **kwargs)
             key = _key(name, args, kwargs)
             try:
@@ -127,16 +146,20 @@ class ContentReads:
 
     def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> Any:
         pipe = self._client.pipeline(transaction, shard_hint)
-        # A transaction (MULTI, WATCH) is for writes: it goes to Redis as it is.
-        return pipe if transaction else CachedPipeline(pipe, self._cache)
+        if transaction:
+            # A transaction (MULTI, WATCH) is for writes: it goes to Redis as it is.
+            self.outside += 1
+            return pipe
+        return CachedPipeline(pipe, self._cache, self)
 
 
 class CachedPipeline:
     """A pipeline whose kept reads are answered from the cache; the rest go in one round trip."""
 
-    def __init__(self, pipe: Any, cache: dict) -> None:
+    def __init__(self, pipe: Any, cache: dict, owner: ContentReads | None = None) -> None:
         self._pipe = pipe
         self._cache = cache
+        self._owner = owner
         self._queued: list[tuple[str, tuple, dict]] = []
 
     def __enter__(self) -> CachedPipeline:
@@ -171,6 +194,8 @@ class CachedPipeline:
                 results[i] = _copy(self._cache[key])
                 continue
             missing.append((i, key))
+            if key is None and self._owner is not None:
+                self._owner.outside += 1
             getattr(self._pipe, name)(*args, **kwargs)
         if missing:
             answers = self._pipe.execute(raise_on_error=raise_on_error)
