@@ -3,7 +3,7 @@
 One key per push (`wh:push:<dedup key>`) holds either PENDING (a worker is running the handler)
 or DONE + the exact response body that was sent. The first call claims the key and fetches
 whatever is there in one Redis round trip (a Lua script, loaded once per process; reads the
-context steps need ride on the same round trip, see Router.prefetch); a retry
+context steps need ride on the same script call, see Router.prefetch and batch_script); a retry
 that finds DONE answers the same bytes; one that finds PENDING waits for them a little and
 otherwise answers `success`, so the handler never runs twice.
 
@@ -32,6 +32,8 @@ from typing import Any
 
 import redis
 from redis.exceptions import NoScriptError
+
+from bot.webhook.batch_script import ScriptBatch
 
 log = logging.getLogger(__name__)
 
@@ -111,26 +113,23 @@ class Dedup:
                 current = self._redis.execute_command(*args)
             results: list = []
         else:
-            current, results = self._claim_with(args, reads)
+            current, results = self._claim_with(args[3:], reads)
         if current is None:
             return Claim(owned=True, reads=results)
         return Claim(owned=False, body=_body(current), reads=results)
 
-    def _claim_with(self, args: tuple, reads: Callable[[Any], None]) -> tuple[Any, list]:
-        for attempt in (1, 2):
-            pipe = self._redis.pipeline(transaction=False)
-            pipe.execute_command(*args)
-            reads(pipe)
-            # A failed read must not fail the claim: its result is the exception, for the reader.
-            results = pipe.execute(raise_on_error=False)
-            current = results[0]
-            if isinstance(current, NoScriptError) and attempt == 1:
-                self._redis.script_load(_CLAIM)
-                continue
-            if isinstance(current, Exception):
-                raise current
-            return current, results[1:]
-        raise AssertionError("unreachable")
+    def _claim_with(self, key_args: tuple, reads: Callable[[Any], None]) -> tuple[Any, list]:
+        # The claim and the reads in one script call (see batch_script): one command, not a
+        # pipeline of several.
+        batch = ScriptBatch()
+        batch.eval(_CLAIM, 1, *key_args)
+        reads(batch)
+        # A failed read must not fail the claim: its result is the exception, for the reader.
+        results = batch.run(self._redis)
+        current = results[0]
+        if isinstance(current, Exception):
+            raise current
+        return current, results[1:]
 
     def finish(self, key: str, body: str, writes: list[Callable] = ()) -> None:
         """Cache the body every retry of this push will get (and run `writes` on the pipeline)."""
