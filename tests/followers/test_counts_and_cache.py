@@ -60,3 +60,29 @@ def test_latest_answers_a_new_issue_at_once(phones, redis_client, seed_issue):
     store.save_issue(redis_client, tenth)
     [after] = phones.say("ola", "latest")
     assert re.search(r"\b10\b|第10期", str(after)), after
+
+
+def test_a_kept_search_answer_shows_each_question_as_it_was_written(
+    phones, redis_client, seed_issue
+):
+    phones.follow("pia", language="en")
+    [first] = [m["content"] for m in phones.say("pia", "seminar on cooperation 12")]
+    [second] = [m["content"] for m in phones.say("pia", "seminar on cooperation 345")]
+    assert first.startswith('Found for "seminar on cooperation 12"'), first
+    assert second.startswith('Found for "seminar on cooperation 345"'), second
+    # The same hits: only the words shown differ.
+    assert second.replace("345", "12") == first
+
+
+def test_an_answer_kept_for_everyone_is_made_again_for_a_new_issue(
+    phones, redis_client, seed_issue
+):
+    phones.follow("quin", language="en")
+    phones.follow("ruth", language="en")
+    [before] = [m["content"] for m in phones.say("quin", "archive")]
+    assert [m["content"] for m in phones.say("ruth", "archive")] == [before]
+    story = Story(title="Tenth issue story", paragraphs=["Text of the tenth issue."])
+    tenth = Issue(number=10, month="2021-09", title="Tenth", sections=[Section("News", [story])])
+    store.save_issue(redis_client, tenth)
+    [after] = [m["content"] for m in phones.say("ruth", "archive")]
+    assert "Tenth" in after and "Tenth" not in before, after
