@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from opencc import OpenCC
 
-from bot.followers import records, reminders, texts
+from bot.followers import reminders, texts
 from bot.followers.keywords import Intent
 from bot.webhook import content_cache
 from bot.webhook.replies import NewsReply, Reply, TextReply
@@ -45,8 +45,6 @@ class Entry:
 
 INTENTS: dict[str, Entry] = {}
 MENU: dict[str, str] = {}
-# Intents that set the follower's language themselves.
-LANGUAGE_CHOICES = frozenset({"lang_zh", "lang_zh_hant", "lang_en", "language"})
 # Answers that are the same for every follower of a language: made from the issues' content,
 # the intent's arguments and the date alone. Each is made once per index version, language,
 # intent and quarter of an hour (local midnights fall on a quarter of an hour in every time
@@ -62,6 +60,7 @@ SHARED = frozenset(
         "about",
         "events",
         "past_events",
+        "events_filter",
         "event",
         "next_issue",
         "greeting",
@@ -115,13 +114,6 @@ def respond(message, ctx, wanted: Intent, click: bool = False) -> Reply | None:
     entry = INTENTS.get(wanted.name) or INTENTS["search"]
     ctx.intent = wanted
     ctx.click = click
-    if ctx.remember and entry.name not in LANGUAGE_CHOICES:
-        # The script of the message is remembered for clicks and emoji (a choice of language
-        # writes the record itself). Written now, not with the reply's caching: the follower's
-        # next tap must find it, and it changes only when they switch script (a rare write).
-        pipe = ctx.redis.pipeline(transaction=False)
-        records.queue_update(pipe, ctx.openid, dict(ctx.remember))
-        pipe.execute()
     return finish(ctx, _answer(entry, message, ctx))
 
 

@@ -44,16 +44,34 @@ SCRIPT_LANGUAGE = "script_language"
 # who follows, a known one only gets their last-seen time. Returns {new, HGETALL, SMEMBERS topics}.
 # Counts start out exact when the first follower is recorded into an empty directory; older
 # data are counted once by the console (follower_stats.ensure_counts).
+# ARGV[9] and ARGV[10], when given, are the script of the follower's message ("zh" or "en") and
+# whether its Chinese is Traditional ("1", "0"; "" when it reads the same in both): unless the
+# follower chose a language, they are remembered for clicks and emoji (the record is returned
+# as it was before, for the answer to compare with).
 _SEEN = """
 local rec, seen, counts, changes = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local openid, now, hour, mode = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local function remember()
+  local script = ARGV[9] or ''
+  if script == '' or redis.call('HGET', rec, 'language_source') == 'choice' then return end
+  if redis.call('HGET', rec, 'script_language') ~= script then
+    redis.call('HSET', rec, 'script_language', script)
+  end
+  local hant = ARGV[10] or ''
+  local was = redis.call('HGET', rec, 'traditional') == '1'
+  if script == 'zh' and hant ~= '' and was ~= (hant == '1') then
+    redis.call('HSET', rec, 'traditional', hant)
+  end
+end
 if redis.call('EXISTS', counts) == 0 and redis.call('ZCARD', seen) == 0 then
   redis.call('HSET', counts, 'exact', 1)
 end
 local status = redis.call('HGET', rec, 'status')
 redis.call('ZADD', seen, now, openid)
 if mode == 'touch' and status then
-  return {0, redis.call('HGETALL', rec), {}}
+  local record = redis.call('HGETALL', rec)
+  remember()
+  return {0, record, {}}
 end
 local old = redis.call('HGET', rec, 'language')
 local source = redis.call('HGET', rec, 'language_source')
@@ -80,7 +98,9 @@ elseif old ~= lang then
 end
 local new = 0
 if not status then new = 1 end
-return {new, redis.call('HGETALL', rec), redis.call('SMEMBERS', KEYS[5])}
+local record = redis.call('HGETALL', rec)
+if mode == 'touch' then remember() end
+return {new, record, redis.call('SMEMBERS', KEYS[5])}
 """
 _UNSUBSCRIBE = """
 local rec, seen, counts, changes = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -172,10 +192,18 @@ def get(r: redis.Redis, openid: str) -> Follower | None:
 
 
 def queue_seen(
-    pipe, openid: str, now: float, *, follow: bool = False, scene: str = "", lang: str = ""
+    pipe,
+    openid: str,
+    now: float,
+    *,
+    follow: bool = False,
+    scene: str = "",
+    lang: str = "",
+    script: tuple[str, bool | None] | None = None,
 ) -> None:
     """Queue on a pipeline the script that records a follow (follow=True) or an interaction:
-    a follower never seen before is recorded, counted and answered in one round trip.
+    a follower never seen before is recorded, counted and answered in one round trip; the
+    script of their message (language.script_of) is remembered unless they chose a language.
     Its result goes to seen_result()."""
     keys = (record_key(openid), SEEN_KEY, COUNTS_KEY, CHANGES_KEY, topics_key(openid))
     mode = "follow" if follow else "touch"
@@ -190,6 +218,9 @@ def queue_seen(
         language.DEFAULT,
         int(now),
     )
+    if script is not None:
+        script_lang, hant = script
+        args += (script_lang, "" if hant is None else str(int(hant)))
     pipe.eval(_SEEN, len(keys), *keys, *args)
 
 

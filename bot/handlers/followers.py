@@ -7,6 +7,7 @@ sets ctx.lang.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 
@@ -49,8 +50,22 @@ def follower_reads(message, pipe) -> None:
     if isinstance(message, SubscribeEvent):
         records.queue_seen(pipe, message.from_user, now, follow=True, scene=message.scene)
         return
-    records.queue_seen(pipe, message.from_user, now)
+    said = _said(message)
+    script = _script_of(said) if said else None
+    records.queue_seen(pipe, message.from_user, now, script=script)
     pipe.sismember(reminders.HELD_SET, message.from_user)
+
+
+def _said(message) -> str:
+    """What a text or voice message says (WeChat's recognition of a voice), else ""."""
+    said = message.content if isinstance(message, TextMessage) else ""
+    return said or (getattr(message, "recognition", "") or "")
+
+
+@functools.lru_cache(maxsize=256)
+def _script_of(said: str) -> tuple[str, bool | None] | None:
+    # Asked twice per message (the claim remembers it, the answer follows it): once is enough.
+    return language.script_of(said)
 
 
 @router.context_step
@@ -84,42 +99,29 @@ def follower_context(message, ctx) -> None:
     ctx.has_held = bool(prefetched[1])
     if new:
         # Followed before the bot kept records (or the follow was lost): counted in from now on.
-        log.info("follower %s recorded on their first message", ctx.openid)
+        # Not a line per message at INFO: after a data loss, every follower's next message is
+        # one (the console's counts show them).
+        log.debug("follower %s recorded on their first message", ctx.openid)
     if follower.language_source != records.SOURCE_CHOICE and data.get(SCRIPT_LANGUAGE):
         ctx.lang = language.valid(data[SCRIPT_LANGUAGE])
-    said = message.content if isinstance(message, TextMessage) else ""
-    said = said or (getattr(message, "recognition", "") or "")
+    said = _said(message)
     if said:
-        _follow_the_script(ctx, follower, said, data)
+        _follow_the_script(ctx, follower, said)
 
 
-def _follow_the_script(ctx, follower, said: str, record: dict) -> None:
+def _follow_the_script(ctx, follower, said: str) -> None:
     """Answer in the script of the message unless the follower chose a language (and
     characters): Chinese for Han characters (Traditional when they wrote Traditional), English
     for Latin letters; a message with neither (emoji, digits) keeps the last language. The
-    script is remembered for clicks and emoji (answers.respond writes it)."""
-    script = language.script_of(said)
-    if script is None:
+    claim's script remembered it for clicks and emoji (records.queue_seen), in its own fields
+    (`script_language`, `traditional`), so that it never undoes a choice of language."""
+    script = _script_of(said)
+    if script is None or follower.language_source == records.SOURCE_CHOICE:
         return
     lang, traditional = script
-    if follower.language_source == records.SOURCE_CHOICE:
-        return
     ctx.lang = lang
     if lang == language.CHINESE and traditional is not None:
         ctx.traditional = traditional
-    remembered = {}
-    if lang != record.get(SCRIPT_LANGUAGE):
-        # Its own field, so that it never undoes a choice of language (which writes
-        # `language` and `language_source`).
-        remembered[SCRIPT_LANGUAGE] = lang
-    if (
-        lang == language.CHINESE
-        and traditional is not None
-        and traditional != (record.get(TRADITIONAL) == "1")
-    ):
-        remembered[TRADITIONAL] = int(traditional)
-    # Written by answers.respond, unless the answer is a choice of language.
-    ctx.remember = remembered
 
 
 @router.event("unsubscribe")

@@ -23,6 +23,9 @@ READS = frozenset(
         "hgetall",
         "hmget",
         "hlen",
+        "hvals",
+        "hkeys",
+        "hexists",
         "exists",
         "smembers",
         "sismember",
@@ -36,7 +39,9 @@ READS = frozenset(
         "zrank",
         "zrevrank",
         "zcard",
+        "zcount",
         "lrange",
+        "llen",
     }
 )
 # At most this many answers are kept per process; past it the cache starts afresh.

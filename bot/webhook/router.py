@@ -45,8 +45,6 @@ class Context:
     click: bool = False
     # Whether reminders wait for this follower's next answer (None: not read yet).
     has_held: bool | None = None
-    # Fields of the follower's record to write after the answer (the script they wrote in).
-    remember: dict = field(default_factory=dict)
     # Redis writes the answer need not wait for; see write_later.
     after_reply: list[Callable[[Any], None]] = field(default_factory=list)
     # Results of the reads each prefetch queued on the claim's round trip, by the prefetch's
