@@ -405,8 +405,11 @@ def _fuzzy(text: str) -> str | None:
     if not text.isascii() or len(text) < 4:
         return None
     best, best_distance = None, 99
+    size = len(text)
     for word, name in _FUZZY_CANDIDATES:
         limit = 1 if len(word) < 8 else 2
+        if abs(len(word) - size) > limit:
+            continue  # every edit changes the length by one at most: too far already
         distance = OSA.distance(text, word, score_cutoff=limit)
         if distance <= limit and distance < best_distance:
             best, best_distance = name, distance

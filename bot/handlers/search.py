@@ -66,7 +66,7 @@ def search(message, ctx):
     # The issues' word indexes come from this process's copy for the index version; the
     # answer is kept per the terms that have hits and the number of terms (what the ranking
     # reads), so that the same question with another number appended costs a lookup.
-    lists = store.postings(reads, KINDS, terms) if terms else {}
+    lists = _word_indexes(reads, terms)
     having = tuple(t for i, t in enumerate(terms) if any(lists[kind][i] for kind in KINDS))
     key = ("search", having, len(terms), ctx.lang)
     kept = reads.cache.get(key)
@@ -74,6 +74,21 @@ def search(message, ctx):
         kept = _answer(ctx, QUERY, terms, lists).content
         content_cache.keep(reads.cache, key, kept)
     return answers.FullText(kept.replace(QUERY, query))
+
+
+def _word_indexes(reads: ContentReads, terms: list[str]) -> dict[str, list[list]]:
+    """store.postings for KINDS, each term's kept for the index version as it was read (the
+    lists are only read: no copy per search, as the content cache's reads make)."""
+    kept = reads.cache
+    found = {t: kept.get(("word index", t)) for t in terms}
+    missing = [t for t, lists in found.items() if lists is None]
+    if missing:
+        read = store.postings(reads, KINDS, missing)
+        for i, term in enumerate(missing):
+            found[term] = {kind: read[kind][i] for kind in KINDS}
+            content_cache.keep(kept, ("word index", term), found[term])
+    by_term = [found[t] for t in terms]
+    return {kind: [lists[kind] for lists in by_term] for kind in KINDS}
 
 
 def _answer(ctx, query: str, terms: list[str], lists: dict | None = None):
