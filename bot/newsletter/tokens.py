@@ -19,6 +19,7 @@ from opencc import OpenCC
 from bot.newsletter import glossary
 
 _WORD_RE = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+_POSSESSIVE_RE = re.compile(r"['’]s$")
 _CJK_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 # Words too common to narrow a search; a query made only of them finds nothing.
 _STOPWORD_TEXT = (
@@ -159,7 +160,7 @@ def latin_words(text: str) -> list[str]:
     """Lower-cased English words in order, stop words and possessive 's dropped."""
     out = []
     for word in _WORD_RE.findall(text.lower()):
-        word = re.sub(r"['’]s$", "", word)
+        word = _POSSESSIVE_RE.sub("", word)
         if len(word) > 1 and word not in STOPWORDS:
             out.append(word)
     return out
