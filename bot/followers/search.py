@@ -17,6 +17,8 @@ from rapidfuzz.distance import OSA
 from bot.followers.keywords import typo_limit
 from bot.newsletter import glossary, store
 from bot.newsletter import tokens as tk
+from bot.webhook import content_cache
+from bot.webhook.content_cache import ContentReads
 
 # Stories are what people look for first; events and policy items come close behind.
 KIND_WEIGHT = {"stories": 1.0, "events": 0.8, "policies": 0.8}
@@ -36,15 +38,26 @@ def vocabulary(r, version: int | None = None) -> list[str]:
 
 def _vocabulary(r, version: int | None) -> tuple:
     global _vocab
+    if isinstance(r, ContentReads):
+        # The webhook's copy of this database's content for its index version keeps it.
+        held = r.cache.get(("vocabulary",))
+        if held is None:
+            held = _load(r, version)
+            content_cache.keep(r.cache, ("vocabulary",), held)
+        return held
     if version is None:
         version = store.index_version(r)
     if _vocab[0] != version:
         with _vocab_lock:
             if _vocab[0] != version:
-                words = store.vocabulary_of(r)
-                words.update(w for w in glossary.load().english if w.isalpha() and len(w) >= 4)
-                _vocab = (version, sorted(words), frozenset(words), {})
+                _vocab = _load(r, version)
     return _vocab
+
+
+def _load(r, version: int | None) -> tuple:
+    words = store.vocabulary_of(r)
+    words.update(w for w in glossary.load().english if w.isalpha() and len(w) >= 4)
+    return (version, sorted(words), frozenset(words), {})
 
 
 def _correct(word: str, known: list[str]) -> str | None:

@@ -5,7 +5,7 @@ and the search knows at no cost whether its vocabulary is still current."""
 from __future__ import annotations
 
 from bot.newsletter import store
-from bot.webhook.content_cache import ContentReads, cache_for
+from bot.webhook.content_cache import ContentReads, cache_for, database_of
 from bot.webhook.messages import UnsubscribeEvent
 from bot.webhook.router import router
 
@@ -22,4 +22,5 @@ def content_reads(message, ctx) -> None:
     """Answer from the content kept for the version read with the claim (when it was read)."""
     got = ctx.prefetched.get("content_version")
     if got is not None:
-        ctx.redis = ContentReads(ctx.redis, cache_for(int(got[0] or 0)))
+        version = int(got[0] or 0)
+        ctx.redis = ContentReads(ctx.redis, cache_for(version, database_of(ctx.redis)))

@@ -48,23 +48,46 @@ READS = frozenset(
 MAX_ENTRIES = 20000
 
 _lock = threading.Lock()
-_current: tuple[int, dict] = (-1, {})
+# The kept content by (database, index version): one version per database (a process answers
+# for one; a bench or a test may hold apps on several, and versions count per database).
+_held: dict[tuple, dict] = {}
+MAX_DATABASES = 8
 
 
-def cache_for(version: int) -> dict:
-    """The answers kept for this index version (a new, empty one when the version changed)."""
-    global _current
-    held_version, cache = _current
-    if held_version == version:
+def cache_for(version: int, database: object = None) -> dict:
+    """The answers kept for this index version of this database (a new, empty one when the
+    version changed)."""
+    key = (database, version)
+    cache = _held.get(key)
+    if cache is not None:
         return cache
     with _lock:
-        if _current[0] != version:
-            _current = (version, {})
-        return _current[1]
+        cache = _held.get(key)
+        if cache is None:
+            for old in [k for k in _held if k[0] == database]:
+                del _held[old]
+            if len(_held) >= MAX_DATABASES:
+                _held.clear()
+            cache = _held[key] = {}
+        return cache
+
+
+def database_of(client: Any) -> tuple:
+    """What tells the database a client reads apart from another's (server and number)."""
+    pool = getattr(client, "connection_pool", None)
+    kwargs = getattr(pool, "connection_kwargs", None) or {}
+    return (
+        type(pool).__name__,
+        kwargs.get("host"),
+        kwargs.get("port"),
+        kwargs.get("path"),
+        kwargs.get("db"),
+        getattr(pool, "service_name", None),
+    )
 
 
 # Photos and covers are bytes stored by content hash, never read to answer a follower; a
-# search's scratch keys live for one call.
+# topic filter's scratch keys (events with every term) live for one call.
 EXCLUDED = ("issue:photo:", "issue:cover:", "issue:idx:scratch:")
 
 
