@@ -11,6 +11,7 @@ from collections import Counter
 import redis
 
 from bot.followers import answers, records, reminders, texts
+from bot.followers.upcoming import remind_of_next_issue
 from bot.newsletter import store
 from bot.publishing import published_articles
 from bot.wechat import WeChatAPIError, service_window
@@ -93,8 +94,7 @@ def _deliver_one(r, client, openid: str, reminder_id: str, now: float, published
         text, extra = _issue_reminder_text(r, follower, published)
         if follower.topics:
             # Topic followers keep hearing of each new issue until they unfollow.
-            following = reminders.Reminder(id=f"issue:{published}", kind="issue", issue=published)
-            reminders.request(r, openid, following)
+            remind_of_next_issue(r, openid, after=published)
     else:
         text = _event_reminder_text(reminder, follower.language)
     if not service_window.remaining(r, openid, now):
