@@ -16,12 +16,7 @@ log = logging.getLogger(__name__)
 
 def resolve_account(settings: SandboxSettings, redis_url: str) -> tuple[Account, bool]:
     """The settings' account; missing values come from the last generated account, or a new one."""
-    given = {
-        "appid": settings.appid,
-        "secret": settings.secret,
-        "token": settings.token,
-        "aes_key": settings.aes_key,
-    }
+    given = settings.account
     if all(given.values()):
         return Account(**given), False
     r = redis.Redis.from_url(redis_url, decode_responses=True, socket_timeout=5)

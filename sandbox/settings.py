@@ -41,12 +41,10 @@ class SandboxSettingsError(ValueError):
 
 @dataclass(frozen=True)
 class SandboxSettings:
-    """The account (empty parts are generated or taken from Redis) and the Redis URL."""
+    """The account's parts by name (appid, secret, token, aes_key; an empty one is generated or
+    taken from Redis) and the Redis URL."""
 
-    appid: str = ""
-    secret: str = ""
-    token: str = ""
-    aes_key: str = ""
+    account: dict[str, str]
     redis_url: str = DEFAULT_REDIS_URL
 
 
@@ -95,9 +93,9 @@ def read_settings(environ: Mapping[str, str] | None = None) -> SandboxSettings:
         env = {**_recorded(env), **env}
     else:
         env = dict(environ)
-    values = {field: env.get(name, "").strip() for field, name in ACCOUNT_VARIABLES.items()}
+    account = {part: env.get(name, "").strip() for part, name in ACCOUNT_VARIABLES.items()}
     redis_url = env.get("REDIS_URL", DEFAULT_REDIS_URL).strip()
-    if values["aes_key"] and not _AES_KEY.match(values["aes_key"]):
+    if account["aes_key"] and not _AES_KEY.match(account["aes_key"]):
         raise SandboxSettingsError(
             "WECHAT_AES_KEY must be 43 letters and digits (the EncodingAESKey)"
         )
@@ -105,4 +103,4 @@ def read_settings(environ: Mapping[str, str] | None = None) -> SandboxSettings:
         raise SandboxSettingsError(
             "REDIS_URL must be a redis://, rediss://, unix:// or sentinel:// URL"
         )
-    return SandboxSettings(**values, redis_url=redis_url)
+    return SandboxSettings(account=account, redis_url=redis_url)
