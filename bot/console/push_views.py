@@ -158,13 +158,13 @@ def new_push(number: int):
     if status is None:
         return _push_form(number)
     options = status["options"]
-    tag = options.get("tag_id")
+    tag = options.tag_id
     form = {
         "at": (datetime.now(_tz()) + timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M"),
-        "publish": "1" if pushing.truthy(options.get("publish")) else "",
-        "broadcast": "1" if pushing.truthy(options.get("broadcast")) else "",
-        "audience": "tag" if tag not in (None, "") else "all",
-        "tag": "" if tag in (None, "") else str(tag),
+        "publish": "1" if options.publish else "",
+        "broadcast": "1" if options.broadcast else "",
+        "audience": "tag" if tag is not None else "all",
+        "tag": "" if tag is None else str(tag),
     }
     flash(f"A copy of push {copied}: check it and choose when.", "info")
     return _push_form(number, form)

@@ -7,9 +7,9 @@ from datetime import datetime
 
 import click
 
-from bot.publishing.state import PushError
-
-_STEP_ORDER = ("pending", "drafted", "previewed", "publishing", "published", "broadcast", "done")
+from bot.clock import people_time
+from bot.publishing.state import STATES, PushError
+from bot.publishing.status import PushStatus
 
 
 def _app():
@@ -167,50 +167,64 @@ def confirm(sched_id, yes):
 def status(ref, as_json):
     """Show the newest push of issue REF (a number), or push/schedule REF (p3, s2)."""
     from bot.publishing import api
+    from bot.publishing.status import ScheduleStatus
     from bot.redisdb import get_redis
 
     app = _app()
+    settings = app.extensions["settings"]
     with app.app_context():
-        info = api.status(get_redis(), ref)
-    if info is None:
+        found = api.status(get_redis(), ref)
+    if found is None:
         raise click.ClickException(f"no push or schedule {ref}")
     if as_json:
-        click.echo(json.dumps(info, ensure_ascii=False, indent=2, default=str))
+        record = found.as_json(settings.tz)
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2, default=str))
         return
-    if "schedule" in info:
-        s = info["schedule"]
-        click.echo(f"schedule {s['id']}: issue {s['number']} at {s['local_at']}, {s['state']}")
-    if "state" not in info:
-        return
-    click.echo(f"push {info['id']}: issue {info['number']}, {info['state']}")
-    if info.get("waiting"):
-        click.echo(f"  {info['waiting']}")
-    click.echo(f"  (times in {app.extensions['settings'].TIMEZONE})")
-    for step in (*_STEP_ORDER, "failed"):
-        if step in info["times"]:
-            click.echo(f"  {step:<11} {info['times'][step]}")
-    if info["state"] == "failed":
-        click.echo(
-            f"  failed at {info.get('failed_step')}: "
-            f"errcode {info.get('errcode')} {info.get('errmsg')}"
-        )
-        click.echo(f"  what to do: {info.get('hint')}")
-    for label, name in (
-        ("draft", "draft_media_id"),
-        ("publish id", "publish_id"),
-        ("mass msg id", "msg_id"),
+    push = found
+    if isinstance(found, ScheduleStatus):
+        at = people_time(found.at, settings.tz, seconds=False)
+        click.echo(f"schedule {found.id}: issue {found.number} at {at}, {found.state}")
+        push = found.push
+    if push is not None:
+        _show_push(push, settings)
+
+
+def _show_push(push: PushStatus, settings) -> None:
+    """A push's state, steps (in TIMEZONE) and what it left at WeChat, a line each."""
+    click.echo(f"push {push.id}: issue {push.number}, {push.state}")
+    waiting = push.waiting_note(settings.tz)
+    if waiting:
+        click.echo(f"  {waiting}")
+    click.echo(f"  (times in {settings.TIMEZONE})")
+    for step in (*STATES, "failed"):
+        at = push.at(step)
+        if at is not None:
+            click.echo(f"  {step:<11} {people_time(at, settings.tz)}")
+    if push.failure is not None:
+        failure = push.failure
+        click.echo(f"  failed at {failure.step}: errcode {failure.errcode} {failure.errmsg}")
+        click.echo(f"  what to do: {failure.hint}")
+    for label, value in (
+        ("draft", push.draft_media_id),
+        ("publish id", push.publish_id),
+        ("mass msg id", push.msg_id),
     ):
-        if info.get(name):
-            click.echo(f"  {label}: {info[name]}")
-    if info.get("sent_count") not in (None, ""):
+        if value:
+            click.echo(f"  {label}: {value}")
+    counts = push.counts
+    if counts.sent is not None:
         click.echo(
-            f"  sent {info['sent_count']} of {info.get('total_count')} "
-            f"(filtered {info.get('filter_count')}, errors {info.get('error_count')})"
+            f"  sent {counts.sent} of {_number(counts.total)} "
+            f"(filtered {_number(counts.filtered)}, errors {_number(counts.errors)})"
         )
-    for url in info.get("article_urls") or []:
+    for url in push.article_urls:
         click.echo(f"  article: {url}")
-    if info.get("note"):
-        click.echo(f"  note: {info['note']}")
+    if push.note:
+        click.echo(f"  note: {push.note}")
+
+
+def _number(count: int | None) -> str:
+    return "" if count is None else str(count)
 
 
 def register(cli: click.Group) -> None:
