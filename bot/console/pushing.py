@@ -15,7 +15,7 @@ from bot.clock import people_time
 from bot.publishing import api as publishing
 from bot.publishing.schedule import current_version
 from bot.publishing.state import PushError
-from bot.publishing.status import Failure, MassCounts, PushOptions, ScheduleStatus
+from bot.publishing.status import Failure, MassCounts, PushOptions, PushStatus, ScheduleStatus
 
 # A push or schedule in one of these states changes no more: the status page stops refreshing.
 FINAL = {"done", "failed", "cancelled", "missed"}
@@ -47,17 +47,14 @@ def publications(r: redis.Redis, limit: int = 200) -> dict[int, dict]:
         if push.state != "done":
             continue
         seen = found.setdefault(push.number, {})
-        reached = False
         for step in ("published", "broadcast"):
             at = push.at(step)
-            reached = reached or at is not None
             if at is not None and step not in seen:
                 seen[step] = _local(at)
                 # The newest version followers can read (older pushes recorded none).
                 seen.setdefault("version", push.options.version)
-        if not reached:
-            done = push.at("done")
-            seen.setdefault("previewed", _local(done) if done else "")
+        if push.outcome == "previewed":
+            seen.setdefault("previewed", _local(push.at("done")))
     return found
 
 
@@ -240,24 +237,12 @@ def status(r: redis.Redis, ref: str) -> dict | None:
     steps = [{"state": "scheduled", "at": _local(sched.created_at)}] if sched else []
     steps += [{"state": step.state, "at": _local(step.at)} for step in push.steps] if push else []
     state = push.state if push else sched.state
-    error = None
-    if state == "failed":
-        # A push that failed, or a schedule whose push could not be made (its note says why).
-        failure = (push.failure if push else None) or Failure("", "", "", "")
-        errmsg = failure.errmsg or (sched.note if sched else "")
-        error = {"step": failure.step, "errcode": failure.errcode, "errmsg": errmsg}
-        error["hint"] = failure.hint
-    elif sched and sched.state == "missed":
-        error = {"step": "schedule", "errcode": "", "errmsg": sched.note, "hint": ""}
     options = sched.options if sched else push.options
     waiting = bool(sched) and sched.state in ("scheduled", "held")
     # The version it was confirmed with against the issue's current one (a held schedule, or
     # one that will be held when it comes due, unless a publisher confirms again first).
     current = current_version(r, sched.number) if waiting else None
     changed = waiting and options.version is not None and current != options.version
-    articles = [a for a in push.published if a.get("url")] if push else []
-    if push and not articles:
-        articles = [{"title": "", "url": url} for url in push.article_urls]
     counts = push.counts if push else MassCounts()
     return {
         "id": ref,
@@ -279,15 +264,38 @@ def status(r: redis.Redis, ref: str) -> dict | None:
         # Publishing or broadcasting reaches followers: only a publisher may change such a push.
         "reaches_followers": options.reaches_followers,
         "steps": steps,
-        "error": error,
+        "error": _error(state, push, sched),
         # While WeChat may hold a send to all for an administrator, and what is unknown after.
         "waiting": push.waiting_note(_tz()) if push else "",
         "note": push.note if push else "",
-        "articles": articles,
+        "articles": _articles(push) if push else [],
         "sent": counts.sent,
         "failed": counts.errors or 0,
         "total": counts.total,
     }
+
+
+def _error(state: str, push: PushStatus | None, sched: ScheduleStatus | None) -> dict | None:
+    """Where it failed and what to do: a push that failed, a schedule whose push could not be
+    made or one that was missed (the schedule's note says why)."""
+    note = sched.note if sched else ""
+    if state == "failed":
+        failure = (push.failure if push else None) or Failure("", "", "", "")
+        return {
+            "step": failure.step,
+            "errcode": failure.errcode,
+            "errmsg": failure.errmsg or note,
+            "hint": failure.hint,
+        }
+    if sched and sched.state == "missed":
+        return {"step": "schedule", "errcode": "", "errmsg": note, "hint": ""}
+    return None
+
+
+def _articles(push: PushStatus) -> list[dict]:
+    """The issue's published articles, else the bare URLs the push recorded."""
+    articles = [a for a in push.published if a.get("url")]
+    return articles or [{"title": "", "url": url} for url in push.article_urls]
 
 
 def list_pushes(
