@@ -305,18 +305,17 @@ def list_pushes(
     rows = []
     for sched in publishing.list_schedules(r, include_finished=True)[-limit:]:
         # A fired schedule shows as the push it started.
-        if sched.get("state") == "fired":
+        if sched.state == "fired":
             continue
-        created = sched.get("created_at")
         rows.append(
             {
-                "id": sched["id"],
-                "number": sched["number"],
-                "options": PushOptions.from_schedule(sched["options"]),
-                "when": sched["local_at"],
-                "state": sched["state"],
-                "by": sched.get("by", ""),
-                "created": datetime.fromisoformat(created).timestamp() if created else 0,
+                "id": sched.id,
+                "number": sched.number,
+                "options": sched.options,
+                "when": people_time(sched.at, _tz(), seconds=False),
+                "state": sched.state,
+                "by": sched.by,
+                "created": sched.created_at.timestamp() if sched.created_at else 0,
             }
         )
     for push in publishing.list_pushes(r, limit):

@@ -202,13 +202,9 @@ def reschedule(r: redis.Redis, ref: str, at: datetime) -> None:
     schedule.reschedule(r, ref, at)
 
 
-def list_schedules(r: redis.Redis, include_finished: bool = False) -> list[dict]:
-    """Schedules by due time, with the due time in TIMEZONE."""
-    tz = _settings().tz
-    out = []
-    for s in schedule.list_all(r, include_finished):
-        out.append({**s, "local_at": schedule.local_time(s["at"], tz)})
-    return out
+def list_schedules(r: redis.Redis, include_finished: bool = False) -> list[ScheduleStatus]:
+    """Schedules by due time (without their pushes): those waiting, or all."""
+    return [ScheduleStatus.from_schedule(s, None) for s in schedule.list_all(r, include_finished)]
 
 
 def list_pushes(r: redis.Redis, limit: int = 50) -> list[PushStatus]:

@@ -93,17 +93,18 @@ def schedules(ctx, show_all):
     from bot.publishing import api
     from bot.redisdb import get_redis
 
-    with _app().app_context():
+    app = _app()
+    with app.app_context():
         items = api.list_schedules(get_redis(), include_finished=show_all)
     if not items:
         click.echo("no schedules")
     for s in items:
-        o = s["options"]
-        what = "+".join(k for k in ("publish", "broadcast") if o.get(k)) or "draft only"
-        extra = f" push {s['push_id']}" if s.get("push_id") else ""
-        note = f" ({s['note']})" if s.get("note") else ""
+        at = people_time(s.at, app.extensions["settings"].tz, seconds=False)
+        what = "+".join(k for k in ("publish", "broadcast") if getattr(s.options, k))
+        extra = f" push {s.push_id}" if s.push_id else ""
+        note = f" ({s.note})" if s.note else ""
         click.echo(
-            f"{s['id']}  {s['local_at']}  issue {s['number']}  {what}  {s['state']}{extra}{note}"
+            f"{s.id}  {at}  issue {s.number}  {what or 'draft only'}  {s.state}{extra}{note}"
         )
 
 

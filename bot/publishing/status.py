@@ -214,6 +214,8 @@ class ScheduleStatus:
     by: str
     created_at: datetime | None
     note: str
+    # The push it started once it fired (its id; the push itself when it was asked for).
+    push_id: str
     push: PushStatus | None
     # The schedule as Redis holds it (options decoded), for `mmsp-bot status --json`.
     record: Mapping[str, Any] = field(repr=False, compare=False)
@@ -229,6 +231,7 @@ class ScheduleStatus:
             by=sched.get("by", ""),
             created_at=_moment(sched.get("created_at")),
             note=sched.get("note", ""),
+            push_id=sched.get("push_id", ""),
             push=push,
             record=dict(sched),
         )
