@@ -8,7 +8,7 @@ from datetime import datetime
 import click
 
 from bot.clock import people_time
-from bot.publishing.state import STATES, PushError
+from bot.publishing.state import PushError
 from bot.publishing.status import PushStatus
 
 
@@ -181,13 +181,12 @@ def status(ref, as_json):
         record = found.as_json(settings.tz)
         click.echo(json.dumps(record, ensure_ascii=False, indent=2, default=str))
         return
-    push = found
     if isinstance(found, ScheduleStatus):
         at = people_time(found.at, settings.tz, seconds=False)
         click.echo(f"schedule {found.id}: issue {found.number} at {at}, {found.state}")
-        push = found.push
-    if push is not None:
-        _show_push(push, settings)
+        found = found.push  # the push it started, once it fired
+    if found is not None:
+        _show_push(found, settings)
 
 
 def _show_push(push: PushStatus, settings) -> None:
@@ -197,10 +196,8 @@ def _show_push(push: PushStatus, settings) -> None:
     if waiting:
         click.echo(f"  {waiting}")
     click.echo(f"  (times in {settings.TIMEZONE})")
-    for step in (*STATES, "failed"):
-        at = push.at(step)
-        if at is not None:
-            click.echo(f"  {step:<11} {people_time(at, settings.tz)}")
+    for step in push.steps:
+        click.echo(f"  {step.state:<11} {people_time(step.at, settings.tz)}")
     if push.failure is not None:
         failure = push.failure
         click.echo(f"  failed at {failure.step}: errcode {failure.errcode} {failure.errmsg}")
