@@ -10,6 +10,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
+from types import MappingProxyType
 from typing import Any, Literal
 
 from bot.clock import people_time
@@ -163,7 +164,7 @@ class PushStatus:
             ),
             note=push.get("note", ""),
             confirm_until=datetime.fromtimestamp(float(until), UTC) if until else None,
-            record=dict(push.fields),
+            record=MappingProxyType(dict(push.fields)),
         )
 
     def at(self, state: str) -> datetime | None:
@@ -233,7 +234,7 @@ class ScheduleStatus:
             note=sched.get("note", ""),
             push_id=sched.get("push_id", ""),
             push=push,
-            record=dict(sched),
+            record=MappingProxyType(dict(sched)),
         )
 
     def as_json(self, tz: tzinfo) -> dict:
