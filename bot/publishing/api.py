@@ -26,6 +26,10 @@ ADVANCE_TASK = "publishing.advance"
 PAST_SLACK = 60
 
 
+def _people_time(at: datetime) -> str:
+    return people_time(at, _settings().tz, seconds=False)
+
+
 def _settings() -> Settings:
     return current_app.extensions["settings"]
 
@@ -98,7 +102,7 @@ def start_push(
         )
     when = at or datetime.now(UTC)
     if at is not None and at.timestamp() < time.time() - PAST_SLACK:
-        raise PushError(f"{at:%Y-%m-%d %H:%M} has passed; choose a later time")
+        raise PushError(f"{_people_time(at)} has passed; choose a later time")
     if broadcast:
         left = quota.quota_at(r, settings, when, scheduled_sends(r), tag_id is None)
         if left.remaining == 0:
@@ -198,7 +202,7 @@ def cancel(r: redis.Redis, ref: str) -> None:
 def reschedule(r: redis.Redis, ref: str, at: datetime) -> None:
     """Move a schedule that has not fired yet to `at`."""
     if at.timestamp() < time.time() - PAST_SLACK:
-        raise PushError(f"{at:%Y-%m-%d %H:%M} has passed; choose a later time")
+        raise PushError(f"{_people_time(at)} has passed; choose a later time")
     schedule.reschedule(r, ref, at)
 
 
@@ -251,7 +255,7 @@ def _waiting_note(push: state.Push, tz) -> str:
     until = push.get("confirm_until")
     if push.state != "broadcast" or not until or float(until) < time.time():
         return ""
-    moment = datetime.fromtimestamp(float(until), tz).strftime("%H:%M")
+    moment = people_time(until, tz, seconds=False, day=False)
     return (
         f"if the account has API mass-send protection on, waiting for an administrator to "
         f"confirm in WeChat, until {moment}"
