@@ -317,14 +317,14 @@ def celery_connection(url: str) -> dict[str, object]:
 def init_app(app: Flask) -> None:
     settings = app.extensions["settings"]
     app.extensions["redis"] = connect(
-        app.config["REDIS_URL"], settings.REDIS_WAIT_REPLICAS, settings.REDIS_WAIT_MS
+        settings.REDIS_URL, settings.REDIS_WAIT_REPLICAS, settings.REDIS_WAIT_MS
     )
     # Drawn covers (JPEG bytes) are shared by every process through Redis, not a local folder.
     from bot.newsletter import covers
 
     # A cache: a failed call costs a redraw, never a wait for retries.
     no_retry = Retry(NoBackoff(), 0)
-    covers.share_cache(connect(app.config["REDIS_URL"], decode_responses=False, retry=no_retry))
+    covers.share_cache(connect(settings.REDIS_URL, decode_responses=False, retry=no_retry))
 
 
 def get_redis() -> redis.Redis:

@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 
+from bot.clock import people_time
 from bot.console import bp, pushing, rendering, zone_label
 from bot.console.auth_views import note
 from bot.console.security import access
@@ -104,17 +105,20 @@ def send_preview(number: int):
         flash(str(exc), "error")
         return redirect(url_for("console.preview", number=number))
     if at:
-        note(
-            "scheduled preview", f"issue {number} to {receiver} at {at:%Y-%m-%d %H:%M} ({push_id})"
-        )
+        note("scheduled preview", f"issue {number} to {receiver} at {_minute(at)} ({push_id})")
         flash(
-            f"The preview goes to {receiver}'s WeChat at {at:%Y-%m-%d %H:%M} {zone_label()}.",
+            f"The preview goes to {receiver}'s WeChat at {_minute(at)} {zone_label()}.",
             "info",
         )
     else:
         note("sent preview", f"issue {number} to {receiver}'s WeChat (push {push_id})")
         flash(f"The preview is on its way to {receiver}'s WeChat.", "info")
     return redirect(url_for("console.push_status", push_id=push_id))
+
+
+def _minute(at: datetime) -> str:
+    """A chosen time as staff read it, to the minute, in the bot's time zone."""
+    return people_time(at, _tz(), seconds=False)
 
 
 def parse_zone_time(text: str) -> datetime | None:
@@ -239,7 +243,7 @@ def create_push(number: int):
         flash(str(exc), "error")
         return _push_form(number, dict(request.form), 400)
     what = " and ".join(k for k in ("publish", "broadcast") if choice[k])
-    when = choice["at"].strftime("%Y-%m-%d %H:%M") if choice["at"] else "now"
+    when = _minute(choice["at"]) if choice["at"] else "now"
     audience = choice["tag"] or "all"
     again = " again (a repeat broadcast)" if choice["again"] else ""
     if choice["at"] is None:

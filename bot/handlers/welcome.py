@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 from bot.followers.answers import traditional
+from bot.followers.texts import render_text
 from bot.handlers.event_scan import event_details
 from bot.webhook.replies import TextReply
 from bot.webhook.router import router
-from bot.webhook.texts import render_text
 
 log = logging.getLogger(__name__)
 

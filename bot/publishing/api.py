@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import redis
 from flask import current_app
 
+from bot.clock import people_time
 from bot.publishing import cleanup, content, pipeline, quota, schedule, sends, state
 from bot.publishing.state import PushError
 from bot.publishing.status import PushStatus, ScheduleStatus
@@ -24,6 +25,10 @@ log = logging.getLogger(__name__)
 ADVANCE_TASK = "publishing.advance"
 # A time given for "now" may lie this many seconds in the past (typing takes time).
 PAST_SLACK = 60
+
+
+def _people_time(at: datetime) -> str:
+    return people_time(at, _settings().tz, seconds=False)
 
 
 def _settings() -> Settings:
@@ -98,7 +103,7 @@ def start_push(
         )
     when = at or datetime.now(UTC)
     if at is not None and at.timestamp() < time.time() - PAST_SLACK:
-        raise PushError(f"{at:%Y-%m-%d %H:%M} has passed; choose a later time")
+        raise PushError(f"{_people_time(at)} has passed; choose a later time")
     if broadcast:
         left = quota.quota_at(r, settings, when, scheduled_sends(r), tag_id is None)
         if left.remaining == 0:
@@ -198,7 +203,7 @@ def cancel(r: redis.Redis, ref: str) -> None:
 def reschedule(r: redis.Redis, ref: str, at: datetime) -> None:
     """Move a schedule that has not fired yet to `at`."""
     if at.timestamp() < time.time() - PAST_SLACK:
-        raise PushError(f"{at:%Y-%m-%d %H:%M} has passed; choose a later time")
+        raise PushError(f"{_people_time(at)} has passed; choose a later time")
     schedule.reschedule(r, ref, at)
 
 

@@ -189,7 +189,7 @@ class PushStatus:
             return ""
         return (
             "if the account has API mass-send protection on, waiting for an administrator to "
-            f"confirm in WeChat, until {until.astimezone(tz):%H:%M}"
+            f"confirm in WeChat, until {people_time(until, tz, seconds=False, day=False)}"
         )
 
     def as_json(self, tz: tzinfo) -> dict:
