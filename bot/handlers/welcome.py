@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 from bot.followers.answers import traditional
+from bot.followers.texts import render_text
 from bot.followers.upcoming import scanned_event
 from bot.webhook.replies import TextReply
 from bot.webhook.router import router
-from bot.webhook.texts import render_text
 
 log = logging.getLogger(__name__)
 
