@@ -24,7 +24,7 @@ DOCS = PROJECT_ROOT / "docs"
 SHOTS = SHOTS_ROOT / "statistics"
 
 # The publishing tests' fixtures: settings pointed at the sandbox, followers, workers.
-wx_env, bot_env, bot_app = publishing.wx_env, publishing.bot_env, publishing.bot_app
+bot_env, bot_app = publishing.bot_env, publishing.bot_app
 seed_issue, followers, webhook = publishing.seed_issue, publishing.followers, publishing.webhook
 processes = publishing.processes
 
