@@ -27,24 +27,27 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from wechatpy.crypto import WeChatCrypto  # noqa: E402  (independent client, as WeChat would be)
 
-from bench.webhook import (  # noqa: E402  (shared load drivers and server)
+from bench.webhook import (  # noqa: E402  (shared account, load drivers and server)
+    AES_KEY,
+    APPID,
+    CONNECTIONS,
+    TOKEN,
     Gunicorn,
     free_port,
+    median,
     run_python,
     run_wrk,
+    server_env,
+    signed_request,
 )
 
-TOKEN = "benchToken2026"
-AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
-APPID = "wx00bench00000000"
-CONNECTIONS = 16
+SENDER = "oBenchFollower000000000001"
 FLOOR_XML = (
     "<xml><ToUserName><![CDATA[oBench]]></ToUserName><FromUserName><![CDATA[gh_bench]]>"
     "</FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType>"
@@ -58,38 +61,14 @@ def messages(count: int, mode: str, first_id: int, content: str = "help") -> lis
     now = str(int(time.time()))
     out = []
     for i in range(count):
-        nonce = str(100000 + i)
         xml = (
             "<xml><ToUserName><![CDATA[gh_bench]]></ToUserName>"
-            "<FromUserName><![CDATA[oBenchFollower000000000001]]></FromUserName>"
+            f"<FromUserName><![CDATA[{SENDER}]]></FromUserName>"
             f"<CreateTime>{now}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
             f"<Content><![CDATA[{content}]]></Content><MsgId>{first_id + i}</MsgId></xml>"
         )
-        query = {
-            "signature": WeChatSignature.of(TOKEN, now, nonce),
-            "timestamp": now,
-            "nonce": nonce,
-            "openid": "oBenchFollower000000000001",
-        }
-        if mode == "safe":
-            envelope = crypto.encrypt_message(xml, nonce, now)
-            encrypt = envelope.split("<Encrypt><![CDATA[")[1].split("]]>")[0]
-            signature = envelope.split("<MsgSignature><![CDATA[")[1].split("]]>")[0]
-            query.update(encrypt_type="aes", msg_signature=signature)
-            xml = (
-                "<xml><ToUserName><![CDATA[gh_bench]]></ToUserName>"
-                f"<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
-            )
-        out.append(("/wechat?" + urlencode(query), xml))
+        out.append(signed_request(crypto, xml, SENDER, str(100000 + i), now, mode))
     return out
-
-
-class WeChatSignature:
-    @staticmethod
-    def of(*parts: str) -> str:
-        import hashlib
-
-        return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
 
 
 NO_WAIT = {"REDIS_WAIT_REPLICAS": "0"}
@@ -161,11 +140,6 @@ class ReplicatedRedis:
             proc.wait(10)
 
 
-def median(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[len(ordered) // 2]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="duration of each run")
@@ -180,19 +154,7 @@ def main() -> None:
 
     tool = "wrk" if shutil.which("wrk") else "python"
     drive = run_wrk if tool == "wrk" else run_python
-    env = {
-        "WECHAT_APPID": APPID,
-        "WECHAT_SECRET": "benchsecret0000000000000000000000",
-        "WECHAT_TOKEN": TOKEN,
-        "WECHAT_AES_KEY": AES_KEY,
-        # Both kinds of round (plaintext and encrypted) against the same servers.
-        "WECHAT_MESSAGE_MODE": "compatible",
-        "REDIS_URL": args.redis_url,
-        "SECRET_KEY": "bench",
-        "LOG_FORMAT": "text",
-        # Point the API client at a closed port: the bench must never call WeChat.
-        "WECHAT_API_BASE": f"http://127.0.0.1:{free_port()}/cgi-bin/",
-    }
+    env = server_env(args.redis_url)
     next_id = time.time_ns() // 1000
 
     def fresh(count: int, mode: str, content: str) -> list[tuple[str, str]]:

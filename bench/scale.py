@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import itertools
 import logging
 import os
 import random
@@ -33,7 +32,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.keywords import SETTINGS, TOKEN  # noqa: E402  (the same test account)
+from bench.keywords import (  # noqa: E402  (the same test account and signed messages)
+    SETTINGS,
+    signed_query,
+    text_xml,
+)
 from bench.webhook import RedisServer  # noqa: E402
 
 ANSWERS = {
@@ -50,7 +53,6 @@ ANSWERS = {
 TOPICS = ("trafficking", "labour", "visas", "returns", "irregular")
 NAMES = ("Anna", "Bernd", "Chen Wei", "Dominika", "Elena", "Fang", "Giulia", "Hu Jun", "Ines")
 DUE_REMINDERS = 10000
-_ids = itertools.count(int(time.time() * 1000) * 1000)
 
 
 def openid(i: int) -> str:
@@ -106,21 +108,6 @@ def fill_followers(r, count: int, due: int, now: float) -> None:
         if i % 1000 == 999:
             pipe.execute()
     pipe.execute()
-
-
-def signed_query() -> str:
-    ts, nonce = str(int(time.time())), "20261201"
-    signature = hashlib.sha1("".join(sorted([TOKEN, ts, nonce])).encode()).hexdigest()
-    return f"signature={signature}&timestamp={ts}&nonce={nonce}"
-
-
-def text_xml(content: str, sender: str) -> bytes:
-    return (
-        f"<xml><ToUserName><![CDATA[gh_bench]]></ToUserName>"
-        f"<FromUserName><![CDATA[{sender}]]></FromUserName>"
-        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-        f"<Content><![CDATA[{content}]]></Content><MsgId>{next(_ids)}</MsgId></xml>"
-    ).encode()
 
 
 def answer_times(apps: dict, sizes: dict, texts: list[str]) -> dict[str, list[float]]:

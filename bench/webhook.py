@@ -212,6 +212,28 @@ def signature(*parts: str) -> str:
     return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
 
 
+def signed_request(
+    crypto: WeChatCrypto, xml: str, sender: str, nonce: str, now: str, mode: str
+) -> tuple[str, str]:
+    """(path, body) of one message as WeChat posts it: signed, and encrypted in safe mode."""
+    query = {
+        "signature": signature(TOKEN, now, nonce),
+        "timestamp": now,
+        "nonce": nonce,
+        "openid": sender,
+    }
+    if mode == "safe":
+        envelope = crypto.encrypt_message(xml, nonce, now)
+        encrypt = envelope.split("<Encrypt><![CDATA[")[1].split("]]>")[0]
+        msg_signature = envelope.split("<MsgSignature><![CDATA[")[1].split("]]>")[0]
+        query.update(encrypt_type="aes", msg_signature=msg_signature)
+        xml = (
+            "<xml><ToUserName><![CDATA[gh_bench]]></ToUserName>"
+            f"<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+        )
+    return "/wechat?" + urlencode(query), xml
+
+
 class Messages:
     """Distinct signed messages of the mix, each with its own MsgId or (follower, time)."""
 
@@ -249,23 +271,7 @@ class Messages:
                 f"<FromUserName><![CDATA[{sender}]]></FromUserName>"
                 f"<CreateTime>{created}</CreateTime>{body}</xml>"
             )
-            nonce = str(self.next_id)
-            query = {
-                "signature": signature(TOKEN, str(now), nonce),
-                "timestamp": str(now),
-                "nonce": nonce,
-                "openid": sender,
-            }
-            if mode == "safe":
-                envelope = self.crypto.encrypt_message(xml, nonce, str(now))
-                encrypt = envelope.split("<Encrypt><![CDATA[")[1].split("]]>")[0]
-                msg_signature = envelope.split("<MsgSignature><![CDATA[")[1].split("]]>")[0]
-                query.update(encrypt_type="aes", msg_signature=msg_signature)
-                xml = (
-                    "<xml><ToUserName><![CDATA[gh_bench]]></ToUserName>"
-                    f"<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
-                )
-            out.append(("/wechat?" + urlencode(query), xml))
+            out.append(signed_request(self.crypto, xml, sender, str(self.next_id), str(now), mode))
         return out
 
 
@@ -383,6 +389,23 @@ CONFIGS = (
 )
 
 
+def server_env(redis_url: str) -> dict[str, str]:
+    """The environment of the servers under test: the bench account, and no way to WeChat."""
+    return {
+        "WECHAT_APPID": APPID,
+        "WECHAT_SECRET": "benchsecret0000000000000000000000",
+        "WECHAT_TOKEN": TOKEN,
+        "WECHAT_AES_KEY": AES_KEY,
+        # Both kinds of round (plaintext and encrypted) against the same servers.
+        "WECHAT_MESSAGE_MODE": "compatible",
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": "bench",
+        "LOG_FORMAT": "text",
+        # Point the API client at a closed port: the bench must never call WeChat.
+        "WECHAT_API_BASE": f"http://127.0.0.1:{free_port()}/cgi-bin/",
+    }
+
+
 def median(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[len(ordered) // 2]
@@ -434,19 +457,7 @@ def main() -> None:
         work = Path(tmp)
         redis_server = RedisServer(work)
         prepare(redis_server.url)
-        env = {
-            "WECHAT_APPID": APPID,
-            "WECHAT_SECRET": "benchsecret0000000000000000000000",
-            "WECHAT_TOKEN": TOKEN,
-            "WECHAT_AES_KEY": AES_KEY,
-            # Both kinds of round (plaintext and encrypted) against the same servers.
-            "WECHAT_MESSAGE_MODE": "compatible",
-            "REDIS_URL": redis_server.url,
-            "SECRET_KEY": "bench",
-            "LOG_FORMAT": "text",
-            # Point the API client at a closed port: the bench must never call WeChat.
-            "WECHAT_API_BASE": f"http://127.0.0.1:{free_port()}/cgi-bin/",
-        }
+        env = server_env(redis_server.url)
         if args.worker_class:
             env["GUNICORN_CMD_ARGS"] = f"--worker-class {args.worker_class}"
             if args.worker_class == "sync":

@@ -33,7 +33,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     make_celery(app)
 
     from bot import health, webhook
+    from bot.handlers import load_all
 
+    # The handlers fill the routing table the webhook is built on; the factory wires the parts,
+    # so the webhook's wire layer never needs to know which handlers exist.
+    load_all()
     app.register_blueprint(health.bp)
     app.register_blueprint(webhook.bp)
     # Blueprints of later parts are registered here, one line each.

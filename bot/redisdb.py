@@ -64,8 +64,9 @@ class MasterConnection(SentinelManagedConnection):
 
 
 class SyncedReplicas:
-    """How many replicas the sentinels see in sync with the master (at least 1), asked again at
-    most once a second, and at once after a write they did not confirm."""
+    """How many replicas the sentinels see in sync with the master (at least 1), and where the
+    sentinels say the master is; asked again at most once a second, and at once after a write
+    they did not confirm."""
 
     MAX_AGE = 1.0
 
@@ -74,37 +75,57 @@ class SyncedReplicas:
         self._master = master_name
         self._lock = threading.Lock()
         self._count = 1
+        self._masters: set[tuple[str, int]] = set()
         self._asked = float("-inf")
 
     def __call__(self) -> int:
         with self._lock:
-            if time.monotonic() - self._asked > self.MAX_AGE:
-                self._count = max(self._ask(), 1)
-                self._asked = time.monotonic()
+            self._refresh()
             return self._count
+
+    def replaced(self, address: tuple[str, int]) -> bool:
+        """Whether some sentinel names another master than the one at `address`: a master being
+        replaced still takes writes, and its last replica still confirms them, until Sentinel
+        demotes it; those writes are then dropped."""
+        with self._lock:
+            self._refresh()
+            return any(master != address for master in self._masters)
 
     def forget(self) -> None:
         with self._lock:
             self._asked = float("-inf")
 
-    def _ask(self) -> int:
+    def _refresh(self) -> None:
+        if time.monotonic() - self._asked > self.MAX_AGE:
+            counts, self._masters = self._ask()
+            self._count = max(counts, default=1) or 1
+            self._asked = time.monotonic()
+
+    def _ask(self) -> tuple[list[int], set[tuple[str, int]]]:
         # The largest count any sentinel reports: while a fail-over spreads, a sentinel that has
         # switched already counts the new master's replicas (one), while the old master still
         # has the other replica in sync; asking for both (the old view) keeps it from confirming
         # a write the new master will never have.
-        counts = []
+        counts, masters = [], set()
         for sentinel in self._sentinel.sentinels:
             try:
+                master = sentinel.sentinel_master(self._master)
                 replicas = sentinel.sentinel_slaves(self._master)
             except redis.RedisError:
                 continue
+            masters.add((str(master["ip"]), int(master["port"])))
             counts.append(sum(1 for r in replicas if _in_sync(r)))
-        return max(counts, default=1)
+        return counts, masters
 
 
 def _in_sync(replica: dict) -> bool:
+    """Whether a write must reach this replica to be confirmed: it is up and replicating, or it
+    reports itself a master (the replica a fail-over is promoting, or the old master it has not
+    demoted yet). Counting those keeps a master that is being replaced from confirming a write
+    with the one replica still attached to it, which the promoted replica will never have."""
     down = replica.get("is_sdown") or replica.get("is_odown") or replica.get("is_disconnected")
-    return not down and replica.get("master-link-status") == "ok"
+    promoting = replica.get("role-reported") == "master" or "promoted" in replica.get("flags", "")
+    return not down and (replica.get("master-link-status") == "ok" or promoting)
 
 
 @dataclass(frozen=True)
@@ -183,16 +204,40 @@ def confirm_writes(client: redis.Redis) -> None:
     replicas = wanted() if callable(wanted) else wanted
     if not replicas:
         return
-    pipe = client.pipeline(transaction=False)
-    pipe.set(FENCE_KEY, f"{os.getpid()}:{uuid.uuid4().hex[:8]}", ex=60)
-    pipe.execute_command("WAIT", replicas, client.wait_ms)
-    acked = pipe.execute()[1]
-    if acked < replicas:
+    acked, address = _fence(client, replicas)
+    replaced = isinstance(wanted, SyncedReplicas) and wanted.replaced(address)
+    if acked < replicas or replaced:
         if isinstance(wanted, SyncedReplicas):
             wanted.forget()
         client.connection_pool.disconnect(inuse_connections=False)
+        if replaced:
+            raise NotReplicated("the master that took the writes is being replaced")
         expected = f"{replicas} replica(s) within {client.wait_ms} ms"
         raise NotReplicated(f"{acked} of {expected} confirmed the writes")
+
+
+def _fence(client: redis.Redis, replicas: int) -> tuple[int, tuple[str, int]]:
+    """Write the fence and WAIT on one connection; how many replicas confirmed, and the address
+    of the server that took it (the one whose replicas answered)."""
+    pool = client.connection_pool
+    conn = pool.get_connection()
+    token = f"{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    def fence() -> int:
+        conn.send_command("SET", FENCE_KEY, token, "EX", 60)
+        conn.send_command("WAIT", replicas, client.wait_ms)
+        conn.read_response()
+        return int(conn.read_response())
+
+    try:
+        acked = conn.retry.call_with_retry(fence, lambda error: conn.disconnect())
+        # A unix socket has no address; only Sentinel's masters are compared with one.
+        return acked, (str(getattr(conn, "host", "")), int(getattr(conn, "port", 0)))
+    except BaseException:
+        conn.disconnect()
+        raise
+    finally:
+        pool.release(conn)
 
 
 # Replies of a Redis that is switching roles or starting: the same command works again soon.
@@ -272,14 +317,14 @@ def celery_connection(url: str) -> dict[str, object]:
 def init_app(app: Flask) -> None:
     settings = app.extensions["settings"]
     app.extensions["redis"] = connect(
-        app.config["REDIS_URL"], settings.REDIS_WAIT_REPLICAS, settings.REDIS_WAIT_MS
+        settings.REDIS_URL, settings.REDIS_WAIT_REPLICAS, settings.REDIS_WAIT_MS
     )
     # Drawn covers (JPEG bytes) are shared by every process through Redis, not a local folder.
     from bot.newsletter import covers
 
     # A cache: a failed call costs a redraw, never a wait for retries.
     no_retry = Retry(NoBackoff(), 0)
-    covers.share_cache(connect(app.config["REDIS_URL"], decode_responses=False, retry=no_retry))
+    covers.share_cache(connect(settings.REDIS_URL, decode_responses=False, retry=no_retry))
 
 
 def get_redis() -> redis.Redis:

@@ -129,7 +129,9 @@ class Settings:
                 raise SettingsError(f"{name} is not set")
 
     def as_flask_config(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        """What Flask itself reads (it signs sessions with SECRET_KEY); the bot's own code reads
+        every setting from this object, app.extensions["settings"], never from app.config."""
+        return {"SECRET_KEY": self.SECRET_KEY}
 
 
 _PARSERS = {

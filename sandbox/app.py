@@ -4,32 +4,19 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
 
 import redis
 from flask import Flask, Response, request
 
-from config import Settings, load_settings
+from sandbox.settings import SandboxSettings, read_settings
 from sandbox.state import Account, SandboxState, key
 
 log = logging.getLogger(__name__)
 
 
-def _settings(settings_or_env: Settings | Mapping[str, str] | None) -> Settings:
-    if isinstance(settings_or_env, Settings):
-        return settings_or_env
-    environ = None if settings_or_env is None else dict(settings_or_env)
-    return load_settings(environ=environ)
-
-
-def resolve_account(settings: Settings, redis_url: str) -> tuple[Account, bool]:
+def resolve_account(settings: SandboxSettings, redis_url: str) -> tuple[Account, bool]:
     """The settings' account; missing values come from the last generated account, or a new one."""
-    given = {
-        "appid": settings.WECHAT_APPID,
-        "secret": settings.WECHAT_SECRET,
-        "token": settings.WECHAT_TOKEN,
-        "aes_key": settings.WECHAT_AES_KEY,
-    }
+    given = settings.account
     if all(given.values()):
         return Account(**given), False
     r = redis.Redis.from_url(redis_url, decode_responses=True, socket_timeout=5)
@@ -43,17 +30,17 @@ def resolve_account(settings: Settings, redis_url: str) -> tuple[Account, bool]:
     return account, True
 
 
-def create_sandbox_app(settings_or_env: Settings | Mapping[str, str] | None = None) -> Flask:
-    """Build the sandbox for the account in the settings (or in this environment mapping)."""
-    settings = _settings(settings_or_env)
-    account, generated = resolve_account(settings, settings.REDIS_URL)
+def create_sandbox_app(settings: SandboxSettings | None = None) -> Flask:
+    """Build the sandbox for the account in the settings (read from the environment if none)."""
+    settings = settings or read_settings()
+    account, generated = resolve_account(settings, settings.redis_url)
     app = Flask(__name__)
     app.config.update(
         SANDBOX_ACCOUNT_GENERATED=generated,
         JSON_AS_ASCII=False,
         MAX_CONTENT_LENGTH=32 * 1024 * 1024,
     )
-    app.extensions["sandbox"] = SandboxState(settings.REDIS_URL, account)
+    app.extensions["sandbox"] = SandboxState(settings.redis_url, account)
 
     from sandbox import control, local_only, pages, web
     from sandbox.api import BLUEPRINTS

@@ -52,14 +52,20 @@ def serve(
     """Serve the sandbox until stopped (Ctrl-C)."""
     from werkzeug.serving import make_server
 
-    from config import load_settings
     from sandbox import faults as fault_settings
     from sandbox import jobs
     from sandbox.app import create_sandbox_app
+    from sandbox.settings import SandboxSettingsError, read_settings
     from sandbox.state import key
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    app = create_sandbox_app(load_settings())
+    try:
+        settings = read_settings()
+    except SandboxSettingsError as exc:
+        # Both `mmsp-sandbox` and `mmsp-bot sandbox` end here: one line, the bot's exit status.
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    app = create_sandbox_app(settings)
     st = app.extensions["sandbox"]
     if webhook is not None:
         st.update_config({"webhook_url": webhook})
@@ -107,13 +113,7 @@ for _command in FOLLOWER_COMMANDS:
 
 def main() -> None:
     """`mmsp-sandbox`: the same commands as `mmsp-bot sandbox`, without the bot's CLI."""
-    from config import SettingsError
-
-    try:
-        sandbox(prog_name="mmsp-sandbox", standalone_mode=True)
-    except SettingsError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+    sandbox(prog_name="mmsp-sandbox", standalone_mode=True)
 
 
 if __name__ == "__main__":

@@ -19,9 +19,9 @@ def sandbox_url() -> str:
     """SANDBOX_URL, or the address `mmsp-bot run` recorded in var/sandbox.json, or the default."""
     url = os.environ.get("SANDBOX_URL", "").strip()
     if not url:
-        from config.local_state import SANDBOX_FILE, read_json, var_dir
+        from sandbox.settings import SANDBOX_FILE, read_state_file
 
-        url = str(read_json(var_dir() / SANDBOX_FILE).get("url", "")).strip()
+        url = str(read_state_file(SANDBOX_FILE).get("url", "")).strip()
     return (url or DEFAULT_URL).rstrip("/")
 
 

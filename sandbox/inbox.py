@@ -37,6 +37,16 @@ def add_to_inbox(
     return record
 
 
+def news_card(article: dict[str, Any], url: str) -> dict[str, Any]:
+    """A stored article as the news card a follower's chat shows (title, digest, cover, link)."""
+    return {
+        "title": article["title"],
+        "description": article.get("digest", ""),
+        "pic_url": article.get("thumb_url", ""),
+        "url": url,
+    }
+
+
 def inbox(state: SandboxState, openid: str, after: int = 0) -> list[dict[str, Any]]:
     """A follower's chat, oldest first; `after` keeps only entries with a larger id."""
     entries = [json.loads(row) for row in state.r.lrange(key("inbox", openid), 0, -1)]

@@ -11,6 +11,7 @@ from typing import Any
 
 import redis
 
+from sandbox.publishing import complete_mass_send, fail_mass_send, publish_articles
 from sandbox.state import SandboxState, key
 
 log = logging.getLogger(__name__)
@@ -72,8 +73,6 @@ def finish_publish(st: SandboxState, publish_id: str) -> bool:
 
 def _publish_outcome(st: SandboxState, publish_id: str, record: dict[str, Any]) -> dict[str, Any]:
     """Apply the job's final status to its record; returns the event's PublishEventInfo."""
-    from sandbox.api.freepublish import publish_articles
-
     status = int(record["outcome"])
     info: dict[str, Any] = {"publish_id": int(publish_id), "publish_status": status}
     if status == 0:
@@ -97,8 +96,6 @@ def _publish_outcome(st: SandboxState, publish_id: str, record: dict[str, Any]) 
 
 def finish_mass(st: SandboxState, msg_id: str) -> bool:
     """Deliver a due mass send to the followers' inboxes and report MASSSENDJOBFINISH."""
-    from sandbox.api.mass import complete_mass_send, fail_mass_send
-
     with record_lock(st, "mass", msg_id):
         record = st.get("mass", msg_id)
         if not record or record["msg_status"] != "SENDING":
@@ -125,8 +122,6 @@ class NotHeld(ValueError):
 
 def confirm_mass(st: SandboxState, msg_id: str, accept: bool) -> dict[str, Any]:
     """An administrator's answer to a held send to all: sent after mass_delay, or err(40001)."""
-    from sandbox.api.mass import fail_mass_send
-
     with record_lock(st, "mass", msg_id):
         record = st.get("mass", msg_id)
         if not record or record["msg_status"] != "SENDING" or record.get("confirm_by") is None:

@@ -1,7 +1,7 @@
 """Answers that could not be given within WeChat's 5 seconds, sent with the customer-service API.
 
-A handler returns Deferred("replies.send_text", (openid, text)) and the webhook enqueues it;
-task modules that compute an answer themselves call send_reply(openid, reply) at the end.
+A handler returns Deferred("replies.send_text", (openid, text)): the webhook answers at once and
+enqueues the task, which sends through bot.followers.sending like every customer-service message.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ import logging
 from celery import shared_task
 from flask import current_app
 
+from bot.followers import sending
 from bot.webhook.replies import NewsArticle, NewsReply, TextReply
-from bot.wechat import WeChatAPIError, get_client
+from bot.wechat import get_client
 from bot.wechat.retry import retry_delay
 
 log = logging.getLogger(__name__)
@@ -24,18 +25,6 @@ SENT_TTL = 48 * 3600
 MAX_RETRIES = 5
 
 
-def send_reply(openid: str, reply: TextReply | NewsReply) -> None:
-    """Send a text, or the first article of a news reply (the API's link card holds one)."""
-    client = get_client()
-    if isinstance(reply, TextReply):
-        client.custom.send_text(openid, reply.content)
-        return
-    article = reply.articles[0]
-    client.custom.send_news(
-        openid, article.title, article.description, article.url, article.pic_url
-    )
-
-
 def _deliver(task, openid: str, reply: TextReply | NewsReply) -> None:
     redis = current_app.extensions["redis"]
     mark = SENT_PREFIX + (task.request.id or "")
@@ -43,13 +32,14 @@ def _deliver(task, openid: str, reply: TextReply | NewsReply) -> None:
         log.info("reply task %s for %s already sent; skipped", task.request.id, openid)
         return
     try:
-        send_reply(openid, reply)
-    except WeChatAPIError as exc:
-        if exc.retryable and task.request.retries < MAX_RETRIES:
+        sending.send(get_client(), openid, reply)
+    except sending.NotSent as refused:
+        exc = refused.error
+        if refused.retryable and task.request.retries < MAX_RETRIES:
             log.warning("reply to %s failed (%s), retrying", openid, exc.errcode)
             raise task.retry(countdown=retry_delay(exc, task.request.retries + 1)) from None
         log.error("reply to %s not sent: errcode %s (%s)", openid, exc.errcode, exc.hint)
-        raise
+        raise exc from None
     if task.request.id:
         redis.set(mark, "1", ex=SENT_TTL)
     log.info("reply task %s sent to %s", task.request.id, openid)

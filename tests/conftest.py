@@ -9,7 +9,10 @@ import pytest
 import redis
 
 from bot import create_app
+from bot.redisdb import connect
 from bot.webhook import dedup
+from bot.wechat import build_client
+from config import load_settings
 
 # What `mmsp-bot run` records in the project's var/ (a sandbox account, an embedded Redis) must
 # not leak into tests: every test process and its children read an empty folder instead.
@@ -154,3 +157,24 @@ def sandbox(_sandbox_server, redis_client):
         _sandbox_server.start()
     _sandbox_server.reset()
     yield _sandbox_server
+
+
+@pytest.fixture
+def wx_env(settings_env, sandbox) -> dict[str, str]:
+    """The environment of a bot process that talks to the sandbox as its WeChat."""
+    return {**settings_env, "WECHAT_API_BASE": sandbox.api_base}
+
+
+@pytest.fixture
+def wx_settings(wx_env):
+    return load_settings(environ=wx_env, dotenv=None)
+
+
+@pytest.fixture
+def make_client(wx_settings, redis_url):
+    """Build a fresh WeChat client (as another process would have), sharing the test Redis."""
+
+    def make(timeout=(3.05, 10)):
+        return build_client(wx_settings, connect(redis_url), timeout=timeout)
+
+    return make

@@ -49,7 +49,7 @@ return first
 
 def retention_days() -> int:
     if has_app_context():
-        return int(current_app.config.get("AUDIT_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
+        return current_app.extensions["settings"].AUDIT_RETENTION_DAYS
     return DEFAULT_RETENTION_DAYS
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from flask import (
     Response,
@@ -17,6 +19,7 @@ from flask import (
     url_for,
 )
 
+from bot.clock import people_time
 from bot.console import bp, pushing, rendering, zone_label
 from bot.console.auth_views import note
 from bot.console.security import access
@@ -102,17 +105,20 @@ def send_preview(number: int):
         flash(str(exc), "error")
         return redirect(url_for("console.preview", number=number))
     if at:
-        note(
-            "scheduled preview", f"issue {number} to {receiver} at {at:%Y-%m-%d %H:%M} ({push_id})"
-        )
+        note("scheduled preview", f"issue {number} to {receiver} at {_minute(at)} ({push_id})")
         flash(
-            f"The preview goes to {receiver}'s WeChat at {at:%Y-%m-%d %H:%M} {zone_label()}.",
+            f"The preview goes to {receiver}'s WeChat at {_minute(at)} {zone_label()}.",
             "info",
         )
     else:
         note("sent preview", f"issue {number} to {receiver}'s WeChat (push {push_id})")
         flash(f"The preview is on its way to {receiver}'s WeChat.", "info")
     return redirect(url_for("console.push_status", push_id=push_id))
+
+
+def _minute(at: datetime) -> str:
+    """A chosen time as staff read it, to the minute, in the bot's time zone."""
+    return people_time(at, _tz(), seconds=False)
 
 
 def parse_zone_time(text: str) -> datetime | None:
@@ -158,13 +164,13 @@ def new_push(number: int):
     if status is None:
         return _push_form(number)
     options = status["options"]
-    tag = options.get("tag_id")
+    tag = options.tag_id
     form = {
         "at": (datetime.now(_tz()) + timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M"),
-        "publish": "1" if pushing.truthy(options.get("publish")) else "",
-        "broadcast": "1" if pushing.truthy(options.get("broadcast")) else "",
-        "audience": "tag" if tag not in (None, "") else "all",
-        "tag": "" if tag in (None, "") else str(tag),
+        "publish": "1" if options.publish else "",
+        "broadcast": "1" if options.broadcast else "",
+        "audience": "tag" if tag is not None else "all",
+        "tag": "" if tag is None else str(tag),
     }
     flash(f"A copy of push {copied}: check it and choose when.", "info")
     return _push_form(number, form)
@@ -237,7 +243,7 @@ def create_push(number: int):
         flash(str(exc), "error")
         return _push_form(number, dict(request.form), 400)
     what = " and ".join(k for k in ("publish", "broadcast") if choice[k])
-    when = choice["at"].strftime("%Y-%m-%d %H:%M") if choice["at"] else "now"
+    when = _minute(choice["at"]) if choice["at"] else "now"
     audience = choice["tag"] or "all"
     again = " again (a repeat broadcast)" if choice["again"] else ""
     if choice["at"] is None:
@@ -298,89 +304,104 @@ def push_fragment(push_id: str):
     return render_template("console/_push_box.html", push=_status_or_404(push_id))
 
 
-@bp.post("/pushes/<push_id>/cancel")
-@access("editor")
-def cancel_push(push_id: str):
-    return _change_push(
-        push_id,
-        lambda: pushing.cancel(get_redis(), push_id),
-        "cancelled push",
-        "The push is cancelled; nothing was sent.",
-    )
+class _Changed(NamedTuple):
+    """What a change to a push leaves: the audit line, the message for staff, the page next."""
+
+    action: str
+    detail: str
+    message: str
+    goto: str = ""
 
 
-def _change_push(push_id: str, change, audited: str, done: str):
+def _change_push(push_id: str, change: Callable[[], _Changed]):
     """Make a change to a push the signed-in staff member may change, note it in the audit log,
-    and go back to the push's page with one line either way."""
+    and go to the push's page with one line either way (a refusal stays on this push)."""
     _changeable_or_403(push_id)
     try:
-        change()
+        changed = change()
     except pushing.PushRefused as exc:
         flash(str(exc), "error")
         return redirect(url_for("console.push_status", push_id=push_id))
-    note(audited, push_id)
-    flash(done, "info")
-    return redirect(url_for("console.push_status", push_id=push_id))
+    note(changed.action, changed.detail)
+    flash(changed.message, "info")
+    return redirect(url_for("console.push_status", push_id=changed.goto or push_id))
+
+
+def _new_time() -> datetime:
+    """The new time typed for a push (in TIMEZONE)."""
+    at = parse_zone_time(request.form.get("at", ""))
+    if at is None:
+        raise pushing.PushRefused("Give the new time.")
+    return at
+
+
+@bp.post("/pushes/<push_id>/cancel")
+@access("editor")
+def cancel_push(push_id: str):
+    def cancel() -> _Changed:
+        pushing.cancel(get_redis(), push_id)
+        return _Changed("cancelled push", push_id, "The push is cancelled; nothing was sent.")
+
+    return _change_push(push_id, cancel)
 
 
 @bp.post("/pushes/<push_id>/confirm-version")
 @access("editor")
 def confirm_version(push_id: str):
     """Approve the issue's changed version for a waiting or held schedule, after the review."""
-    _changeable_or_403(push_id)
-    try:
+
+    def confirm() -> _Changed:
         version = _reviewed_version()
         pushing.confirm_version(get_redis(), push_id, version)
-    except pushing.PushRefused as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("console.push_status", push_id=push_id))
-    note("confirmed changed issue", f"{push_id}: issue version {version}")
-    flash(f"Version {version} is confirmed; the push waits for its time again.", "info")
-    return redirect(url_for("console.push_status", push_id=push_id))
+        return _Changed(
+            "confirmed changed issue",
+            f"{push_id}: issue version {version}",
+            f"Version {version} is confirmed; the push waits for its time again.",
+        )
+
+    return _change_push(push_id, confirm)
 
 
 @bp.post("/pushes/<push_id>/reschedule")
 @access("editor")
 def reschedule_push(push_id: str):
-    _changeable_or_403(push_id)
-    try:
-        at = parse_zone_time(request.form.get("at", ""))
-        if at is None:
-            raise pushing.PushRefused("Give the new time.")
+    def reschedule() -> _Changed:
+        at = _new_time()
         pushing.reschedule(get_redis(), push_id, at)
-    except pushing.PushRefused as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("console.push_status", push_id=push_id))
-    note("rescheduled push", f"{push_id} to {at:%Y-%m-%d %H:%M}")
-    flash(f"The push now goes at {at:%Y-%m-%d %H:%M} {zone_label()}.", "info")
-    return redirect(url_for("console.push_status", push_id=push_id))
+        return _Changed(
+            "rescheduled push",
+            f"{push_id} to {at:%Y-%m-%d %H:%M}",
+            f"The push now goes at {at:%Y-%m-%d %H:%M} {zone_label()}.",
+        )
+
+    return _change_push(push_id, reschedule)
 
 
 @bp.post("/pushes/<push_id>/send-now")
 @access("editor")
 def send_now(push_id: str):
     """A waiting schedule fires now (beat starts it within seconds)."""
-    return _change_push(
-        push_id,
-        lambda: pushing.reschedule(get_redis(), push_id, datetime.now(_tz())),
-        "sent push now",
-        "The push starts now.",
-    )
+
+    def start() -> _Changed:
+        pushing.reschedule(get_redis(), push_id, datetime.now(_tz()))
+        return _Changed("sent push now", push_id, "The push starts now.")
+
+    return _change_push(push_id, start)
 
 
 @bp.post("/pushes/<push_id>/schedule-again")
 @access("editor")
 def schedule_again(push_id: str):
     """A cancelled push scheduled again at a new time (a new schedule, same options)."""
-    _changeable_or_403(push_id)
-    try:
-        at = parse_zone_time(request.form.get("at", ""))
-        if at is None:
-            raise pushing.PushRefused("Give the new time.")
+
+    def again() -> _Changed:
+        at = _new_time()
         new_id = pushing.schedule_again(get_redis(), push_id, at, g.staff.name)
-    except pushing.PushRefused as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("console.push_status", push_id=push_id))
-    note("rescheduled cancelled push", f"{push_id} as {new_id} at {at:%Y-%m-%d %H:%M}")
-    flash(f"Scheduled again for {at:%Y-%m-%d %H:%M} {zone_label()} ({new_id}).", "info")
-    return redirect(url_for("console.push_status", push_id=new_id))
+        return _Changed(
+            "rescheduled cancelled push",
+            f"{push_id} as {new_id} at {at:%Y-%m-%d %H:%M}",
+            f"Scheduled again for {at:%Y-%m-%d %H:%M} {zone_label()} ({new_id}).",
+            new_id,
+        )
+
+    return _change_push(push_id, again)

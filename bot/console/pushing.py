@@ -14,22 +14,13 @@ from flask import current_app
 from bot.clock import people_time
 from bot.publishing import api as publishing
 from bot.publishing.schedule import current_version
-from bot.publishing.state import STATES, PushError
+from bot.publishing.state import PushError
+from bot.publishing.status import Failure, MassCounts, PushOptions, PushStatus, ScheduleStatus
 
 # A push or schedule in one of these states changes no more: the status page stops refreshing.
 FINAL = {"done", "failed", "cancelled", "missed"}
 # What staff see for a push that ended: what it did (a preview is no publication).
 OUTCOMES = ("previewed", "scheduled", "published", "broadcast", "failed", "cancelled")
-
-
-def outcome(state: str, times: dict) -> str:
-    """The state staff read: a finished push says whether it broadcast, published or only
-    previewed; any other state (scheduled, running steps, failed, cancelled) as it is."""
-    if state != "done":
-        return state
-    if "broadcast" in times:
-        return "broadcast"
-    return "published" if "published" in times else "previewed"
 
 
 class PushRefused(ValueError):
@@ -53,16 +44,17 @@ def publications(r: redis.Redis, limit: int = 200) -> dict[int, dict]:
     in TIMEZONE, from the newest `limit` pushes."""
     found: dict[int, dict] = {}
     for push in publishing.list_pushes(r, limit):
-        if not push or push.get("state") != "done":
+        if push.state != "done":
             continue
-        times, seen = push.get("times") or {}, found.setdefault(int(push["number"]), {})
+        seen = found.setdefault(push.number, {})
         for step in ("published", "broadcast"):
-            if step in times and step not in seen:
-                seen[step] = times[step]
+            at = push.at(step)
+            if at is not None and step not in seen:
+                seen[step] = _local(at)
                 # The newest version followers can read (older pushes recorded none).
-                seen.setdefault("version", push.get("version"))
-        if not times.keys() & {"published", "broadcast"}:
-            seen.setdefault("previewed", times.get("done", ""))
+                seen.setdefault("version", push.options.version)
+        if push.outcome == "previewed":
+            seen.setdefault("previewed", _local(push.at("done")))
     return found
 
 
@@ -165,22 +157,22 @@ def reschedule(r: redis.Redis, ref: str, at: datetime) -> None:
 def schedule_again(r: redis.Redis, ref: str, at: datetime, by: str) -> str:
     """A cancelled schedule made again for `at`, as a new schedule with the same options and
     the issue version it was confirmed with (refused when the issue changed since)."""
-    sched = (publishing.status(r, ref) or {}).get("schedule")
-    if not sched or sched.get("state") != "cancelled":
+    sched = publishing.status(r, ref) if ref.startswith("s") else None
+    if not isinstance(sched, ScheduleStatus) or sched.state != "cancelled":
         raise PushRefused(f"{ref} is not a cancelled push")
-    options = sched["options"]
+    options = sched.options
     started = _refusing(
         publishing.start_push,
         r,
-        int(sched["number"]),
-        publish=bool(options.get("publish")),
-        broadcast=bool(options.get("broadcast")),
-        tag=options.get("tag_id"),
-        preview_to=list(options.get("preview_to") or []),
+        sched.number,
+        publish=options.publish,
+        broadcast=options.broadcast,
+        tag=options.tag_id,
+        preview_to=list(options.preview_to),
         at=at,
         by=by,
-        version=options.get("version"),
-        again=bool(options.get("again")),
+        version=options.version,
+        again=options.again,
     )
     return started["id"]
 
@@ -189,10 +181,8 @@ def _tz():
     return current_app.extensions["settings"].tz
 
 
-def _local(ts: float | str | None) -> str:
-    if ts in (None, ""):
-        return ""
-    return people_time(ts, _tz())
+def _local(moment: datetime | None) -> str:
+    return people_time(moment, _tz()) if moment is not None else ""
 
 
 def stale_publication(r: redis.Redis, number: int, current: int) -> dict | None:
@@ -205,17 +195,17 @@ def stale_publication(r: redis.Redis, number: int, current: int) -> dict | None:
     return {"version": int(version), "at": when, "broadcast": bool(seen.get("broadcast"))}
 
 
-def _what(options: dict, names: dict[str, str] | None = None) -> str:
+def _what(options: PushOptions, names: dict[str, str] | None = None) -> str:
     """What a push does, in words; preview recipients by name when `names` knows them."""
     parts = []
-    if options.get("publish") in (True, "1"):
+    if options.publish:
         parts.append("publish")
-    if options.get("broadcast") in (True, "1"):
-        tag = options.get("tag_id")
-        parts.append("broadcast to " + ("all followers" if tag in (None, "") else f"tag {tag}"))
-    if not parts and options.get("preview_to"):
+    if options.broadcast:
+        tag = options.tag_id
+        parts.append("broadcast to " + ("all followers" if tag is None else f"tag {tag}"))
+    if not parts and options.preview_to:
         names = names or {}
-        parts.append("preview to " + ", ".join(names.get(o, o) for o in options["preview_to"]))
+        parts.append("preview to " + ", ".join(names.get(o, o) for o in options.preview_to))
     return " and ".join(parts) or "draft only"
 
 
@@ -237,89 +227,75 @@ def recipient_names(r: redis.Redis, openids) -> dict[str, str]:
     return names
 
 
-def truthy(value) -> bool:
-    return value in (True, "1", 1, "true")
-
-
-def _count(value) -> int | None:
-    return int(value) if str(value or "").isdigit() else None
-
-
 def status(r: redis.Redis, ref: str) -> dict | None:
     """What the status page shows of a push or schedule: state, steps, error, URLs, counts."""
     found = publishing.status(r, ref) if ref[:1] in ("p", "s") else None
     if found is None:
         return None
-    sched = found.get("schedule")
-    steps = []
-    if sched:
-        steps.append({"state": "scheduled", "at": _local(_epoch(sched.get("created_at")))})
-    times = found.get("times") or {}
-    order = {name: i for i, name in enumerate(STATES)}
-    for name, at in sorted(times.items(), key=lambda kv: (kv[1], order.get(kv[0], 99))):
-        steps.append({"state": name, "at": at})
-    state = found.get("state") or (sched or {}).get("state", "unknown")
-    if sched and sched.get("state") in ("cancelled", "missed", "failed") and not found.get("state"):
-        state = sched["state"]
-    error = None
-    if state == "failed":
-        error = {
-            "step": found.get("failed_step", ""),
-            "errcode": found.get("errcode", ""),
-            "errmsg": found.get("errmsg", "") or (sched or {}).get("note", ""),
-            "hint": found.get("hint", ""),
-        }
-    elif sched and sched.get("state") == "missed":
-        error = {"step": "schedule", "errcode": "", "errmsg": sched.get("note", ""), "hint": ""}
-    options = sched["options"] if sched else found
-    waiting = bool(sched) and sched.get("state") in ("scheduled", "held")
+    sched = found if isinstance(found, ScheduleStatus) else None
+    push = found.push if sched else found
+    steps = [{"state": "scheduled", "at": _local(sched.created_at)}] if sched else []
+    steps += [{"state": step.state, "at": _local(step.at)} for step in push.steps] if push else []
+    state = push.state if push else sched.state
+    options = sched.options if sched else push.options
+    waiting = bool(sched) and sched.state in ("scheduled", "held")
     # The version it was confirmed with against the issue's current one (a held schedule, or
     # one that will be held when it comes due, unless a publisher confirms again first).
-    frozen = options.get("version")
-    current = _current_version(r, int(sched["number"])) if waiting else None
-    changed = waiting and frozen not in (None, "") and current != int(frozen)
-    articles = [a for a in found.get("published") or [] if a.get("url")]
-    if not articles:
-        articles = [{"title": "", "url": url} for url in found.get("article_urls") or []]
+    current = current_version(r, sched.number) if waiting else None
+    changed = waiting and options.version is not None and current != options.version
+    counts = push.counts if push else MassCounts()
     return {
         "id": ref,
-        "number": int(found.get("number") or (sched or {}).get("number") or 0),
-        "state": outcome(state, times),
-        "what": _what(options, recipient_names(r, options.get("preview_to") or [])),
-        "recipients": list(options.get("preview_to") or []),
-        "when": _local(sched["at"]) if sched else "",
-        "when_input": _local(sched["at"]).replace(" ", "T") if sched else "",
-        "by": (sched or {}).get("by") or found.get("by", ""),
+        "number": push.number if push else sched.number,
+        "state": push.outcome if push else state,
+        "what": _what(options, recipient_names(r, options.preview_to)),
+        "recipients": list(options.preview_to),
+        "when": _local(sched.at) if sched else "",
+        "when_input": _local(sched.at).replace(" ", "T") if sched else "",
+        "by": (sched.by if sched else "") or (push.by if push else ""),
         "running": state not in FINAL,
-        "changeable": bool(sched) and sched.get("state") == "scheduled",
-        "cancelled": bool(sched) and sched.get("state") == "cancelled",
-        "options": {k: options.get(k) for k in ("publish", "broadcast", "tag_id")},
-        "held": bool(sched) and sched.get("state") == "held",
-        "version": int(frozen) if frozen not in (None, "") else None,
+        "changeable": bool(sched) and sched.state == "scheduled",
+        "cancelled": bool(sched) and sched.state == "cancelled",
+        "options": options,
+        "held": bool(sched) and sched.state == "held",
+        "version": options.version,
         "current_version": current,
         "changed": changed,
         # Publishing or broadcasting reaches followers: only a publisher may change such a push.
-        "reaches_followers": truthy(options.get("publish")) or truthy(options.get("broadcast")),
+        "reaches_followers": options.reaches_followers,
         "steps": steps,
-        "error": error,
+        "error": _error(state, push, sched),
         # While WeChat may hold a send to all for an administrator, and what is unknown after.
-        "waiting": found.get("waiting", ""),
-        "note": found.get("note", ""),
-        "articles": articles,
-        "sent": _count(found.get("sent_count")),
-        "failed": _count(found.get("error_count")) or 0,
-        "total": _count(found.get("total_count")),
+        "waiting": push.waiting_note(_tz()) if push else "",
+        "note": push.note if push else "",
+        "articles": _articles(push) if push else [],
+        "sent": counts.sent,
+        "failed": counts.errors or 0,
+        "total": counts.total,
     }
 
 
-def _current_version(r: redis.Redis, number: int) -> int | None:
-    return current_version(r, number)
+def _error(state: str, push: PushStatus | None, sched: ScheduleStatus | None) -> dict | None:
+    """Where it failed and what to do: a push that failed, a schedule whose push could not be
+    made or one that was missed (the schedule's note says why)."""
+    note = sched.note if sched else ""
+    if state == "failed":
+        failure = (push.failure if push else None) or Failure("", "", "", "")
+        return {
+            "step": failure.step,
+            "errcode": failure.errcode,
+            "errmsg": failure.errmsg or note,
+            "hint": failure.hint,
+        }
+    if sched and sched.state == "missed":
+        return {"step": "schedule", "errcode": "", "errmsg": note, "hint": ""}
+    return None
 
 
-def _epoch(iso: str | None) -> float | None:
-    if not iso:
-        return None
-    return datetime.fromisoformat(iso).timestamp()
+def _articles(push: PushStatus) -> list[dict]:
+    """The issue's published articles, else the bare URLs the push recorded."""
+    articles = [a for a in push.published if a.get("url")]
+    return articles or [{"title": "", "url": url} for url in push.article_urls]
 
 
 def list_pushes(
@@ -329,41 +305,36 @@ def list_pushes(
     rows = []
     for sched in publishing.list_schedules(r, include_finished=True)[-limit:]:
         # A fired schedule shows as the push it started.
-        if sched.get("state") == "fired":
+        if sched.state == "fired":
             continue
         rows.append(
             {
-                "id": sched["id"],
-                "number": sched["number"],
-                "options": sched["options"],
-                "recipients": sched["options"].get("preview_to") or [],
-                "when": sched["local_at"],
-                "state": sched["state"],
-                "by": sched.get("by", ""),
-                "created": _epoch(sched.get("created_at")) or 0,
+                "id": sched.id,
+                "number": sched.number,
+                "options": sched.options,
+                "when": people_time(sched.at, _tz(), seconds=False),
+                "state": sched.state,
+                "by": sched.by,
+                "created": sched.created_at.timestamp() if sched.created_at else 0,
             }
         )
     for push in publishing.list_pushes(r, limit):
-        if not push:
-            continue
-        ref, by = push["id"], push.get("by", "")
+        ref, by = push.id, push.by
         if by.startswith("schedule s"):
             # A push a schedule started: show who scheduled it, and the page with both.
             ref = by.split()[1]
-            sched = (publishing.status(r, ref) or {}).get("schedule") or {}
-            by = sched.get("by") or by
-        times = push.get("times") or {}
-        started = times.get("pending", "")
+            sched = publishing.status(r, ref)
+            by = (sched.by if isinstance(sched, ScheduleStatus) else "") or by
+        started = push.at("pending")
         rows.append(
             {
                 "id": ref,
-                "number": push["number"],
-                "options": push,
-                "recipients": push.get("preview_to") or [],
-                "when": started,
-                "state": outcome(push.get("state", ""), times),
+                "number": push.number,
+                "options": push.options,
+                "when": _local(started),
+                "state": push.outcome,
                 "by": by,
-                "created": _local_epoch(started),
+                "created": started.timestamp() if started else 0.0,
             }
         )
     rows.sort(key=lambda row: row["created"], reverse=True)
@@ -372,14 +343,9 @@ def list_pushes(
         for row in rows
         if (number is None or int(row["number"]) == number) and (not state or row["state"] == state)
     ]
-    names = recipient_names(r, [o for row in rows for o in row["recipients"]])
+    names = recipient_names(r, [o for row in rows for o in row["options"].preview_to])
     for row in rows:
-        row["what"] = _what(row.pop("options"), names)
+        options = row.pop("options")
+        row["recipients"] = list(options.preview_to)
+        row["what"] = _what(options, names)
     return rows
-
-
-def _local_epoch(text: str) -> float:
-    """A time shown in TIMEZONE ("YYYY-MM-DD HH:MM:SS") as a Unix time, 0 when empty."""
-    if not text:
-        return 0.0
-    return datetime.fromisoformat(text).replace(tzinfo=_tz()).timestamp()

@@ -26,6 +26,7 @@ from opencc import OpenCC
 
 from bot.followers import reminders, texts
 from bot.followers.keywords import Intent
+from bot.newsletter.dates import MONTH_NAMES
 from bot.webhook import content_cache
 from bot.webhook.replies import NewsReply, Reply, TextReply
 
@@ -74,21 +75,6 @@ SHARED = frozenset(
     }
 )
 SHARED_SPAN = 900
-
-MONTHS_EN = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 def intent(*names: str, menu: str | tuple[str, ...] = ()):
@@ -222,7 +208,7 @@ def month_label(month: str, lang: str) -> str:
     if not month or len(month) < 7:
         return month or ""
     year, number = int(month[:4]), int(month[5:7])
-    return f"{year}年{number}月" if lang == "zh" else f"{MONTHS_EN[number - 1]} {year}"
+    return f"{year}年{number}月" if lang == "zh" else f"{MONTH_NAMES[number - 1]} {year}"
 
 
 def period_label(start: str, end: str, lang: str, fallback: str = "") -> str:
@@ -234,7 +220,7 @@ def period_label(start: str, end: str, lang: str, fallback: str = "") -> str:
     if start[:4] == end[:4]:
         if lang == "zh":
             return f"{month_label(start, lang)}–{int(end[5:7])}月"
-        return f"{MONTHS_EN[int(start[5:7]) - 1]} – {month_label(end, lang)}"
+        return f"{MONTH_NAMES[int(start[5:7]) - 1]} – {month_label(end, lang)}"
     return f"{month_label(start, lang)} – {month_label(end, lang)}"
 
 
@@ -251,11 +237,11 @@ def date_label(start: str, end: str, lang: str) -> str:
         if (y1, m1) == (y2, m2):
             return f"{first}–{d2}日"
         return f"{first}–{'' if y1 == y2 else f'{y2}年'}{m2}月{d2}日"
-    last = f"{d2} {MONTHS_EN[m2 - 1]} {y2}"
+    last = f"{d2} {MONTH_NAMES[m2 - 1]} {y2}"
     if (y1, m1, d1) == (y2, m2, d2):
         return last
     if (y1, m1) == (y2, m2):
         return f"{d1}–{last}"
     if y1 == y2:
-        return f"{d1} {MONTHS_EN[m1 - 1]} – {last}"
-    return f"{d1} {MONTHS_EN[m1 - 1]} {y1} – {last}"
+        return f"{d1} {MONTH_NAMES[m1 - 1]} – {last}"
+    return f"{d1} {MONTH_NAMES[m1 - 1]} {y1} – {last}"

@@ -10,16 +10,15 @@ from collections import Counter
 
 import redis
 
-from bot.followers import answers, records, reminders, texts
+from bot.followers import answers, records, reminders, sending, texts
+from bot.followers.upcoming import remind_of_next_issue
 from bot.newsletter import store
 from bot.publishing import published_articles
-from bot.wechat import WeChatAPIError, service_window
+from bot.webhook.replies import NewsReply, TextReply
+from bot.wechat import service_window
 
 log = logging.getLogger(__name__)
 
-# WeChat's answers meaning "not now, wait for the follower to write": no window open, or its
-# messages used up (the client gives them without a call when its own count says so).
-WAIT_FOR_FOLLOWER = {service_window.OUTSIDE, service_window.USED_UP}
 RETRY_AFTER = 300
 
 
@@ -71,14 +70,6 @@ def _event_reminder_text(reminder, lang: str) -> str:
     return texts.say("reminder_event", lang, title=reminder.title, period=period)
 
 
-def _send(client, openid: str, text: str, extra: dict) -> None:
-    card = extra.get("card")
-    if card is not None:
-        client.custom.send_news(openid, card.title, card.description, card.url, card.pic_url)
-    else:
-        client.custom.send_text(openid, text)
-
-
 def _deliver_one(r, client, openid: str, reminder_id: str, now: float, published: int | None):
     """Send, hold or drop one claimed reminder; returns what happened."""
     reminder = reminders.get(r, openid, reminder_id)
@@ -93,8 +84,7 @@ def _deliver_one(r, client, openid: str, reminder_id: str, now: float, published
         text, extra = _issue_reminder_text(r, follower, published)
         if follower.topics:
             # Topic followers keep hearing of each new issue until they unfollow.
-            following = reminders.Reminder(id=f"issue:{published}", kind="issue", issue=published)
-            reminders.request(r, openid, following)
+            remind_of_next_issue(r, openid, after=published)
     else:
         text = _event_reminder_text(reminder, follower.language)
     if not service_window.remaining(r, openid, now):
@@ -102,17 +92,18 @@ def _deliver_one(r, client, openid: str, reminder_id: str, now: float, published
         return "held"
     # Recorded before the call: if this process dies during it, the reminder is not sent again.
     reminders.mark(r, openid, reminder_id, reminders.SENDING)
+    card = extra.get("card")
     try:
-        _send(client, openid, text, extra)
-    except WeChatAPIError as exc:
-        if exc.errcode in WAIT_FOR_FOLLOWER:
+        sending.send(client, openid, NewsReply([card]) if card else TextReply(text))
+    except sending.NotSent as refused:
+        if refused.waits_for_follower:
             reminders.hold(r, openid, reminder_id, text)
             return "held"
-        if exc.retryable:
-            log.warning("reminder %s to %s: %s; retrying later", reminder_id, openid, exc)
+        if refused.retryable:
+            log.warning("reminder %s to %s: %s; retrying later", reminder_id, openid, refused)
             reminders.retry_later(r, openid, reminder_id, now + RETRY_AFTER)
             return "retry"
-        log.error("reminder %s to %s not sent: %s", reminder_id, openid, exc)
+        log.error("reminder %s to %s not sent: %s", reminder_id, openid, refused)
         reminders.hold(r, openid, reminder_id, text)
         return "held"
     reminders.mark(r, openid, reminder_id, reminders.SENT)
@@ -129,9 +120,9 @@ def _send_held(r, client, now: float) -> Counter:
         items = reminders.take_held(r, openid)
         for i, item in enumerate(items):
             try:
-                client.custom.send_text(openid, item["text"])
-            except WeChatAPIError as exc:
-                log.info("held reminders of %s stay held: %s", openid, exc)
+                sending.send(client, openid, TextReply(item["text"]))
+            except sending.NotSent as refused:
+                log.info("held reminders of %s stay held: %s", openid, refused)
                 reminders.put_back(r, openid, items[i:])
                 break
             reminders.mark(r, openid, item["id"], reminders.DELIVERED)

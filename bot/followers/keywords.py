@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from rapidfuzz.distance import OSA
 
 from bot.newsletter import tokens
+from bot.newsletter.dates import month_number
 
 # The keyword table: intent name -> the words that ask for it (already normalised). The
 # answers are registered by intent name in bot/followers/answers.py.
@@ -261,28 +262,6 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
 
 _EXACT = {word: name for name, words in KEYWORDS.items() for word in words}
 
-MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-
 _CN_DIGITS = {ch: i for i, ch in enumerate("一二三四五六七八九", 1)} | {"两": 2}
 
 # Chinese politeness and question words that do not change what is asked.
@@ -382,7 +361,7 @@ def parse_period(text: str) -> tuple[str, str] | None:
         year = int(m.group(2))
         if m.group(1) is None:
             return (f"{year:04d}-01", f"{year:04d}-12")
-        month = MONTHS.get(m.group(1))
+        month = month_number(m.group(1))
         return (f"{year:04d}-{month:02d}",) * 2 if month else None
     if m.group(3):
         month = int(m.group(4))

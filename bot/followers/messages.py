@@ -14,7 +14,8 @@ import time
 
 import redis
 
-from bot.followers import records
+from bot.followers import records, sending
+from bot.webhook.replies import TextReply
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +91,6 @@ def messages_left(r: redis.Redis, openid: str, now: float | None = None) -> int:
 
 def reply(r: redis.Redis, client, message_id: str, text: str, by: str) -> dict:
     """Send staff's reply through the customer-service API and mark the message answered."""
-    from bot.wechat import WeChatAPIError
-
     message = get(r, message_id)
     if message is None:
         raise ReplyError("No such message.")
@@ -108,9 +107,10 @@ def reply(r: redis.Redis, client, message_id: str, text: str, by: str) -> dict:
             "last message, or its messages used up). The answer can go out after they write again."
         )
     try:
-        client.custom.send_text(message["openid"], text)
-    except WeChatAPIError as exc:
-        raise ReplyError(f"WeChat refused the reply: {exc.errmsg} ({exc.hint})") from None
+        sending.send(client, message["openid"], TextReply(text))
+    except sending.NotSent as refused:
+        error = refused.error
+        raise ReplyError(f"WeChat refused the reply: {error.errmsg} ({error.hint})") from None
     now = time.time()
     pipe = r.pipeline()
     pipe.hset(

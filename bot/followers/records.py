@@ -38,6 +38,8 @@ SOURCE_SCRIPT = "script"
 SOURCE_CHOICE = "choice"
 # The language of the script the follower last wrote in (bot/handlers/followers.py writes it).
 SCRIPT_LANGUAGE = "script_language"
+# "1" when the follower reads Traditional characters (they wrote or chose them), else Simplified.
+TRADITIONAL = "traditional"
 
 
 # A follow, or (mode "touch") any interaction: a follower never seen before is recorded as one

@@ -1,5 +1,7 @@
 """Reply texts from `templates/replies/<name>.<lang>.txt`, and long texts cut into pages.
 
+The followers' package owns what followers read: the webhook only carries a reply to WeChat.
+
 The official docs give no length limit for a text reply; developers report that WeChat shows
 "service unavailable" past about 2048 bytes (628 Chinese characters), so we stay at 1800 bytes.
 A longer answer is cut at line ends; the rest waits in Redis for the follower to reply MORE.
@@ -7,13 +9,16 @@ A longer answer is cut at line ends; the rest waits in Redis for the follower to
 
 from __future__ import annotations
 
+import functools
+
+import jinja2
 import redis
 
 from bot.followers import language
-from bot.webhook.texts import render_text
 from config import PROJECT_ROOT
 
 TEMPLATE_DIR = PROJECT_ROOT / "templates" / "replies"
+DEFAULT_LANG = "en"
 MAX_TEXT_BYTES = 1800
 # Leave room on each page for the "reply MORE" line.
 _PAGE_BYTES = MAX_TEXT_BYTES - 160
@@ -22,6 +27,38 @@ MORE_TTL = 24 * 3600
 
 def more_key(openid: str) -> str:
     return f"follower:{openid}:more"
+
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+    # Text replies are escaped once, when the XML is rendered; escaping here would show "&amp;".
+    autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml")),
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    # Templates change with a deployment, not while it runs: no stat() per reply.
+    auto_reload=False,
+)
+
+
+def render_text(name: str, lang: str = DEFAULT_LANG, **values) -> str:
+    """The text of reply `name` in `lang` (English when there is no template in that language)."""
+    if not values:
+        return _fixed_text(name, lang)
+    return _template(name, lang).render(lang=lang, **values).strip()
+
+
+def _template(name: str, lang: str) -> jinja2.Template:
+    try:
+        return _env.get_template(f"{name}.{lang}.txt")
+    except jinja2.TemplateNotFound:
+        return _env.get_template(f"{name}.{DEFAULT_LANG}.txt")
+
+
+@functools.lru_cache(maxsize=256)
+def _fixed_text(name: str, lang: str) -> str:
+    # A template without values renders the same text every time: render it once.
+    return _template(name, lang).render(lang=lang).strip()
 
 
 def say(name: str, lang: str, **values) -> str:

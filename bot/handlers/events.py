@@ -7,11 +7,10 @@ the account's time zone; the announcements are read from one index, not issue by
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from bot.followers import answers, cards
 from bot.followers.answers import intent
 from bot.followers.search import query_terms
+from bot.followers.upcoming import announcement_row, newest_announcements, upcoming_rows
 from bot.newsletter import glossary, store
 
 FORMATS_ZH = {"online": "线上", "hybrid": "线上线下结合", "in-person": "线下", "in person": "线下"}
@@ -27,31 +26,6 @@ def _event_row(event: dict, number: int, lang: str) -> dict:
         "format": FORMATS_ZH.get(fmt.lower(), fmt) if lang == "zh" else fmt,
         "issue": event.get("issue"),
     }
-
-
-def this_month(ctx_or_settings) -> str:
-    """Today's month (YYYY-MM) in the account's time zone."""
-    settings = getattr(ctx_or_settings, "settings", ctx_or_settings)
-    return datetime.now(settings.tz).strftime("%Y-%m")
-
-
-def _announcement_row(item: dict, number: int, lang: str) -> dict:
-    start, end = item.get("start", ""), item.get("end", "")
-    period = answers.period_label(start, end, lang, item.get("period", ""))
-    return {**item, "number": number, "title": item["title"], "period": period}
-
-
-def upcoming_rows(ctx) -> list[dict]:
-    """Announced items of every issue whose period has not ended this month, numbered from 1
-    (what "remind N" asks for)."""
-    items = store.announcements_ending_from(ctx.redis, this_month(ctx))
-    return [_announcement_row(item, i, ctx.lang) for i, item in enumerate(items, 1)]
-
-
-def newest_announcements(ctx) -> list[dict]:
-    """The newest issue's announcements with their dates, even when they have passed."""
-    items = store.newest_announcements(ctx.redis)
-    return [_announcement_row(item, 0, ctx.lang) for item in items]
 
 
 @intent("events", menu="EVENTS_UPCOMING")
@@ -105,7 +79,7 @@ def filtered(message, ctx):
     rows = [_event_row(e, n, ctx.lang) for e, n in zip(found, numbers, strict=True)]
     rows.sort(key=lambda row: row["number"] or len(rows) + 1)
     coming = [
-        _announcement_row(u, remindable.get((u["issue"], u["index"]), 0), ctx.lang)
+        announcement_row(u, remindable.get((u["issue"], u["index"]), 0), ctx.lang)
         for u in announced
     ]
     if not rows and not coming:

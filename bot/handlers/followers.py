@@ -12,6 +12,7 @@ import logging
 import time
 
 from bot.followers import language, records, reminders
+from bot.followers.upcoming import remind_of_next_issue
 from bot.redisdb import confirm_writes
 from bot.webhook.messages import (
     ClickEvent,
@@ -26,9 +27,6 @@ from bot.webhook.router import router
 
 log = logging.getLogger(__name__)
 
-# The follower's record fields: answers in Traditional characters ("1") or Simplified; the
-# language of the script they last wrote in (for clicks and emoji, unless they chose one).
-TRADITIONAL = "traditional"
 SCRIPT_LANGUAGE = records.SCRIPT_LANGUAGE
 FOLLOWER_EVENTS = (SubscribeEvent, ScanEvent, ClickEvent, ViewEvent, LocationEvent)
 
@@ -81,7 +79,7 @@ def follower_context(message, ctx) -> None:
         prefetched = pipe.execute()
     follower, new, data = records.seen_result(ctx.openid, prefetched[0])
     ctx.lang = follower.language
-    ctx.traditional = data.get(TRADITIONAL) == "1"
+    ctx.traditional = data.get(records.TRADITIONAL) == "1"
     if isinstance(message, SubscribeEvent):
         # WeChat's user/info no longer tells a follower's language (it says zh_CN for everyone),
         # so nothing is asked: the script of their messages decides. A follow is confirmed by
@@ -92,9 +90,7 @@ def follower_context(message, ctx) -> None:
         )
         if follower.topics:
             # A returning follower's topics are settings: they hear of the next issue again.
-            from bot.handlers.topics import watch_next_issue
-
-            watch_next_issue(ctx.redis, ctx.openid)
+            remind_of_next_issue(ctx.redis, ctx.openid)
         return
     ctx.has_held = bool(prefetched[1])
     if new:

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from bot.followers import answers, language, records
 from bot.followers.answers import intent
-from bot.handlers.followers import TRADITIONAL
 
 
 def _switch(ctx, lang: str, traditional: bool | None = None):
     records.set_language(ctx.redis, ctx.openid, lang)
     ctx.lang = lang
     if traditional is not None:
-        ctx.redis.hset(records.record_key(ctx.openid), TRADITIONAL, int(traditional))
+        ctx.redis.hset(records.record_key(ctx.openid), records.TRADITIONAL, int(traditional))
         ctx.traditional = traditional
     return answers.text(ctx, "language_set")
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from bot.followers import answers, reminders
 from bot.followers.answers import intent
-from bot.handlers.events import upcoming_rows
+from bot.followers.upcoming import remind_of_next_issue, upcoming_rows
 from bot.newsletter import store
 
 # A reminder of a planned activity goes out a week before its first month begins, at 09:00.
@@ -62,11 +62,7 @@ def remind(message, ctx):
 @intent("remind_next")
 def remind_next(message, ctx):
     number = store.latest_number(ctx.redis) or 0
-    _, new = reminders.request(
-        ctx.redis,
-        ctx.openid,
-        reminders.Reminder(id=f"issue:{number}", kind="issue", issue=number),
-    )
+    new = remind_of_next_issue(ctx.redis, ctx.openid, after=number)
     return answers.text(ctx, "remind_next_ok" if new else "remind_next_already", after=number)
 
 

@@ -3,21 +3,14 @@ when the next issue is out, its announcement names the stories on their topics."
 
 from __future__ import annotations
 
-from bot.followers import answers, records, reminders
+from bot.followers import answers, records
 from bot.followers.answers import intent
+from bot.followers.upcoming import remind_of_next_issue
 from bot.newsletter import store
 from bot.newsletter.tokens import tokenize
 
 MAX_TOPICS = 20
 MAX_TOPIC_LENGTH = 40
-
-
-def watch_next_issue(r, openid: str) -> None:
-    """Make sure the follower hears of the next issue (the topics ride on that message)."""
-    number = store.latest_number(r) or 0
-    reminders.request(
-        r, openid, reminders.Reminder(id=f"issue:{number}", kind="issue", issue=number)
-    )
 
 
 @intent("follow_topic")
@@ -29,7 +22,8 @@ def follow(message, ctx):
     if mine and topic not in mine.topics and len(mine.topics) >= MAX_TOPICS:
         return answers.text(ctx, "topic_too_many", limit=MAX_TOPICS)
     records.follow_topic(ctx.redis, ctx.openid, topic)
-    watch_next_issue(ctx.redis, ctx.openid)
+    # The stories on their topics ride on the next issue's announcement.
+    remind_of_next_issue(ctx.redis, ctx.openid)
     found = len(store.find_stories(ctx.redis, topic))
     return answers.text(ctx, "topic_followed", topic=topic, found=found)
 

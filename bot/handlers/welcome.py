@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 from bot.followers.answers import traditional
-from bot.handlers.event_scan import event_details
+from bot.followers.texts import render_text
+from bot.followers.upcoming import scanned_event
 from bot.webhook.replies import TextReply
 from bot.webhook.router import router
-from bot.webhook.texts import render_text
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +20,7 @@ def welcome(message, ctx) -> TextReply:
         log.info("new follower %s via QR scene %s", ctx.openid, message.scene)
     text = render_text("welcome", ctx.lang, scene=message.scene)
     # Followed by scanning an event's poster: what they scanned for comes with the welcome.
-    event = event_details(ctx, message.scene) if message.scene else None
+    event = scanned_event(ctx, message.scene) if message.scene else None
     if event:
         text = f"{text}\n\n{event}"
     return TextReply(traditional(text) if ctx.traditional and ctx.lang == "zh" else text)

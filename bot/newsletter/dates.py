@@ -11,12 +11,16 @@ MONTH_NAMES = (
     "October", "November", "December",
 )  # fmt: skip
 # Month words as newsletters print them: full names, three-letter abbreviations and "Sept".
-_MONTHS = {
-    **{name.lower(): number for number, name in enumerate(MONTH_NAMES, 1)},
-    **{name[:3].lower(): number for number, name in enumerate(MONTH_NAMES, 1)},
-    "sept": 9,
+MONTH_WORDS = {
+    **{name: number for number, name in enumerate(MONTH_NAMES, 1)},
+    **{name[:3]: number for number, name in enumerate(MONTH_NAMES, 1)},
+    "Sept": 9,
 }
-_M = r"(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_MONTHS = {word.lower(): number for word, number in MONTH_WORDS.items()}
+# One month word in a regular expression, longest first, with its optional dot; it matches the
+# words as printed (capitalised), or in any case under re.IGNORECASE.
+MONTH_WORD = r"(?:" + "|".join(sorted(MONTH_WORDS, key=len, reverse=True)) + r")\.?"
+_M = MONTH_WORD
 _DASH = r"\s*(?:-|–|—|to|until)\s*"
 _FLAGS = re.IGNORECASE
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot.newsletter.dates import DateSpan, find_dates, month_number
+from bot.newsletter.dates import MONTH_WORD, DateSpan, find_dates, month_number
 from bot.newsletter.model import Event, Story
 
 # Stories report what happened in the period an issue covers; older dates are history.
@@ -20,15 +20,11 @@ _HYBRID = re.compile(r"\bhybrid\b|\bmixed in-person and online\b", re.IGNORECASE
 _ONLINE = re.compile(
     r"\bwebinars?\b|\bonline\b|\bvirtual(?:ly)?\b|\bvideo ?conferenc\w*", re.IGNORECASE
 )
-_MONTH_WORD = (
-    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
-    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
-)
 _ORDINAL = r"\d{1,2}(?:st|nd|rd|th)?"
 # A day next to a month name: a date a reader sees, whether or not find_dates can read it.
 _DAY_MENTION = re.compile(
-    rf"\b{_ORDINAL}(?:\s*(?:-|–|to)\s*{_ORDINAL})?\s+(?:of\s+)?{_MONTH_WORD}(?:,?\s+\d{{4}})?\b"
-    rf"|\b{_MONTH_WORD}\s+{_ORDINAL}\b(?:,?\s+\d{{4}})?"
+    rf"\b{_ORDINAL}(?:\s*(?:-|–|to)\s*{_ORDINAL})?\s+(?:of\s+)?{MONTH_WORD}(?:,?\s+\d{{4}})?\b"
+    rf"|\b{MONTH_WORD}\s+{_ORDINAL}\b(?:,?\s+\d{{4}})?"
 )
 _IN_PERSON = re.compile(r"\bin[- ]person\b|\bon-site\b|\bface[- ]to[- ]face\b", re.IGNORECASE)
 

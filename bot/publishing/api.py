@@ -16,6 +16,7 @@ from flask import current_app
 from bot.clock import people_time
 from bot.publishing import cleanup, content, pipeline, quota, schedule, sends, state
 from bot.publishing.state import PushError
+from bot.publishing.status import PushStatus, ScheduleStatus
 from bot.wechat import WeChatAPIError, get_client
 from config import Settings
 
@@ -24,6 +25,10 @@ log = logging.getLogger(__name__)
 ADVANCE_TASK = "publishing.advance"
 # A time given for "now" may lie this many seconds in the past (typing takes time).
 PAST_SLACK = 60
+
+
+def _people_time(at: datetime) -> str:
+    return people_time(at, _settings().tz, seconds=False)
 
 
 def _settings() -> Settings:
@@ -98,7 +103,7 @@ def start_push(
         )
     when = at or datetime.now(UTC)
     if at is not None and at.timestamp() < time.time() - PAST_SLACK:
-        raise PushError(f"{at:%Y-%m-%d %H:%M} has passed; choose a later time")
+        raise PushError(f"{_people_time(at)} has passed; choose a later time")
     if broadcast:
         left = quota.quota_at(r, settings, when, scheduled_sends(r), tag_id is None)
         if left.remaining == 0:
@@ -198,64 +203,47 @@ def cancel(r: redis.Redis, ref: str) -> None:
 def reschedule(r: redis.Redis, ref: str, at: datetime) -> None:
     """Move a schedule that has not fired yet to `at`."""
     if at.timestamp() < time.time() - PAST_SLACK:
-        raise PushError(f"{at:%Y-%m-%d %H:%M} has passed; choose a later time")
+        raise PushError(f"{_people_time(at)} has passed; choose a later time")
     schedule.reschedule(r, ref, at)
 
 
-def list_schedules(r: redis.Redis, include_finished: bool = False) -> list[dict]:
-    """Schedules by due time, with the due time in TIMEZONE."""
-    tz = _settings().tz
-    out = []
-    for s in schedule.list_all(r, include_finished):
-        out.append({**s, "local_at": schedule.local_time(s["at"], tz)})
-    return out
+def list_schedules(r: redis.Redis, include_finished: bool = False) -> list[ScheduleStatus]:
+    """Schedules by due time (without their pushes): those waiting, or all."""
+    return [ScheduleStatus.from_schedule(s, None) for s in schedule.list_all(r, include_finished)]
 
 
-def list_pushes(r: redis.Redis, limit: int = 50) -> list[dict]:
-    """The newest pushes first, each as status() gives it."""
-    return [status(r, pid) for pid in r.zrevrange("push:all", 0, limit - 1)]
+def list_pushes(r: redis.Redis, limit: int = 50) -> list[PushStatus]:
+    """The newest pushes first."""
+    found = (push_status(r, pid) for pid in r.zrevrange("push:all", 0, limit - 1))
+    return [push for push in found if push is not None]
 
 
-def status(r: redis.Redis, ref: str | int) -> dict | None:
+def push_status(r: redis.Redis, push_id: str) -> PushStatus | None:
+    """One push by id (p3), None when there is none."""
+    push = state.load(r, push_id) if push_id else None
+    if push is None:
+        return None
+    return PushStatus.from_push(push, content.published_articles(r, push.number))
+
+
+def status(r: redis.Redis, ref: str | int) -> PushStatus | ScheduleStatus | None:
     """A push by id (p3), a schedule by id (s2) or the newest push of an issue (9)."""
     ref = str(ref)
     if ref.startswith("s"):
         sched = schedule.get(r, ref)
         if sched is None:
             return None
-        result = {
-            "schedule": {**sched, "local_at": schedule.local_time(sched["at"], _settings().tz)}
-        }
-        if sched.get("push_id") and r.exists(state.push_key(sched["push_id"])):
-            result.update(status(r, sched["push_id"]) or {})
-        return result
+        fired = push_status(r, sched["push_id"]) if sched.get("push_id") else None
+        return ScheduleStatus.from_schedule(sched, fired)
     if ref.isdigit():
         ref = r.get(f"push:issue:{ref}") or ""
-    push = state.load(r, ref) if ref else None
-    if push is None:
-        return None
-    tz = _settings().tz
-    times = {
-        name: people_time(datetime.fromisoformat(t), tz)
-        for name, t in push.get("times", {}).items()
-    }
-    fields = dict(push.fields)
-    fields.update({"id": push.id, "number": push.number, "times": times})
-    fields["published"] = content.published_articles(r, push.number)
-    fields["waiting"] = _waiting_note(push, tz)
-    return fields
+    return push_status(r, ref)
 
 
-def _waiting_note(push: state.Push, tz) -> str:
-    """While a send to all followers is out: WeChat may hold it for an administrator."""
-    until = push.get("confirm_until")
-    if push.state != "broadcast" or not until or float(until) < time.time():
-        return ""
-    moment = datetime.fromtimestamp(float(until), tz).strftime("%H:%M")
-    return (
-        f"if the account has API mass-send protection on, waiting for an administrator to "
-        f"confirm in WeChat, until {moment}"
-    )
+def status_record(r: redis.Redis, ref: str | int) -> dict | None:
+    """The status as `mmsp-bot status --json` prints it, times in TIMEZONE."""
+    found = status(r, ref)
+    return found.as_json(_settings().tz) if found else None
 
 
 def latest_state(r: redis.Redis, number: int) -> str:

@@ -7,9 +7,9 @@ from datetime import datetime
 
 import click
 
+from bot.clock import people_time
 from bot.publishing.state import PushError
-
-_STEP_ORDER = ("pending", "drafted", "previewed", "publishing", "published", "broadcast", "done")
+from bot.publishing.status import PushStatus
 
 
 def _app():
@@ -93,17 +93,18 @@ def schedules(ctx, show_all):
     from bot.publishing import api
     from bot.redisdb import get_redis
 
-    with _app().app_context():
+    app = _app()
+    with app.app_context():
         items = api.list_schedules(get_redis(), include_finished=show_all)
     if not items:
         click.echo("no schedules")
     for s in items:
-        o = s["options"]
-        what = "+".join(k for k in ("publish", "broadcast") if o.get(k)) or "draft only"
-        extra = f" push {s['push_id']}" if s.get("push_id") else ""
-        note = f" ({s['note']})" if s.get("note") else ""
+        at = people_time(s.at, app.extensions["settings"].tz, seconds=False)
+        what = "+".join(k for k in ("publish", "broadcast") if getattr(s.options, k))
+        extra = f" push {s.push_id}" if s.push_id else ""
+        note = f" ({s.note})" if s.note else ""
         click.echo(
-            f"{s['id']}  {s['local_at']}  issue {s['number']}  {what}  {s['state']}{extra}{note}"
+            f"{s.id}  {at}  issue {s.number}  {what or 'draft only'}  {s.state}{extra}{note}"
         )
 
 
@@ -167,50 +168,61 @@ def confirm(sched_id, yes):
 def status(ref, as_json):
     """Show the newest push of issue REF (a number), or push/schedule REF (p3, s2)."""
     from bot.publishing import api
+    from bot.publishing.status import ScheduleStatus
     from bot.redisdb import get_redis
 
     app = _app()
+    settings = app.extensions["settings"]
     with app.app_context():
-        info = api.status(get_redis(), ref)
-    if info is None:
+        found = api.status(get_redis(), ref)
+    if found is None:
         raise click.ClickException(f"no push or schedule {ref}")
     if as_json:
-        click.echo(json.dumps(info, ensure_ascii=False, indent=2, default=str))
+        record = found.as_json(settings.tz)
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2, default=str))
         return
-    if "schedule" in info:
-        s = info["schedule"]
-        click.echo(f"schedule {s['id']}: issue {s['number']} at {s['local_at']}, {s['state']}")
-    if "state" not in info:
-        return
-    click.echo(f"push {info['id']}: issue {info['number']}, {info['state']}")
-    if info.get("waiting"):
-        click.echo(f"  {info['waiting']}")
-    click.echo(f"  (times in {app.extensions['settings'].TIMEZONE})")
-    for step in (*_STEP_ORDER, "failed"):
-        if step in info["times"]:
-            click.echo(f"  {step:<11} {info['times'][step]}")
-    if info["state"] == "failed":
-        click.echo(
-            f"  failed at {info.get('failed_step')}: "
-            f"errcode {info.get('errcode')} {info.get('errmsg')}"
-        )
-        click.echo(f"  what to do: {info.get('hint')}")
-    for label, name in (
-        ("draft", "draft_media_id"),
-        ("publish id", "publish_id"),
-        ("mass msg id", "msg_id"),
+    if isinstance(found, ScheduleStatus):
+        at = people_time(found.at, settings.tz, seconds=False)
+        click.echo(f"schedule {found.id}: issue {found.number} at {at}, {found.state}")
+        found = found.push  # the push it started, once it fired
+    if found is not None:
+        _show_push(found, settings)
+
+
+def _show_push(push: PushStatus, settings) -> None:
+    """A push's state, steps (in TIMEZONE) and what it left at WeChat, a line each."""
+    click.echo(f"push {push.id}: issue {push.number}, {push.state}")
+    waiting = push.waiting_note(settings.tz)
+    if waiting:
+        click.echo(f"  {waiting}")
+    click.echo(f"  (times in {settings.TIMEZONE})")
+    for step in push.steps:
+        click.echo(f"  {step.state:<11} {people_time(step.at, settings.tz)}")
+    if push.failure is not None:
+        failure = push.failure
+        click.echo(f"  failed at {failure.step}: errcode {failure.errcode} {failure.errmsg}")
+        click.echo(f"  what to do: {failure.hint}")
+    for label, value in (
+        ("draft", push.draft_media_id),
+        ("publish id", push.publish_id),
+        ("mass msg id", push.msg_id),
     ):
-        if info.get(name):
-            click.echo(f"  {label}: {info[name]}")
-    if info.get("sent_count") not in (None, ""):
+        if value:
+            click.echo(f"  {label}: {value}")
+    counts = push.counts
+    if counts.sent is not None:
         click.echo(
-            f"  sent {info['sent_count']} of {info.get('total_count')} "
-            f"(filtered {info.get('filter_count')}, errors {info.get('error_count')})"
+            f"  sent {counts.sent} of {_number(counts.total)} "
+            f"(filtered {_number(counts.filtered)}, errors {_number(counts.errors)})"
         )
-    for url in info.get("article_urls") or []:
+    for url in push.article_urls:
         click.echo(f"  article: {url}")
-    if info.get("note"):
-        click.echo(f"  note: {info['note']}")
+    if push.note:
+        click.echo(f"  note: {push.note}")
+
+
+def _number(count: int | None) -> str:
+    return "" if count is None else str(count)
 
 
 def register(cli: click.Group) -> None:

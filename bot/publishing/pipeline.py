@@ -178,12 +178,10 @@ def _upload(env: Env, push: Push, lease: Lease, articles) -> None:
     cache_args = (env.redis, env.client, _call)
     if not push.get("covers"):
         covers = upload_covers(*cache_args, articles)
-        lease.record({"covers": covers})
-        push.fields["covers"] = covers
+        lease.record(push, {"covers": covers})
     if not push.get("images"):
         images = upload_body_images(*cache_args, articles)
-        lease.record({"images": images})
-        push.fields["images"] = images
+        lease.record(push, {"images": images})
 
 
 def _add_draft(env: Env, push: Push, lease: Lease) -> tuple[str, list[dict]]:
@@ -200,8 +198,7 @@ def _add_draft(env: Env, push: Push, lease: Lease) -> tuple[str, list[dict]]:
             raise
     log.warning("push %s: WeChat no longer knows a cover; uploading the covers again", push.id)
     forget_covers(env.redis, env.client, push["covers"])
-    lease.record({"covers": [], "reuploaded": True, "draft_intent_at": ""})
-    push.fields.update(covers=[], reuploaded="1", draft_intent_at="")
+    lease.record(push, {"covers": [], "reuploaded": True, "draft_intent_at": ""})
     _upload(env, push, lease, articles)
     return _add_draft_once(env, push, lease, articles)
 
@@ -224,8 +221,7 @@ def _add_draft_once(env: Env, push: Push, lease: Lease, articles) -> tuple[str, 
     if found:
         log.info("push %s: the lost draft/add did land: %s", push.id, found)
     else:
-        lease.record({intent: time.time()})
-        push.fields[intent] = str(time.time())
+        lease.record(push, {intent: time.time()})
 
         def after_network_error():
             # The draft may exist although its answer was lost: look before adding another.
@@ -249,7 +245,7 @@ def _preview(env: Env, push: Push, lease: Lease) -> None:
         media_id = push["draft_media_id"]
         _call(lambda o=openid, m=media_id: env.client.mass.preview(o, m), f"push {push.id} preview")
         done.append(openid)
-        lease.record({"preview_done": done})
+        lease.record(push, {"preview_done": done})
     lease.move(push, "previewed", {"preview_done": done})
 
 
@@ -295,11 +291,10 @@ def _submit_publish(env: Env, push: Push, lease: Lease) -> None:
                     "Look in the MP console's publication records before pushing again.",
                 )
             raise _Wait(30.0)
-    lease.record({"publish_intent_at": time.time()})
+    lease.record(push, {"publish_intent_at": time.time()})
 
     def after_network_error():
         # The submit may have reached WeChat: look for the publication after it settles.
-        push.fields["publish_intent_at"] = str(time.time())
         raise _Wait(PUBLISH_SETTLE)
 
     result = _call(
@@ -385,8 +380,8 @@ def _published(env: Env, push: Push, lease: Lease, article_id: str, urls: list[s
 def _sendall(env: Env, push: Push, lease: Lease) -> None:
     send = sends.claim(env.redis, push.id, push.number, push.tag_id, push.again)
     clientmsgid = send["clientmsgid"]
-    lease.record({"mass_intent_at": time.time(), "clientmsgid": clientmsgid, "send_claimed": True})
-    push.fields.update(clientmsgid=clientmsgid, send_claimed="1")
+    intent = {"mass_intent_at": time.time(), "clientmsgid": clientmsgid, "send_claimed": True}
+    lease.record(push, intent)
     media_id = push["draft_media_id"]
     already = False
     try:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import redis
 
+from bot.clock import people_time
 from config import Settings
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -42,7 +43,7 @@ class Quota:
         unit = "today" if self.period == "day" else "this month"
         text = f"{self.remaining} of {self.limit} mass sends left {unit} (Beijing time)"
         if self.next_free and not self.remaining:
-            text += f"; next free slot {self.next_free:%Y-%m-%d %H:%M} (Beijing time)"
+            text += f"; next free slot {_beijing_time(self.next_free)} (Beijing time)"
         return text
 
 
@@ -89,7 +90,11 @@ def next_slot_after_refusal(r: redis.Redis, settings: Settings, at: datetime, to
     """When to try again after WeChat said 45028 at `at` (it counted sends we cannot see)."""
     left = quota_at(r, settings, at, [], to_all)
     moment = left.next_free or _bounds(at, "day")[1]
-    return f"{moment:%Y-%m-%d %H:%M} Beijing time"
+    return f"{_beijing_time(moment)} Beijing time"
+
+
+def _beijing_time(moment: datetime) -> str:
+    return people_time(moment, BEIJING, seconds=False)
 
 
 def record_send(r: redis.Redis, send_id: str, when: float, to_all: bool = True) -> None:

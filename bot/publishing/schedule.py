@@ -21,7 +21,6 @@ from datetime import datetime
 
 import redis
 
-from bot.clock import people_time
 from bot.publishing.state import PushError, now_iso
 
 log = logging.getLogger(__name__)
@@ -210,7 +209,3 @@ def _finish(r: redis.Redis, sched_id: str, state: str, **values: str) -> None:
     pipe.hset(_key(sched_id), mapping={"state": state, "updated_at": now_iso(), **values})
     pipe.zrem(FIRING, sched_id)
     pipe.execute()
-
-
-def local_time(ts: float, tz) -> str:
-    return people_time(ts, tz, seconds=False)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC
 
 import redis
 
+from bot.clock import people_time
 from bot.publishing.state import PushError
 
 # A send's result: "sending" until WeChat's outcome is known, then "sent" or "failed".
@@ -42,7 +44,7 @@ def history(r: redis.Redis, number: int, tag_id: int | None) -> list[dict]:
 
 
 def _describe(send: dict) -> str:
-    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(float(send["at"])))
+    when = people_time(send["at"], UTC, seconds=False) + " UTC"
     msg = f", msg_id {send['msg_id']}" if send.get("msg_id") else ""
     return f"{send['result']} {when} (push {send['push']}{msg})"
 

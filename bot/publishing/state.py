@@ -113,11 +113,16 @@ def load(r: redis.Redis, push_id: str) -> Push | None:
     raw = r.hgetall(push_key(push_id))
     if not raw:
         return None
+    return Push(push_id, decode(raw))
+
+
+def decode(raw: dict[str, str]) -> dict[str, Any]:
+    """Fields as the push record holds them, with its JSON fields (lists, dicts) read."""
     fields: dict[str, Any] = dict(raw)
     for name in _JSON_FIELDS:
         if fields.get(name):
             fields[name] = json.loads(fields[name])
-    return Push(push_id, fields)
+    return fields
 
 
 def encode(values: dict[str, Any]) -> dict[str, str]:
@@ -203,11 +208,13 @@ class Lease:
         except redis.RedisError as exc:
             log.warning("push %s: lease release failed: %s", self.push_id, exc)
 
-    def record(self, values: dict[str, Any]) -> None:
-        """Write these fields to the push, only if this runner still holds the lease."""
+    def record(self, push: Push, values: dict[str, Any]) -> None:
+        """Write these fields to the push in Redis, only if this runner still holds the lease,
+        and to `push`, the runner's copy, as load() would read them back."""
         if self.lost.is_set():
             raise LeaseLost(self.push_id)
-        flat = [x for pair in encode({**values, "updated_at": now_iso()}).items() for x in pair]
+        encoded = encode({**values, "updated_at": now_iso()})
+        flat = [x for pair in encoded.items() for x in pair]
         if not self.redis.eval(
             _FENCED_HSET, 2, push_key(self.push_id), self.key, self.token, *flat
         ):
@@ -215,15 +222,13 @@ class Lease:
             raise LeaseLost(self.push_id)
         # A step a fail-over dropped would be done again (a second draft): wait for a replica.
         confirm_writes(self.redis)
+        push.fields.update(decode(encoded))
 
     def move(self, push: Push, state: str, values: dict[str, Any] | None = None) -> None:
         """Record `values` and enter `state` in one write, with the time of the step."""
         times = dict(push.get("times", {}))
         times[state] = now_iso()
-        self.record({**(values or {}), "state": state, "times": times})
-        push.fields.update(values or {})
-        push.fields["state"] = state
-        push.fields["times"] = times
+        self.record(push, {**(values or {}), "state": state, "times": times})
         if state in TERMINAL:
             self.redis.zrem("push:active", self.push_id)
         log.info("push %s: issue %s is %s", self.push_id, push.number, state)

@@ -57,12 +57,6 @@ def _announce(plan: Plan) -> None:
         _say(f"WeChat: the real platform, account {appid} (WECHAT_APPID is set); no sandbox")
 
 
-def _has_command(name: str) -> bool:
-    from bot.cli import cli
-
-    return name in cli.commands
-
-
 def _demo_step(stack: Stack, args: tuple[str, ...], note: str, stdin: str | None = None) -> str:
     """One `mmsp-bot` step of the demo; a failure becomes a warning (the bot runs without it)."""
     try:
@@ -73,7 +67,7 @@ def _demo_step(stack: Stack, args: tuple[str, ...], note: str, stdin: str | None
 
 
 def _ingest_sample(stack: Stack) -> str:
-    if not (stack.plan.sandbox and _has_command("ingest") and SAMPLE_ISSUE.exists()):
+    if not (stack.plan.sandbox and SAMPLE_ISSUE.exists()):
         return ""
     try:
         if _any_issue(stack.redis_url):
@@ -95,7 +89,7 @@ def _start(stack: Stack) -> tuple[list[str], tuple[str, str] | None]:
         login = pool.submit(_staff_login, stack)
         stack.spawn_children()
         stack.wait_sandbox()
-        if sandbox and _has_command("menu"):
+        if sandbox:
             menu = ("menu", "sync", "--yes")
             steps.append(pool.submit(_demo_step, stack, menu, "menu: synced to the sandbox"))
         stack.wait_web()
@@ -150,7 +144,7 @@ def _demo_account_has(redis_url: str, password: str) -> bool:
 
 def _staff_login(stack: Stack) -> tuple[str, str] | None:
     """The demo staff account (sandbox runs only), with the password kept in var/."""
-    if not (stack.plan.sandbox and _has_command("staff")):
+    if not stack.plan.sandbox:
         return None
     password = _demo_password(stack)
     try:

@@ -1,4 +1,8 @@
-"""WeChat's webhook signatures and its AES message scheme (PROTOCOL.md 1.1-1.3)."""
+"""WeChat's webhook signatures and its AES message scheme.
+
+https://developers.weixin.qq.com/doc/service/en/Message_Management/Message_encryption_and_decryption_instructions.html
+https://developers.weixin.qq.com/doc/oplatform/en/Third-party_Platforms/Message_Encryption/Technical_Plan.html
+"""
 
 from __future__ import annotations
 

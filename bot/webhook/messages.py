@@ -344,7 +344,10 @@ class MassSendJobFinishEvent(Event):
 @_event("FREEPUBLISHJOBFINISH")
 @dataclass(frozen=True, kw_only=True)
 class PublishJobFinishEvent(Event):
-    """The result of freepublish/submit; publish_status 0 is success (see PROTOCOL.md 4.5)."""
+    """The result of freepublish/submit; publish_status 0 is success.
+
+    https://developers.weixin.qq.com/doc/offiaccount/Publish/Callback_on_finish.html
+    """
 
     publish_id: str = ""
     publish_status: int = -1

@@ -51,8 +51,9 @@ class NewsReply:
 class Deferred:
     """Answer now (`success`, or a short holding text) and let a Celery task send the real answer.
 
-    The task is enqueued by name with bot.jobs.enqueue(task_name, *args); it reaches the follower
-    through the customer-service API (see tasks/replies.py).
+    The webhook enqueues the task by name (bot.jobs.enqueue) with a task id fixed by the push;
+    the task reaches the follower through the customer-service API (see tasks/replies.py). This
+    is the one way to answer after the reply (the web process keeps no threads for slow work).
     """
 
     task_name: str

@@ -21,10 +21,7 @@ bp = Blueprint("webhook", __name__, url_prefix="/wechat")
 @bp.record_once
 def _build(state) -> None:
     """Build the webhook once per app; config WEBHOOK_ROUTER may supply another routing table."""
-    from bot.handlers import load_all
-
     app: Flask = state.app
-    load_all()
     router = app.config.get("WEBHOOK_ROUTER") or default_router
     webhook = Webhook(app.extensions["settings"], app.extensions["redis"], router, enqueue)
     app.extensions["webhook"] = webhook

@@ -31,7 +31,7 @@ class DraftAPI(WeChatDraft):
     def add(self, articles: list[dict]) -> dict:
         """Add a draft; returns {media_id}.
 
-        https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Add_draft.html
+        https://developers.weixin.qq.com/doc/service/api/draftbox/draftmanage/api_draft_add
         """
         payload = []
         for article in articles:
@@ -54,7 +54,7 @@ class MassAPI(BaseWeChatAPI):
     ) -> dict:
         """Send the draft `media_id` to all followers (tag_id None) or to one tag.
 
-        https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html
+        https://developers.weixin.qq.com/doc/service/api/notify/message/api_sendall
         """
         data: dict = {
             "filter": {"is_to_all": tag_id is None},
@@ -71,7 +71,7 @@ class MassAPI(BaseWeChatAPI):
     def preview(self, openid: str, media_id: str) -> dict:
         """Send the draft to one follower's phone as a preview (no mass-send quota used).
 
-        https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html
+        https://developers.weixin.qq.com/doc/service/api/notify/message/api_preview
         """
         data = {"touser": openid, "mpnews": {"media_id": media_id}, "msgtype": "mpnews"}
         return self._post("message/mass/preview", data=data)
@@ -86,7 +86,7 @@ class MassAPI(BaseWeChatAPI):
     def delete(self, msg_id: int | str, article_idx: int = 0) -> dict:
         """Delete a sent mass message (article_idx 0: all its articles).
 
-        https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html
+        https://developers.weixin.qq.com/doc/service/api/notify/message/api_deletemassmsg
         """
         return self._post(
             "message/mass/delete", data={"msg_id": msg_id, "article_idx": article_idx}
@@ -118,11 +118,17 @@ class CustomAPI(BaseWeChatAPI):
             raise
 
     def send_text(self, openid: str, content: str) -> dict:
-        """A text message. https://developers.weixin.qq.com/doc/service/api/customer/message/api_sendcustommessage"""
+        """A text message.
+
+        https://developers.weixin.qq.com/doc/service/api/customer/message/api_sendcustommessage
+        """
         return self.send(openid, "text", {"content": content})
 
     def send_news(self, openid: str, title: str, description: str, url: str, picurl: str) -> dict:
-        """A link card (one article). https://developers.weixin.qq.com/doc/service/api/customer/message/api_sendcustommessage"""
+        """A link card (one article).
+
+        https://developers.weixin.qq.com/doc/service/api/customer/message/api_sendcustommessage
+        """
         article = {"title": title, "description": description, "url": url, "picurl": picurl}
         return self.send(openid, "news", {"articles": [article]})
 
@@ -140,6 +146,18 @@ class CustomServiceAPI(WeChatCustomService):
     def get_accounts(self) -> list[dict]:
         """All customer-service accounts.
 
-        https://developers.weixin.qq.com/doc/offiaccount/Customer_Service/Customer_Service_Management.html
+        https://developers.weixin.qq.com/doc/service/api/customer/servicermanage/api_getkflist
         """
         return self._client.get("customservice/getkflist").get("kf_list", [])
+
+
+class OpenAPI(BaseWeChatAPI):
+    """The account's own API management: what is left of an API's daily call quota."""
+
+    def get_quota(self, cgi_path: str) -> dict:
+        """Today's quota of the API at `cgi_path` ("/cgi-bin/draft/add"): {daily_limit, used,
+        remain}.
+
+        https://developers.weixin.qq.com/doc/service/en/api/apimanage/api_getapiquota.html
+        """
+        return self._post("openapi/quota/get", data={"cgi_path": cgi_path})["quota"]

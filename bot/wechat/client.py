@@ -13,7 +13,7 @@ from flask import current_app
 from wechatpy import WeChatClient
 from wechatpy.session.redisstorage import RedisStorage
 
-from bot.wechat.apis import CustomAPI, CustomServiceAPI, DraftAPI, MassAPI
+from bot.wechat.apis import CustomAPI, CustomServiceAPI, DraftAPI, MassAPI, OpenAPI
 from bot.wechat.errors import TOKEN_CODES, WeChatAPIError, network_error, redact
 from bot.wechat.token import SharedToken
 from config import Settings
@@ -33,6 +33,7 @@ class BotWeChatClient(WeChatClient):
     mass = MassAPI()
     custom = CustomAPI()
     customservice = CustomServiceAPI()
+    openapi = OpenAPI()
 
     def __init__(
         self, appid: str, secret: str, r: redis.Redis, api_base: str, timeout=DEFAULT_TIMEOUT
@@ -49,7 +50,10 @@ class BotWeChatClient(WeChatClient):
         return self.shared_token.get()
 
     def fetch_access_token(self) -> dict:
-        """wechatpy's hook: renew the shared token (one fetch across processes)."""
+        """wechatpy's hook: renew the shared token (one fetch across processes, stable_token).
+
+        https://developers.weixin.qq.com/doc/service/api/base/api_getstableaccesstoken
+        """
         return {"access_token": self.shared_token.replace_failed(self.shared_token.get())}
 
     def _fetch_stable_token(self, force_refresh: bool) -> dict:

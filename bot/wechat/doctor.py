@@ -87,15 +87,12 @@ QUOTA_APIS = ("draft/add", "freepublish/submit", "message/mass/sendall", "messag
 
 
 def _api_quota(client) -> Check:
-    """What is left of today's call quota of the APIs a push spends.
-
-    https://developers.weixin.qq.com/doc/service/en/api/apimanage/api_getapiquota.html
-    """
+    """What is left of today's call quota of the APIs a push spends."""
     name = "API calls left today"
     left, spent = [], []
     for api in QUOTA_APIS:
         try:
-            quota = client.post("openapi/quota/get", data={"cgi_path": f"/cgi-bin/{api}"})["quota"]
+            quota = client.openapi.get_quota(f"/cgi-bin/{api}")
         except WeChatAPIError as exc:
             return Check(name, False, f"{api}: {_problem(exc)}")
         left.append(f"{api} {quota['remain']} of {quota['daily_limit']}")

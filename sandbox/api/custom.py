@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.api import ApiError, body, bp, ok, state
-from sandbox.api.draft import draft_url, find_draft, news_card
+from sandbox.api.calls import body, bp, ok, state
+from sandbox.api.draft import draft_url, find_draft
 from sandbox.api.freepublish import find_published
 from sandbox.api.material import find_material
 from sandbox.api.media import file_url
-from sandbox.inbox import add_to_inbox
+from sandbox.errors import ApiError
+from sandbox.inbox import add_to_inbox, news_card
 from sandbox.state import SandboxState, key
 
 # Per kind of follower action: (seconds, messages); 45015 outside every window, 45047 beyond.

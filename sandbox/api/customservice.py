@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sandbox.api import bp, reply
+from sandbox.api.calls import bp, reply
 
 
 @bp.route("/customservice/getkflist", methods=["GET"])

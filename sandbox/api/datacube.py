@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 from sandbox import statistics as counts
-from sandbox.api import ApiError, body, datacube_bp, reply, state
+from sandbox.api.calls import body, datacube_bp, reply, state
+from sandbox.errors import ApiError
 
 BEIJING = timezone(timedelta(hours=8))
 # API -> the most days one call may cover.

@@ -8,9 +8,10 @@ import secrets
 from typing import Any
 from urllib.parse import urlparse
 
-from sandbox.api import ApiError, batch_window, body, bp, ok, reply, state
+from sandbox.api.calls import batch_window, body, bp, ok, reply, state
 from sandbox.api.material import find_material
 from sandbox.api.media import file_id_of, file_url, load_file
+from sandbox.errors import ApiError
 from sandbox.state import SandboxState
 
 MAX_ARTICLES = 8
@@ -120,16 +121,6 @@ def _thumb_url(st: SandboxState, material: dict[str, Any]) -> str:
 def draft_url(st: SandboxState, media_id: str, index: int) -> str:
     """A temporary link to read a draft's article (draft/get gives one per article)."""
     return f"{st.public_url()}/sandbox/draft/{media_id}/{index}"
-
-
-def news_card(article: dict[str, Any], url: str) -> dict[str, Any]:
-    """A stored article as the news card a follower's chat shows (title, digest, cover, link)."""
-    return {
-        "title": article["title"],
-        "description": article.get("digest", ""),
-        "pic_url": article.get("thumb_url", ""),
-        "url": url,
-    }
 
 
 def find_draft(st: SandboxState, media_id: Any) -> dict[str, Any]:

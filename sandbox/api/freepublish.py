@@ -2,36 +2,17 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from sandbox import jobs
-from sandbox.api import ApiError, batch_window, body, bp, ok, reply, state
+from sandbox.api.calls import batch_window, body, bp, ok, reply, state
 from sandbox.api.draft import find_draft
+from sandbox.errors import ApiError
 from sandbox.state import SandboxState
 
 PUBLISHING = 1
 SUCCESS = 0
 ALL_DELETED = 5
-
-
-def article_url(st: SandboxState, article_id: str, idx: int) -> str:
-    """The public link of one published article (idx counts from 1, as WeChat's do)."""
-    return f"{st.public_url()}/sandbox/s/{article_id}/{idx}"
-
-
-def publish_articles(
-    st: SandboxState, articles: list[dict], via: str, **source: Any
-) -> tuple[str, list[dict]]:
-    """Store articles as published pages; returns the article_id and the stored news items."""
-    article_id = secrets.token_urlsafe(32)
-    items = [
-        {**article, "url": article_url(st, article_id, idx), "is_deleted": False}
-        for idx, article in enumerate(articles, start=1)
-    ]
-    record = {"news_item": items, "update_time": int(st.now()), "via": via, **source}
-    st.put("articles", article_id, record)
-    return article_id, items
 
 
 def find_published(st: SandboxState, article_id: Any) -> dict[str, Any]:

@@ -4,36 +4,28 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sandbox import jobs
-from sandbox.api import ApiError, body, bp, ok, state
-from sandbox.api.draft import draft_url, find_draft, news_card
+from sandbox.api.calls import body, bp, ok, state
+from sandbox.api.draft import draft_url, find_draft
 from sandbox.api.material import find_material
 from sandbox.api.media import file_url
+from sandbox.errors import ApiError
 from sandbox.inbox import add_to_inbox
+from sandbox.publishing import china_period, mass_entry
 from sandbox.state import SandboxState, key
 
-# WeChat counts days and months in China's time.
-CHINA = ZoneInfo("Asia/Shanghai")
 DEDUP_SECONDS = 24 * 3600
 CLIENTMSGID_BYTES = 64
 MAX_LISTED = 10000
 MSG_TYPES = {"mpnews", "text", "image"}
 # A subscription account makes 1 mass send a day (to all or a tag). A service account sends to
-# all followers once a day and 4 times a month; its tag sends are not counted, but each
-# follower receives at most 4 mass messages a month (the others are filtered out).
+# all followers once a day and 4 times a month; its tag sends are not counted (but see
+# sandbox.publishing for what each follower receives).
 SERVICE_MONTH = 4
-PER_FOLLOWER_MONTH = 4
 # With API mass-send protection on, a send to all waits this long for an administrator.
 CONFIRM_SECONDS = 30 * 60
-
-
-def _period(st: SandboxState, unit: str) -> str:
-    moment = datetime.fromtimestamp(st.now(), CHINA)
-    return moment.strftime("%Y-%m-%d" if unit == "day" else "%Y-%m")
 
 
 def _limits(st: SandboxState, to_all: bool) -> list[tuple[int, str, str]]:
@@ -134,7 +126,7 @@ def _spend_quota(st: SandboxState, to_all: bool) -> None:
     """Count one send against the account's quotas, or 45028 when one is spent."""
     taken = []
     for limit, unit, counter in _limits(st, to_all):
-        quota_key = key("mass_quota", counter, _period(st, unit))
+        quota_key = key("mass_quota", counter, china_period(st, unit))
         taken.append(quota_key)
         if st.r.incr(quota_key) > limit:
             for name in taken:
@@ -187,79 +179,6 @@ def _submit(data: dict[str, Any], audience_of) -> Any:
     return ok(errmsg="send job submission success", msg_id=msg_id, msg_data_id=msg_data_id)
 
 
-def _entry(record: dict[str, Any], urls: list[str]) -> dict[str, Any]:
-    """The message a follower's chat shows for this send."""
-    if record["msgtype"] == "text":
-        return {"type": "text", "content": record["content"]}
-    if record["msgtype"] == "image":
-        return {"type": "image", "url": record["url"]}
-    cards = [news_card(a, url) for a, url in zip(record["articles"], urls, strict=True)]
-    return {"type": "news", "articles": cards}
-
-
-def _eligible(st: SandboxState, recipients: list[str]) -> list[str]:
-    """The recipients a service account's send reaches: those with fewer than 4 this month."""
-    if st.config()["account_type"] != "service":
-        return list(recipients)
-    received = key("mass_received", _period(st, "month"))
-    counts = st.r.hmget(received, recipients) if recipients else []
-    return [o for o, n in zip(recipients, counts, strict=True) if int(n or 0) < PER_FOLLOWER_MONTH]
-
-
-def fail_mass_send(st: SandboxState, msg_id: str, record: dict[str, Any], status: str) -> dict:
-    """End a send with WeChat's failure `status`; returns the MASSSENDJOBFINISH event fields."""
-    total = len(record["recipients"])
-    record.update(msg_status="SEND_FAIL", finish_status=status, sent_count=0, error_count=0)
-    st.put("mass", msg_id, record)
-    return _event(msg_id, status, total, 0, 0, [])
-
-
-def complete_mass_send(st: SandboxState, msg_id: str, record: dict[str, Any]) -> dict[str, Any]:
-    """Put the message in each recipient's inbox; returns the MASSSENDJOBFINISH event fields."""
-    from sandbox.api.freepublish import publish_articles
-
-    if record.get("outcome", "send success") != "send success":
-        return fail_mass_send(st, msg_id, record, record["outcome"])
-    urls: list[str] = []
-    if record["msgtype"] == "mpnews":
-        article_id, items = publish_articles(st, record["articles"], "mass", msg_id=msg_id)
-        record["article_id"] = article_id
-        urls = [item["url"] for item in items]
-    entry = _entry(record, urls)
-    eligible = _eligible(st, record["recipients"])
-    received = key("mass_received", _period(st, "month"))
-    sent = 0
-    for openid in eligible:
-        follower = st.follower(openid)
-        if follower and follower["subscribe"]:
-            add_to_inbox(st, openid, entry, sender="account", via="mass")
-            st.r.hincrby(received, openid, 1)
-            sent += 1
-    st.r.expire(received, 40 * 86400)
-    total = len(record["recipients"])
-    record.update(msg_status="SEND_SUCCESS", finish_status="send success", sent_count=sent)
-    record.update(filter_count=len(eligible), error_count=len(eligible) - sent)
-    record["article_urls"] = urls
-    st.put("mass", msg_id, record)
-    return _event(msg_id, "send success", total, len(eligible), sent, urls)
-
-
-def _event(msg_id, status: str, total: int, eligible: int, sent: int, urls: list[str]) -> dict:
-    url_items = [{"ArticleIdx": i, "ArticleUrl": u} for i, u in enumerate(urls, start=1)]
-    return {
-        "Event": "MASSSENDJOBFINISH",
-        "MsgID": int(msg_id),
-        "Status": status,
-        "TotalCount": total,
-        # After filtering (followers who got 4 this month): FilterCount = SentCount + ErrorCount.
-        "FilterCount": eligible,
-        "SentCount": sent,
-        "ErrorCount": eligible - sent,
-        "CopyrightCheckResult": {"Count": 0, "ResultList": {}, "CheckState": 1},
-        "ArticleUrlResult": {"Count": len(url_items), "ResultList": {"item": url_items}},
-    }
-
-
 @bp.route("/message/mass/preview", methods=["POST"])
 def mass_preview():
     """Send the message to one follower now (no quota); articles open as draft pages."""
@@ -280,7 +199,7 @@ def mass_preview():
     urls = []
     if msgtype == "mpnews":
         urls = [draft_url(st, content["media_id"], i) for i in range(len(content["articles"]))]
-    add_to_inbox(st, openid, _entry(record, urls), sender="account", via="preview")
+    add_to_inbox(st, openid, mass_entry(record, urls), sender="account", via="preview")
     return ok(errmsg="preview success", msg_id=st.next_id("mass", 1000000000))
 
 

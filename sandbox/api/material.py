@@ -6,7 +6,7 @@ import secrets
 
 from flask import Response, request
 
-from sandbox.api import ApiError, batch_window, body, bp, ok, reply, require, state
+from sandbox.api.calls import batch_window, body, bp, ok, reply, require, state
 from sandbox.api.media import (
     delete_file,
     file_url,
@@ -15,6 +15,7 @@ from sandbox.api.media import (
     store_file,
     uploaded_file,
 )
+from sandbox.errors import ApiError
 from sandbox.state import SandboxState
 
 # Size limit, errcode when exceeded, and accepted formats (None: not checked) per media type.

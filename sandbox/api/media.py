@@ -6,7 +6,8 @@ import secrets
 
 from flask import request
 
-from sandbox.api import ApiError, bp, reply, state
+from sandbox.api.calls import bp, reply, state
+from sandbox.errors import ApiError
 from sandbox.state import SandboxState, key
 
 UPLOADIMG_BYTES = 1024 * 1024

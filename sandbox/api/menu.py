@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.api import ApiError, body, bp, ok, reply, state
+from sandbox.api.calls import body, bp, ok, reply, state
+from sandbox.errors import ApiError
 from sandbox.state import SandboxState
 
 MAX_TOP = 3

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sandbox.api import ApiError, body, bp, ok, state
+from sandbox.api.calls import body, bp, ok, state
 from sandbox.api.token import beijing_day
+from sandbox.errors import ApiError
 from sandbox.state import key
 
 # Daily call limits of the APIs the bot's pushes and replies rely on (a new account's defaults).

@@ -10,7 +10,8 @@ import secrets
 from typing import Any
 
 from sandbox import qrcodes
-from sandbox.api import ApiError, body, bp, ok, state
+from sandbox.api.calls import body, bp, ok, state
+from sandbox.errors import ApiError
 
 # Generating_a_Parametric_QR_Code: temporary codes live at most 30 days; scene_str is 1 to 64
 # characters; a temporary code without expire_seconds lives 60 seconds.

@@ -7,7 +7,8 @@ import secrets
 
 from flask import request
 
-from sandbox.api import ApiError, body, bp, reply, state
+from sandbox.api.calls import body, bp, reply, state
+from sandbox.errors import ApiError
 from sandbox.state import SandboxState, key
 
 TOKEN_LIFETIME = 7200

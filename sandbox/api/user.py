@@ -6,8 +6,9 @@ from typing import Any
 
 from flask import request
 
-from sandbox.api import ApiError, body, bp, ok, reply, state
+from sandbox.api.calls import body, bp, ok, reply, state
 from sandbox.api.tags import page
+from sandbox.errors import ApiError
 from sandbox.state import SandboxState, key
 
 LANGS = {"zh_CN", "zh_TW", "en"}

@@ -167,7 +167,7 @@ def test_without_a_secret_key_the_console_says_it_is_off(settings_env, redis_cli
 
 
 def test_staff_add_creates_an_account_that_can_sign_in(client, redis_client, monkeypatch):
-    monkeypatch.setenv("REDIS_URL", client.application.config["REDIS_URL"])
+    monkeypatch.setenv("REDIS_URL", client.application.extensions["settings"].REDIS_URL)
     _register()
     runner = CliRunner()
     result = runner.invoke(

@@ -64,6 +64,14 @@ class Pages:
         self.page.goto(self.base + path)
         self.shot(name)
 
+    def click(self, selector: str, heading: str, name: str) -> None:
+        """Click, wait for the page whose heading contains `heading`, and keep its screenshot."""
+        from playwright.sync_api import expect
+
+        self.page.click(selector)
+        expect(self.page.locator("h1")).to_contain_text(heading)
+        self.shot(name)
+
 
 def beijing(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S")
@@ -90,9 +98,7 @@ def test_staff_import_preview_and_schedule_a_push_that_goes_out(
         expect(page.locator("h1")).to_have_text("Sign in")
         page.fill("input[name=name]", "paul")
         page.fill("input[name=password]", PASSWORD)
-        page.click("main button[type=submit]")
-        expect(page.locator("h1")).to_contain_text("Issues")
-        tab.shot("issues-empty")
+        tab.click("main button[type=submit]", "Issues", "issues-empty")
 
         # Import the seed issue; the report comes before anything is stored.
         page.click("text=Import an issue")
@@ -101,9 +107,7 @@ def test_staff_import_preview_and_schedule_a_push_that_goes_out(
         page.click("text=Read the file")
         expect(page.locator("h1")).to_have_text("Import report: issue 9")
         tab.shot("import-report")
-        page.click("#confirm-import")
-        expect(page.locator("h1")).to_contain_text("Issue 9")
-        tab.shot("issue")
+        tab.click("#confirm-import", "Issue 9", "issue")
 
         # Preview at phone width, then a preview to the staff member's WeChat.
         page.click("text=Preview")
@@ -124,9 +128,7 @@ def test_staff_import_preview_and_schedule_a_push_that_goes_out(
         page.fill("input[name=at]", beijing(at))
         expect(page.locator(".local-time").first).to_contain_text("your local time")
         tab.shot("push-form")
-        page.click("text=Review the push")
-        expect(page.locator("h1")).to_contain_text("Confirm: push issue 9")
-        tab.shot("push-confirm")
+        tab.click("text=Review the push", "Confirm: push issue 9", "push-confirm")
         page.click("#confirm-push")
         expect(page.locator("#push-state")).to_have_text("scheduled")
         tab.shot("push-scheduled")

@@ -9,6 +9,8 @@ import os
 import re
 from datetime import datetime, timedelta
 
+import pytest
+
 from bot.console import accounts
 from bot.publishing import api
 from bot.stats import collect
@@ -24,7 +26,7 @@ DOCS = PROJECT_ROOT / "docs"
 SHOTS = SHOTS_ROOT / "statistics"
 
 # The publishing tests' fixtures: settings pointed at the sandbox, followers, workers.
-wx_env, bot_env, bot_app = publishing.wx_env, publishing.bot_env, publishing.bot_app
+bot_env, bot_app = publishing.bot_env, publishing.bot_app
 seed_issue, followers, webhook = publishing.seed_issue, publishing.followers, publishing.webhook
 processes = publishing.processes
 
@@ -58,18 +60,18 @@ def _broadcast_and_read(app, env, sandbox, starter, redis_client, number):
     return push
 
 
-def test_reads_and_shares_reach_the_issue_page_and_its_csv_the_next_day(
-    seed_issue,
-    bot_app,
-    bot_env,
-    webhook,
-    sandbox,
-    followers,
-    processes,
-    redis_client,
-):
+@pytest.fixture
+def read_issue(seed_issue, bot_app, bot_env, webhook, sandbox, followers, processes, redis_client):
+    """The seed issue pushed and read (_broadcast_and_read), and the sandbox's clock at 09:00
+    the next day: (push, yesterday, now)."""
     push = _broadcast_and_read(bot_app, bot_env, sandbox, processes, redis_client, seed_issue)
-    day, now = _next_morning(sandbox)
+    return (push, *_next_morning(sandbox))
+
+
+def test_reads_and_shares_reach_the_issue_page_and_its_csv_the_next_day(
+    read_issue, seed_issue, bot_app, bot_env, sandbox, redis_client
+):
+    push, day, now = read_issue
 
     # The beat job's task, run by the worker with the sandbox's clock.
     bot_app.extensions["celery"].send_task("stats.collect", kwargs={"now": now})
@@ -119,20 +121,11 @@ def test_reads_and_shares_reach_the_issue_page_and_its_csv_the_next_day(
 
 
 def test_the_issue_page_draws_its_statistics_in_a_browser_on_a_desktop_and_a_phone(
-    browser,
-    seed_issue,
-    bot_app,
-    bot_env,
-    webhook,
-    sandbox,
-    followers,
-    processes,
-    redis_client,
+    browser, read_issue, seed_issue, bot_env, webhook, redis_client
 ):
     from playwright.sync_api import expect
 
-    push = _broadcast_and_read(bot_app, bot_env, sandbox, processes, redis_client, seed_issue)
-    _, now = _next_morning(sandbox)
+    push, _, now = read_issue
     wx = build_client(load_settings(environ=bot_env, dotenv=None), redis_client)
     collect.collect(redis_client, wx, now)
     assert redis_client.hlen(f"stats:article_total:{push['msg_data_id']}") >= 2

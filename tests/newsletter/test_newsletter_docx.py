@@ -59,15 +59,28 @@ def test_a_word_file_imports_with_the_facts_of_its_text_form(path, maker):
     assert table_stories == [made.table_story]
 
 
-def _docx_with(paragraphs: list[str], picture: bytes | None = None, table=None) -> bytes:
+def _story_document():
+    """A Word document of issue 10 up to the heading of its one story."""
     from docx import Document
-    from docx.shared import Inches
 
     document = Document()
-    document.add_paragraph("10TH ISSUE")
-    document.add_paragraph("DECEMBER 2021")
+    for text in ("10TH ISSUE", "DECEMBER 2021"):
+        document.add_paragraph(text)
     document.add_heading("BORDER MANAGEMENT", 1)
     document.add_heading("Workshop on Document Security", 2)
+    return document
+
+
+def _saved(document) -> bytes:
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _docx_with(paragraphs: list[str], picture: bytes | None = None, table=None) -> bytes:
+    from docx.shared import Inches
+
+    document = _story_document()
     for text in paragraphs:
         document.add_paragraph(text)
     if picture is not None:
@@ -78,9 +91,7 @@ def _docx_with(paragraphs: list[str], picture: bytes | None = None, table=None) 
         for r, row in enumerate(table):
             for c, cell in enumerate(row):
                 grid.cell(r, c).text = cell
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    return _saved(document)
 
 
 def test_what_a_word_file_cannot_place_is_a_warning():
@@ -112,10 +123,8 @@ def test_a_story_found_twice_is_imported_once_with_a_warning():
     for _ in range(2):
         document.add_heading("Workshop on Document Security", 2)
         document.add_paragraph("On 22 November 2021, experts met in Shanghai.")
-    buffer = io.BytesIO()
-    document.save(buffer)
 
-    issue = import_docx_bytes(buffer.getvalue())
+    issue = import_docx_bytes(_saved(document))
 
     assert [s.title for s in issue.stories] == ["Workshop on Document Security"]
     assert len(issue.events) == 1
@@ -153,10 +162,8 @@ def test_a_word_file_without_headings_or_index_says_which_styles_to_use():
     document = Document()
     for text in ("10TH ISSUE", "DECEMBER 2021", "Some text of the issue."):
         document.add_paragraph(text)
-    buffer = io.BytesIO()
-    document.save(buffer)
     with pytest.raises(IssueImportError, match="Heading 1 style and each story Heading 2"):
-        import_docx_bytes(buffer.getvalue())
+        import_docx_bytes(_saved(document))
 
 
 def test_tables_used_for_layout_are_read_as_their_text():
@@ -170,10 +177,8 @@ def test_tables_used_for_layout_are_read_as_their_text():
     document.add_heading("Workshop on Document Security", 2)
     box = document.add_table(rows=1, cols=1)
     box.cell(0, 0).text = "On 22 November 2021, experts met in Shanghai."
-    buffer = io.BytesIO()
-    document.save(buffer)
 
-    issue = import_docx_bytes(buffer.getvalue())
+    issue = import_docx_bytes(_saved(document))
 
     assert (issue.number, issue.month) == (10, "2021-12")
     assert issue.stories[0].paragraphs == ["On 22 November 2021, experts met in Shanghai."]
@@ -233,14 +238,9 @@ def test_a_runaway_word_file_is_stopped_by_the_caps_of_its_child_process():
 
 
 def test_a_caption_above_the_picture_or_its_alt_text_is_its_caption():
-    from docx import Document
     from docx.shared import Inches
 
-    document = Document()
-    for text in ("10TH ISSUE", "DECEMBER 2021"):
-        document.add_paragraph(text)
-    document.add_heading("BORDER MANAGEMENT", 1)
-    document.add_heading("Workshop on Document Security", 2)
+    document = _story_document()
     document.add_paragraph("Experts met in Shanghai.")
     document.add_paragraph("Experts at the workshop", style="Caption")
     document.add_picture(io.BytesIO(corpus.photo(7)), width=Inches(3))
@@ -249,10 +249,8 @@ def test_a_caption_above_the_picture_or_its_alt_text_is_its_caption():
     shape._inline.docPr.set("descr", "A forged passport under ultraviolet light")
     unnamed = document.add_picture(io.BytesIO(corpus.photo(9)), width=Inches(3))
     unnamed._inline.docPr.set("descr", "IMG_2041.JPG")
-    buffer = io.BytesIO()
-    document.save(buffer)
 
-    issue = import_docx_bytes(buffer.getvalue())
+    issue = import_docx_bytes(_saved(document))
 
     story = issue.stories[0]
     assert [(p.caption, p.after) for p in story.photos] == [
@@ -264,14 +262,9 @@ def test_a_caption_above_the_picture_or_its_alt_text_is_its_caption():
 
 
 def test_content_mammoth_leaves_out_is_a_warning():
-    from docx import Document
     from docx.oxml import parse_xml
 
-    document = Document()
-    for text in ("10TH ISSUE", "DECEMBER 2021"):
-        document.add_paragraph(text)
-    document.add_heading("BORDER MANAGEMENT", 1)
-    document.add_heading("Workshop on Document Security", 2)
+    document = _story_document()
     paragraph = document.add_paragraph("Experts met in Shanghai.")
     # An embedded object (a chart, an equation editor's object) is no text mammoth can read.
     paragraph._p.append(
@@ -280,10 +273,8 @@ def test_content_mammoth_leaves_out_is_a_warning():
             "<w:object><w:unknownThing/></w:object></w:r>"
         )
     )
-    buffer = io.BytesIO()
-    document.save(buffer)
 
-    issue = import_docx_bytes(buffer.getvalue())
+    issue = import_docx_bytes(_saved(document))
 
     assert issue.stories[0].paragraphs == ["Experts met in Shanghai."]
     assert any(w.startswith("Word: An unrecognised element was ignored") for w in issue.warnings)

@@ -10,9 +10,7 @@ from bot.cli import _register, cli
 from bot.newsletter import store
 from bot.newsletter.text_import import import_bytes
 from bot.publishing import state
-from bot.redisdb import connect
-from bot.wechat import build_client
-from config import PROJECT_ROOT, load_settings
+from config import PROJECT_ROOT
 from tests.support.live import (
     Process,
     python_module,
@@ -20,28 +18,6 @@ from tests.support.live import (
     start_celery_worker,
     wait_until,
 )
-
-
-@pytest.fixture
-def wx_env(settings_env, sandbox) -> dict[str, str]:
-    """The environment of a bot process that talks to the sandbox as its WeChat."""
-    return {**settings_env, "WECHAT_API_BASE": sandbox.api_base}
-
-
-@pytest.fixture
-def wx_settings(wx_env):
-    return load_settings(environ=wx_env, dotenv=None)
-
-
-@pytest.fixture
-def make_client(wx_settings, redis_url):
-    """Build a fresh WeChat client (as another process would have), sharing the test Redis."""
-
-    def make(timeout=(3.05, 10)):
-        return build_client(wx_settings, connect(redis_url), timeout=timeout)
-
-    return make
-
 
 SEED = PROJECT_ROOT / "bot" / "newsletter" / "samples" / "issue-09.txt"
 

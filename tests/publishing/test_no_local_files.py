@@ -86,6 +86,7 @@ def test_a_cover_drawn_by_one_process_is_read_from_redis_by_the_next(app, redis_
     assert redis_client.exists(key)
     # The next process has nothing in memory; what Redis holds is what it serves.
     covers.clear_memory_cache()
-    connect(app.config["REDIS_URL"], decode_responses=False).hset(key, "thumb", b"from redis")
+    covers_redis = connect(app.extensions["settings"].REDIS_URL, decode_responses=False)
+    covers_redis.hset(key, "thumb", b"from redis")
     again = covers.make_cover("square", 9, "June 2021", title)
     assert again.data == first.data and again.thumb == b"from redis"

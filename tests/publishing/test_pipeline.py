@@ -68,7 +68,7 @@ def test_publish_and_broadcast_leave_exactly_one_public_copy(
     assert lead["pic_crop_235_1"].count("_") == 3 and lead["pic_crop_1_1"].count("_") == 3
 
     with bot_app.app_context():
-        status = api.status(redis_client, seed_issue)
+        status = api.status_record(redis_client, seed_issue)
     assert status["state"] == "done" and status["article_urls"] == push["article_urls"]
 
 
@@ -152,7 +152,7 @@ def test_a_schedule_a_few_seconds_ahead_fires_once_with_two_beats_and_two_worker
 
     def fired_push():
         with bot_app.app_context():
-            info = api.status(redis_client, sched_id)
+            info = api.status_record(redis_client, sched_id)
         return info if info.get("state") in state.TERMINAL else None
 
     info = wait_until(fired_push, 60, 0.3, "the scheduled push to finish")

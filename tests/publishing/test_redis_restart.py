@@ -188,7 +188,7 @@ def test_a_schedule_survives_a_restart_of_redis_and_beat_before_it_is_due_and_fi
 
     def fired():
         with bot_app.app_context():
-            info = api.status(bot_r, sched_id)
+            info = api.status_record(bot_r, sched_id)
         return info if info.get("state") in state.TERMINAL else None
 
     info = wait_until(_while_up(fired), 60, 0.3, "the scheduled push to finish")

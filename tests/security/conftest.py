@@ -7,5 +7,4 @@ from tests.publishing.conftest import (  # noqa: F401
     followers,
     processes,
     webhook,
-    wx_env,
 )
