@@ -23,10 +23,10 @@ def cli() -> None:
 
 def _register() -> None:
     """Attach the command groups of each part (imported here to keep start-up light)."""
-    from bot.console.cli import staff
+    from bot.console.staff_cli import staff
     from bot.followers.menu_cli import menu
-    from bot.newsletter.cli import register as register_newsletter
-    from bot.publishing.cli import register as register_publishing
+    from bot.newsletter.issue_cli import register as register_newsletter
+    from bot.publishing.push_cli import register as register_publishing
     from bot.run.command import run
     from bot.wechat.doctor_cli import doctor
 

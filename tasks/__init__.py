@@ -17,7 +17,7 @@ from bot.redisdb import celery_connection
 TASK_MODULES: list[str] = [
     "tasks.replies",
     "tasks.publishing",
-    "tasks.reminders",
+    "tasks.reminder_delivery",
     "tasks.stats",
 ]
 

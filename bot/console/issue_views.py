@@ -70,7 +70,7 @@ def _import_page(status: int = 200):
 @bp.get("/issues/import/template.md")
 @access("editor")
 def import_template():
-    from bot.newsletter.cli import MARKDOWN_TEMPLATE
+    from bot.newsletter.issue_cli import MARKDOWN_TEMPLATE
 
     text = MARKDOWN_TEMPLATE.read_text(encoding="utf-8")
     return (

@@ -36,7 +36,8 @@ SOURCE_DEFAULT = "default"
 SOURCE_WECHAT = "wechat"
 SOURCE_SCRIPT = "script"
 SOURCE_CHOICE = "choice"
-# The language of the script the follower last wrote in (bot/handlers/followers.py writes it).
+# The language of the script the follower last wrote in (bot/handlers/follower_context.py writes
+# it).
 SCRIPT_LANGUAGE = "script_language"
 # "1" when the follower reads Traditional characters (they wrote or chose them), else Simplified.
 TRADITIONAL = "traditional"

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from bot.publishing import events
+from bot.publishing import job_events
 from bot.webhook.router import router
 
 
 @router.event("PUBLISHJOBFINISH")
 def publish_job_finished(message, ctx):
-    events.resume(events.on_publish_job_finish(ctx.redis, message))
+    job_events.resume(job_events.on_publish_job_finish(ctx.redis, message))
     return None
 
 
 @router.event("MASSSENDJOBFINISH")
 def mass_send_job_finished(message, ctx):
-    events.resume(events.on_mass_send_job_finish(ctx.redis, message, ctx.encrypted))
+    job_events.resume(job_events.on_mass_send_job_finish(ctx.redis, message, ctx.encrypted))
     return None

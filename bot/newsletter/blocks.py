@@ -6,8 +6,8 @@ import re
 from collections.abc import Callable
 
 from bot.newsletter.dates import parse_day, parse_period
-from bot.newsletter.events import dateline_place
 from bot.newsletter.model import Person, Policy, Quote, Story, Upcoming
+from bot.newsletter.story_events import dateline_place
 
 Warn = Callable[[int, str], None]
 

@@ -13,9 +13,9 @@ from collections.abc import Callable
 
 from bot.newsletter import tables
 from bot.newsletter.decode import IssueImportError
-from bot.newsletter.events import unread_dates
 from bot.newsletter.images import PhotoError, prepare_photo
 from bot.newsletter.model import Issue, Photo, Story
+from bot.newsletter.story_events import unread_dates
 
 # A photo narrower or lower than this looks like an icon or a thumbnail in an article.
 MIN_PHOTO_SIDE = 200

@@ -18,10 +18,10 @@ import re
 from bot.newsletter import blocks, tables
 from bot.newsletter.dates import month_number
 from bot.newsletter.decode import IssueImportError
-from bot.newsletter.events import story_events
 from bot.newsletter.importing import PhotoPlacer, finish
 from bot.newsletter.markdown_io import IMAGE_RE, ImageFiles, parse_quote
 from bot.newsletter.model import STORY_KINDS, Foreword, Issue, ModelError, Quote, Section, Story
+from bot.newsletter.story_events import story_events
 from bot.newsletter.text_import import UPCOMING_HEADINGS, _Parser
 
 _HEADING_RE = re.compile(r"^(?P<marks>#{1,6})\s+(?P<text>.*?)\s*#*\s*$")

@@ -17,8 +17,8 @@ import re
 from collections import Counter, deque
 from dataclasses import dataclass
 
-from bot.newsletter.events import dateline_place
 from bot.newsletter.pdf_reading import Figure, Row
+from bot.newsletter.story_events import dateline_place
 
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _BULLET = re.compile(r"^[-•·▪*–]\s")

@@ -19,8 +19,8 @@ from markupsafe import Markup, escape
 from bot.newsletter import blocks as textblocks
 from bot.newsletter import covers, tables
 from bot.newsletter.dates import MONTH_NAMES, find_dates
-from bot.newsletter.events import dateline_place
 from bot.newsletter.model import URL_RE, Issue, Photo, Section, Story
+from bot.newsletter.story_events import dateline_place
 from bot.newsletter.textfit import cut_at_word, display_title, summary
 from config import PROJECT_ROOT
 

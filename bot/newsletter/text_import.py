@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from bot.newsletter import blocks
 from bot.newsletter.dates import month_number
 from bot.newsletter.decode import MAX_BYTES, IssueImportError, decode_bytes
-from bot.newsletter.events import dateline_place, story_events
 from bot.newsletter.importing import finish
 from bot.newsletter.model import Foreword, Issue, Section, Story
+from bot.newsletter.story_events import dateline_place, story_events
 from bot.newsletter.tokens import STOPWORDS
 
 __all__ = ["MAX_BYTES", "IssueImportError", "import_bytes", "import_text"]

@@ -21,7 +21,7 @@ from datetime import datetime
 import redis
 
 from bot.publishing import cleanup, content, outcomes, quota, sends, state
-from bot.publishing.events import EVENT_TTL, mass_event_key, publish_event_key
+from bot.publishing.job_events import EVENT_TTL, mass_event_key, publish_event_key
 from bot.publishing.reconcile import find_draft, find_publication
 from bot.publishing.state import TERMINAL, Lease, LeaseLost, Push, PushError
 from bot.publishing.uploads import forget_covers, upload_body_images, upload_covers

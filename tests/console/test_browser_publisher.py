@@ -12,7 +12,7 @@ import pytest
 from bot import create_app
 from bot.console import accounts
 from bot.newsletter import store
-from bot.newsletter.cli import SAMPLE_ISSUE, read_issue_file
+from bot.newsletter.issue_cli import SAMPLE_ISSUE, read_issue_file
 from bot.publishing import state
 from tests.console.conftest import PUBLISHER_PASSWORD, SHOTS_ROOT
 from tests.support.live import serve_wsgi

@@ -10,7 +10,7 @@ import pytest
 
 from bot import create_app
 from bot.newsletter import store
-from bot.newsletter.cli import SAMPLE_ISSUE, read_issue_file
+from bot.newsletter.issue_cli import SAMPLE_ISSUE, read_issue_file
 from tests.console.conftest import signed_in
 
 

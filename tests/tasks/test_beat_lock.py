@@ -13,7 +13,7 @@ from tests.support.live import PROJECT_ROOT, Process, free_port, python_module, 
 
 
 def _beat(redis_url: str, name: str) -> Process:
-    args = python_module("celery", "-A", "tests.run.beat_probe", "beat", "--loglevel=INFO")
+    args = python_module("celery", "-A", "tests.tasks.beat_probe", "beat", "--loglevel=INFO")
     # A fresh log: the test reads it for what this run of beat said, not an earlier one.
     (PROJECT_ROOT / "tests" / "artifacts" / "logs" / f"{name}.log").unlink(missing_ok=True)
     return Process(args, {"REDIS_URL": redis_url, "BEAT_LOCK_TTL": "3"}, name)
