@@ -402,10 +402,8 @@ def _pinyin_table() -> dict[str, str]:
     import importlib.util
     from pathlib import Path
 
-    spec = importlib.util.find_spec("pypinyin")
-    source = Path(spec.origin).parent / "pinyin_dict.py" if spec and spec.origin else None
-    if source is None or not source.exists():
-        return {}
+    # Located without importing the package (a dependency that always ships).
+    source = Path(importlib.util.find_spec("pypinyin").origin).parent / "pinyin_dict.py"
     loaded = importlib.util.spec_from_file_location("_pypinyin_characters", source)
     module = importlib.util.module_from_spec(loaded)
     loaded.loader.exec_module(module)
