@@ -46,12 +46,37 @@ class NotReplicated(redis.ConnectionError):
     """No replica acknowledged the writes in time: they may be lost in a fail-over; retry them."""
 
 
+# The servers this thread sent commands to since its last confirm_writes() (or request): a
+# write that went to the old master on one connection is not confirmed by a fence that another
+# connection, reconnected meanwhile, wrote to the new one.
+_used = threading.local()
+
+
+def servers_used() -> set[tuple[str, int]]:
+    if not hasattr(_used, "servers"):
+        _used.servers = set()
+    return _used.servers
+
+
+def forget_servers_used() -> None:
+    servers_used().clear()
+
+
+def _address(conn) -> tuple[str, int]:
+    # A unix socket has no address; only Sentinel's masters are compared with one.
+    return str(getattr(conn, "host", "")), int(getattr(conn, "port", 0))
+
+
 class MasterConnection(SentinelManagedConnection):
     """A connection to Sentinel's master that asks Sentinel again when that master is stale.
 
     A master answering NOREPLICAS (min-replicas-to-write) has lost its replicas, most likely
     because Sentinel promoted one of them: like READONLY, it means "find the master again".
     """
+
+    def send_packed_command(self, *args, **kwargs):
+        super().send_packed_command(*args, **kwargs)
+        servers_used().add(_address(self))
 
     def read_response(self, *args, **kwargs):
         try:
@@ -119,13 +144,8 @@ class SyncedReplicas:
 
 
 def _in_sync(replica: dict) -> bool:
-    """Whether a write must reach this replica to be confirmed: it is up and replicating, or it
-    reports itself a master (the replica a fail-over is promoting, or the old master it has not
-    demoted yet). Counting those keeps a master that is being replaced from confirming a write
-    with the one replica still attached to it, which the promoted replica will never have."""
     down = replica.get("is_sdown") or replica.get("is_odown") or replica.get("is_disconnected")
-    promoting = replica.get("role-reported") == "master" or "promoted" in replica.get("flags", "")
-    return not down and (replica.get("master-link-status") == "ok" or promoting)
+    return not down and replica.get("master-link-status") == "ok"
 
 
 @dataclass(frozen=True)
@@ -205,7 +225,9 @@ def confirm_writes(client: redis.Redis) -> None:
     if not replicas:
         return
     acked, address = _fence(client, replicas)
-    replaced = isinstance(wanted, SyncedReplicas) and wanted.replaced(address)
+    used = servers_used() - {address}
+    forget_servers_used()
+    replaced = isinstance(wanted, SyncedReplicas) and (bool(used) or wanted.replaced(address))
     if acked < replicas or replaced:
         if isinstance(wanted, SyncedReplicas):
             wanted.forget()
@@ -231,8 +253,7 @@ def _fence(client: redis.Redis, replicas: int) -> tuple[int, tuple[str, int]]:
 
     try:
         acked = conn.retry.call_with_retry(fence, lambda error: conn.disconnect())
-        # A unix socket has no address; only Sentinel's masters are compared with one.
-        return acked, (str(getattr(conn, "host", "")), int(getattr(conn, "port", 0)))
+        return acked, _address(conn)
     except BaseException:
         conn.disconnect()
         raise
@@ -319,6 +340,7 @@ def init_app(app: Flask) -> None:
     app.extensions["redis"] = connect(
         settings.REDIS_URL, settings.REDIS_WAIT_REPLICAS, settings.REDIS_WAIT_MS
     )
+    app.before_request(forget_servers_used)
     # Drawn covers (JPEG bytes) are shared by every process through Redis, not a local folder.
     from bot.newsletter import covers
 
