@@ -3,10 +3,11 @@
 A write a follower is told about (a follow, a topic, a reminder, a language) or a push step
 must survive a Sentinel fail-over. Redis replicates asynchronously, so such writes end with
 confirm_writes(): `WAIT` until the replicas have them, and a clear error when they do not in
-time. Behind Sentinel it waits for every replica Sentinel sees in sync (at least one): a master
-that Sentinel is replacing has lost the replica being promoted, so it cannot confirm a write
-the new master would not have. With no replica configured (`make run`, a single Redis) it
-costs nothing.
+time. Behind Sentinel it waits for every replica Sentinel sees in sync (at least one), and a
+write counts only on the master every sentinel names, with nothing of the thread sent elsewhere
+since: a master being replaced still takes writes, and its last replica still acknowledges
+them, until Sentinel demotes it and drops them. With no replica configured (`make run`, a
+single Redis) it costs nothing.
 """
 
 from __future__ import annotations
