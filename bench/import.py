@@ -1,6 +1,6 @@
 """Benchmark of importing a designed PDF against importing the same issue's text.
 
-Makes a 40-page designed PDF (the seed issue's stories printed ten times in two justified
+Makes a 40-page designed PDF (the seed issue's stories printed 11 times in two justified
 columns with running heads, a boxed index and 30 photos, laid out in HTML and CSS and printed
 by chromium, as the tests' corpus is) and measures, in the same run:
 - the text of the same issue imported (`.txt`, the baseline);
@@ -9,7 +9,7 @@ by chromium, as the tests' corpus is) and measures, in the same run:
 Each measurement runs in a fresh Python process that reports its seconds and its peak memory
 (maximum resident set size). Targets for the PDF: under 10 s and under 500 MB.
 
-    .venv/bin/python bench/import.py [--runs 3] [--copies 10] [--photos 30]
+    .venv/bin/python bench/import.py [--runs 3] [--copies 11] [--photos 30]
 """
 
 from __future__ import annotations

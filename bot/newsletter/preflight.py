@@ -18,7 +18,8 @@ from bot.newsletter.render import (
 
 CONTENT_MAX_BYTES = 1024 * 1024
 SOURCE_URL_MAX_BYTES = 1024
-# Tags WeChat keeps in article content (editor tools' consensus; see the protocol notes, section 5).
+# Tags WeChat keeps in article content (the consensus of WeChat editor tools; the official
+# draft/add page lists none).
 ALLOWED_TAGS = {
     "section", "p", "span", "strong", "b", "em", "i", "u", "br", "h1", "h2", "h3", "h4", "h5",
     "h6", "ul", "ol", "li", "blockquote", "pre", "code", "table", "thead", "tbody", "tr", "td",
