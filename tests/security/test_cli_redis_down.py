@@ -21,6 +21,7 @@ COMMANDS = [
     ["schedules"],
     ["schedules", "--all"],
     ["schedules", "cancel", "s1"],
+    ["schedules", "confirm", "s1"],
     ["push", "9", "--publish"],
     ["push", "9", "--broadcast", "--at", "2031-06-30 09:00"],
     ["ingest", SAMPLE],
@@ -30,6 +31,8 @@ COMMANDS = [
     ["staff", "add", "erin", "--password-stdin"],
     ["sandbox", "serve", "--port", "0"],
     ["menu", "sync", "--yes"],
+    ["reindex"],
+    ["doctor"],
     ["run", "--port", "{port}"],
 ]
 
