@@ -115,6 +115,14 @@ def test_a_publishers_console_on_a_desktop_and_a_phone(
         expect(page.locator("input[name=publish]")).to_be_checked()
         shot("correction")
 
+        # Nobody bound yet: the preview button is off, and looks it (not the accent colour).
+        page.goto(url + "/console/issues/9/preview")
+        send_preview = page.locator("#send-preview")
+        expect(send_preview).to_be_disabled()
+        look = "b => [getComputedStyle(b).backgroundColor, getComputedStyle(b).cursor]"
+        off_look = send_preview.evaluate(look)
+        assert off_look[1] == "not-allowed", off_look
+
         # Preview to my WeChat: the account page's one-time code, sent from WeChat, binds it.
         page.goto(url + "/console/account")
         page.click("#show-bind-code")
@@ -124,6 +132,10 @@ def test_a_publishers_console_on_a_desktop_and_a_phone(
         page.goto(url + "/console/account")
         expect(page.locator("#wechat-binding")).to_contain_text("Previews reach your bound WeChat")
         shot("account")
+        page.goto(url + "/console/issues/9/preview")
+        expect(page.locator("#send-preview")).to_be_enabled()
+        on_look = page.locator("#send-preview").evaluate(look)
+        assert on_look[1] == "pointer" and on_look[0] != off_look[0], (on_look, off_look)
 
         # A follower's long question waits on the Messages page, by name, with a reply box.
         question = "Could you tell me more about the training on document fraud? " * 4
