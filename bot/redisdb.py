@@ -4,9 +4,9 @@ A write a follower is told about (a follow, a topic, a reminder, a language) or 
 must survive a Sentinel fail-over. Redis replicates asynchronously, so such writes end with
 confirm_writes(): `WAIT` until the replicas have them, and a clear error when they do not in
 time. Behind Sentinel it waits for every replica Sentinel sees in sync (at least one), and a
-write counts only on the master every sentinel names, with nothing of the thread sent elsewhere
-since: a master being replaced still takes writes, and its last replica still acknowledges
-them, until Sentinel demotes it and drops them. With no replica configured (`make run`, a
+write counts only on the master every sentinel names while none is failing it over, with
+nothing of the thread sent elsewhere since: a master being replaced still takes writes, and
+its last replica still acknowledges them, until Sentinel demotes it and drops them. With no replica configured (`make run`, a
 single Redis) it costs nothing.
 """
 
@@ -102,6 +102,8 @@ class SyncedReplicas:
         self._lock = threading.Lock()
         self._count = 1
         self._masters: set[tuple[str, int]] = set()
+        self._switching: set[tuple[str, int]] = set()
+        self._answered = 0
         self._asked = float("-inf")
 
     def __call__(self) -> int:
@@ -110,12 +112,19 @@ class SyncedReplicas:
             return self._count
 
     def replaced(self, address: tuple[str, int]) -> bool:
-        """Whether some sentinel names another master than the one at `address`: a master being
-        replaced still takes writes, and its last replica still confirms them, until Sentinel
-        demotes it; those writes are then dropped."""
+        """Whether the master at `address` may be on its way out: some sentinel names another
+        master, or one is failing it over (a replica promoted, the switch not announced yet),
+        or fewer than a majority of the sentinels answered. A master being replaced still
+        takes writes, and its last replica still confirms them, until Sentinel demotes it;
+        those writes are then dropped."""
         with self._lock:
             self._refresh()
-            return any(master != address for master in self._masters)
+            majority = len(self._sentinel.sentinels) // 2 + 1
+            return (
+                any(master != address for master in self._masters)
+                or address in self._switching
+                or self._answered < majority
+            )
 
     def forget(self) -> None:
         with self._lock:
@@ -123,25 +132,36 @@ class SyncedReplicas:
 
     def _refresh(self) -> None:
         if time.monotonic() - self._asked > self.MAX_AGE:
-            counts, self._masters = self._ask()
+            counts, self._masters, self._switching = self._ask()
+            self._answered = len(counts)
             self._count = max(counts, default=1) or 1
             self._asked = time.monotonic()
 
-    def _ask(self) -> tuple[list[int], set[tuple[str, int]]]:
+    def _ask(self) -> tuple[list[int], set[tuple[str, int]], set[tuple[str, int]]]:
         # The largest count any sentinel reports: while a fail-over spreads, a sentinel that has
         # switched already counts the new master's replicas (one), while the old master still
         # has the other replica in sync; asking for both (the old view) keeps it from confirming
         # a write the new master will never have.
-        counts, masters = [], set()
+        counts, masters, switching = [], set(), set()
         for sentinel in self._sentinel.sentinels:
             try:
                 master = sentinel.sentinel_master(self._master)
                 replicas = sentinel.sentinel_slaves(self._master)
             except redis.RedisError:
                 continue
-            masters.add((str(master["ip"]), int(master["port"])))
+            address = (str(master["ip"]), int(master["port"]))
+            masters.add(address)
             counts.append(sum(1 for r in replicas if _in_sync(r)))
-        return counts, masters
+            if _failing_over(master, replicas):
+                switching.add(address)
+        return counts, masters, switching
+
+
+def _failing_over(master: dict, replicas: list[dict]) -> bool:
+    """The leading sentinel's view while it fails the master over: until it announces the new
+    master, it still names the old one, whose writes the promoted replica no longer gets."""
+    flags = [master.get("flags", "")] + [replica.get("flags", "") for replica in replicas]
+    return "failover_in_progress" in flags[0] or any("promoted" in f for f in flags[1:])
 
 
 def _in_sync(replica: dict) -> bool:

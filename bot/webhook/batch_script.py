@@ -16,7 +16,13 @@ import threading
 from typing import Any
 
 from redis.commands.core import CoreCommands
-from redis.exceptions import NoScriptError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError, ResponseError
+
+# Replies of a master that is no longer one (demoted, or cut off from its replicas by a
+# fail-over). Sent straight back, the connection turns them into a reconnection through
+# Sentinel; caught by a step, they come back as data and the connection would stay on it.
+_STALE_MASTER = ("NOREPLICAS", "READONLY")
 
 # Steps as (part, keys, args): part 0 is a plain command (its name first among the args), part
 # N the Nth script of the batch. ARGV starts with the number of steps, then for each step its
@@ -100,4 +106,8 @@ class ScriptBatch(CoreCommands):
             # A restarted or flushed Redis forgot it: load it once and go on.
             client.script_load(text)
             results = client.execute_command("EVALSHA", sha, *args)
+        for result in results:
+            if isinstance(result, ResponseError) and str(result).startswith(_STALE_MASTER):
+                client.connection_pool.disconnect(inuse_connections=False)
+                raise RedisConnectionError(f"the master refused a write ({str(result).split()[0]})")
         return list(results)

@@ -146,6 +146,11 @@ class ContentReads:
         self.cache = cache
         self.outside = 0
 
+    @property
+    def wait_replicas(self) -> Any:
+        # confirm_writes' setting, not a command: passed as it is (it is callable behind Sentinel).
+        return self._client.wait_replicas
+
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._client, name)
         if name not in READS:

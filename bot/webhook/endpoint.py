@@ -14,7 +14,7 @@ from typing import Any
 import redis
 from kombu.exceptions import OperationalError
 
-from bot.redisdb import is_transient
+from bot.redisdb import forget_servers_used, is_transient
 from bot.webhook import replies, xmlparse
 from bot.webhook.crypto import CryptoError, MessageCrypto, check_signature
 from bot.webhook.dedup import RELEASED, Dedup
@@ -175,6 +175,7 @@ class Webhook:
         started = time.monotonic()
         token = os.urandom(6).hex()
         pause = 0.05
+        forget_servers_used()  # what this thread sent Redis before this message is not its own
         while True:
             try:
                 return self._respond_once(message, crypto, started, token)

@@ -1,4 +1,6 @@
-"""A Redis that forgot the claim script (restarted, or SCRIPT FLUSH) gets it again, once."""
+"""The claim's script call on a Redis that changed under it: one that forgot the script
+(restarted, or SCRIPT FLUSH) gets it again, once; a master that no longer takes writes is left
+for a new connection (behind Sentinel: to the master it names now)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import pytest
 import redis
 
 from bot import create_app
+from bot.webhook.batch_script import ScriptBatch
 from tests.support.live import Process, free_port, wait_until
 from tests.webhook import wire
 from tests.webhook.conftest import counting_router, runs
@@ -70,3 +73,20 @@ def test_a_forgotten_claim_script_is_loaded_again(settings_env, own_redis, table
         key = "m:" + first.split("<MsgId><![CDATA[")[1].split("]]>")[0]
         assert runs(own, key) == 1
     app.extensions["webhook"].dedup.flush()
+
+
+def test_a_master_refusing_writes_inside_the_script_is_left_for_a_new_connection(own_redis):
+    url, own = own_redis
+    client = redis.Redis.from_url(url, decode_responses=True, client_name="bot-under-test")
+    batch = ScriptBatch()
+    batch.get("greeting")
+    batch.set("greeting", "hello")
+    # A master being replaced by a fail-over has lost its replicas: it refuses writes.
+    own.config_set("min-replicas-to-write", 1)
+    with pytest.raises(redis.ConnectionError, match="NOREPLICAS"):
+        batch.run(client)
+    # Its connection is closed, so the next call connects again (Sentinel names the master).
+    assert [c for c in own.client_list() if c["name"] == "bot-under-test"] == []
+    own.config_set("min-replicas-to-write", 0)
+    assert batch.run(client) == [None, "OK"]
+    client.close()
