@@ -124,6 +124,7 @@ def test_events_in_chinese(phones, announced):
     assert "2021年7月–8月" in phones.text("min", "2021年7月活动")
     detail = phones.text("min", "活动 5")
     assert "日期：2020年12月10日–11日" in detail and "地点：北京，中国" in detail
+    assert "形式：线上线下结合" in detail and "hybrid" not in detail
     assert "南京和苏州，江苏省" in phones.text("min", "活动 7")
 
 
