@@ -6,8 +6,8 @@ confirm_writes(): `WAIT` until the replicas have them, and a clear error when th
 time. Behind Sentinel it waits for every replica Sentinel sees in sync (at least one), and a
 write counts only on the master every sentinel names while none is failing it over, with
 nothing of the thread sent elsewhere since: a master being replaced still takes writes, and
-its last replica still acknowledges them, until Sentinel demotes it and drops them. With no replica configured (`make run`, a
-single Redis) it costs nothing.
+its last replica still acknowledges them, until Sentinel demotes it and drops them. With no
+replica configured (`make run`, a single Redis) it costs nothing.
 """
 
 from __future__ import annotations
